@@ -1,0 +1,35 @@
+# Two commands for a new user: `make run` (the whole system locally) and `make test`.
+# Each creates the virtualenv in .venv and installs the pinned requirements first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
+
+.PHONY: help venv test lint run bench deploy destroy clean
+
+help:
+	@echo "make run     start the whole system locally (moto + API + S3 event bridge)"
+	@echo "make test    run every test"
+	@echo "make lint    ruff, mypy and bandit"
+	@echo "make bench   run the benchmarks and write docs/benchmarks.md"
+
+$(STAMP):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/bandit -q -c pyproject.toml -r app.py chalicelib local infra
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,115 @@
+"""Festival-local time as whole minutes, and the text forms the table and the API use.
+
+A moment is an int: minutes since 0001-01-01T00:00 in the festival's time zone.
+Ints are compact (the ingest keeps one per row) and compare and subtract cheaply.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+MINUTES_PER_DAY = 24 * 60
+MAX_SET_MINUTES = 12 * 60
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_MOMENT = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})")
+_HH_MM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(MINUTES_PER_DAY))
+
+
+def parse_date(text: str) -> int | str:
+    """A `YYYY-MM-DD` date as a day number, or the reason it is not one."""
+    if not _DATE.fullmatch(text):
+        return "is not a date in the form YYYY-MM-DD"
+    try:
+        return date.fromisoformat(text).toordinal()
+    except ValueError:
+        return "is not a calendar date"
+
+
+def parse_time(text: str) -> int | str:
+    """A 24-hour `HH:MM` (or `H:MM`, or `HH:MM:00`) as minutes after midnight,
+    or the reason it is not one."""
+    match = _TIME.fullmatch(text)
+    if not match:
+        return "is not a time in the form HH:MM (24-hour)"
+    hours, minutes, seconds = int(match[1]), int(match[2]), match[3]
+    if seconds is not None and seconds != "00":
+        return "has seconds; times are whole minutes (HH:MM)"
+    if hours == 24 and minutes == 0:
+        return "is not a time of day: write 00:00 for midnight"
+    if hours > 23 or minutes > 59:
+        return "is not a time of day (00:00 to 23:59)"
+    return hours * 60 + minutes
+
+
+def parse_moment(text: str) -> int | None:
+    """`YYYY-MM-DDTHH:MM` as a moment, or None when it is not one."""
+    match = _MOMENT.fullmatch(text)
+    if not match:
+        return None
+    day, time = parse_date(match[1]), parse_time(match[2])
+    if isinstance(day, str) or isinstance(time, str):
+        return None
+    return day * MINUTES_PER_DAY + time
+
+
+def day_number(text: str) -> int | None:
+    """`YYYY-MM-DD` as a day number, or None when it is not one."""
+    value = parse_date(text)
+    return None if isinstance(value, str) else value
+
+
+@lru_cache(maxsize=4096)
+def iso_date(day: int) -> str:
+    return date.fromordinal(day).isoformat()
+
+
+def iso(moment: int) -> str:
+    """`YYYY-MM-DDTHH:MM`."""
+    day, minute = divmod(moment, MINUTES_PER_DAY)
+    return f"{iso_date(day)}T{_HH_MM[minute]}"
+
+
+def slot(moment: int) -> str:
+    """The table's sort key, `YYYY-MM-DD#HH:MM`: text order is time order."""
+    day, minute = divmod(moment, MINUTES_PER_DAY)
+    return f"{iso_date(day)}#{_HH_MM[minute]}"
+
+
+def from_slot(text: str) -> int:
+    day, _, time = text.partition("#")
+    return parse_date_strict(day) * MINUTES_PER_DAY + int(time[:2]) * 60 + int(time[3:5])
+
+
+def from_iso(text: str) -> int:
+    """The inverse of `iso` for values this program wrote."""
+    return from_slot(text.replace("T", "#", 1))
+
+
+def parse_date_strict(text: str) -> int:
+    return date.fromisoformat(text).toordinal()
+
+
+def festival_day(moment: int, day_change: int) -> int:
+    """The festival day a set starting at `moment` belongs to: before the day-change
+    time, it is still the previous day's night."""
+    return (moment - day_change) // MINUTES_PER_DAY
+
+
+def day_bounds(day: int, day_change: int) -> tuple[int, int]:
+    """The half-open range of start moments that belong to festival day `day`."""
+    start = day * MINUTES_PER_DAY + day_change
+    return start, start + MINUTES_PER_DAY
+
+
+def moment_of(when: datetime) -> int:
+    """A naive or zone-converted local datetime as a moment (seconds are dropped)."""
+    return when.toordinal() * MINUTES_PER_DAY + when.hour * 60 + when.minute
+
+
+def to_datetime(moment: int) -> datetime:
+    day, minute = divmod(moment, MINUTES_PER_DAY)
+    return datetime.fromordinal(day) + timedelta(minutes=minute)

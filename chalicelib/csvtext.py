@@ -1,0 +1,150 @@
+"""Bytes of an uploaded file -> CSV records, each with the line on which it starts.
+
+The encoding is decided from the first 64 KB (UTF-8, else Windows-1252); bytes that
+do not decode later on survive as lone surrogates so that the row holding them can be
+rejected rather than the whole file. Lines are read with a length cap so that a file
+without line breaks never has to fit in memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+HEAD_BYTES = 64 * 1024
+MAX_LINE_CHARS = 1 << 20
+DELIMITERS = (",", ";", "\t")
+
+UTF8 = "UTF-8"
+WINDOWS_1252 = "Windows-1252"
+_CODECS = {UTF8: "utf-8", WINDOWS_1252: "cp1252"}
+
+# Formats people upload by mistake, recognised from their first bytes.
+_SIGNATURES = (
+    (b"PK\x03\x04", "a ZIP archive, such as an Excel workbook (.xlsx)"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\xff\xfe", "UTF-16 text"),
+    (b"\xfe\xff", "UTF-16 text"),
+)
+_CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\r\n") | {"\x7f"}
+
+
+@dataclass
+class TextFile:
+    """A decoded upload: its encoding, and its physical lines read on demand."""
+
+    encoding: str
+    stream: io.TextIOBase
+    lines_read: int = 0
+    overlong_lines: list[int] = field(default_factory=list)
+
+    def lines(self) -> Iterator[str]:
+        """Physical lines; one longer than MAX_LINE_CHARS is replaced by a bare newline
+        and its number noted in `overlong_lines`, so the row holding it is rejected."""
+        readline = self.stream.readline
+        while True:
+            line = readline(MAX_LINE_CHARS)
+            if not line:
+                return
+            self.lines_read += 1
+            if len(line) == MAX_LINE_CHARS and line[-1] not in "\r\n":
+                self.overlong_lines.append(self.lines_read)
+                while (rest := readline(MAX_LINE_CHARS)) and rest[-1] not in "\r\n":
+                    pass
+                line = "\n"
+            yield line
+
+
+class _Rejoined(io.RawIOBase):
+    """The bytes already read for sniffing, followed by the rest of the stream."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            count = min(len(buffer), len(self._head))
+            buffer[:count] = self._head[:count]
+            self._head = self._head[count:]
+            return count
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _read_head(stream: BinaryIO) -> tuple[bytes, bool]:
+    """Up to HEAD_BYTES from the stream, and whether that was all of it."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < HEAD_BYTES:
+        chunk = stream.read(HEAD_BYTES - size)
+        if not chunk:
+            return b"".join(chunks), True
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks), False
+
+
+def _is_utf8(head: bytes, complete: bool) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def open_text(stream: BinaryIO) -> TextFile | str:
+    """Decode an upload; a string instead says why it is not a text file we can read."""
+    head, complete = _read_head(stream)
+    if not head:
+        return "the file is empty"
+    for signature, what in _SIGNATURES:
+        if head.startswith(signature):
+            return f"the file is {what}, not CSV text: save the timetable as CSV (UTF-8) and upload that"
+    has_bom = head.startswith(codecs.BOM_UTF8)
+    if has_bom:
+        head = head[len(codecs.BOM_UTF8) :]
+    encoding = UTF8 if _is_utf8(head, complete) else WINDOWS_1252
+    raw = io.BufferedReader(_Rejoined(head, stream), buffer_size=HEAD_BYTES)
+    text = io.TextIOWrapper(raw, encoding=_CODECS[encoding], errors="surrogateescape", newline="")
+    return TextFile(encoding=encoding, stream=text)
+
+
+def undecodable(value: str) -> str | None:
+    """Describe the first byte that did not decode, or None when all did."""
+    if value.isascii():
+        return None
+    for char in value:
+        if "\udc80" <= char <= "\udcff":
+            return f"0x{ord(char) - 0xDC00:02X}"
+    return None
+
+
+def control_character(value: str) -> str | None:
+    """Name the first control character in a value (tabs and line breaks are allowed)."""
+    if value.isprintable():
+        return None
+    for char in value:
+        if char in _CONTROL:
+            return "a NUL byte" if char == "\x00" else f"the control character U+{ord(char):04X}"
+    return None
+
+
+def sniff_delimiter(header_line: str, known: set[str]) -> str:
+    """The delimiter under which the header names the most known columns (comma on a tie)."""
+
+    def score(delimiter: str) -> int:
+        names = next(csv.reader([header_line], delimiter=delimiter), [])
+        return sum(1 for name in names if name.strip().lower() in known)
+
+    return max(DELIMITERS, key=score)

@@ -1,0 +1,330 @@
+"""A timetable CSV -> typed performances, and a reason for every row it rejects.
+
+`read_schedule` checks what must hold before the first data row (encoding, header,
+required columns); a string instead of a `Schedule` says why the file fails. Then
+`Schedule.rows()` yields, for every non-blank data row, either a `Performance` or a
+`Rejection` naming the line on which the row starts. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from bisect import bisect_left, insort
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from chalicelib import clock
+from chalicelib.csvtext import (
+    MAX_LINE_CHARS,
+    TextFile,
+    control_character,
+    open_text,
+    sniff_delimiter,
+    undecodable,
+)
+
+REQUIRED = ("stage", "date", "start", "end", "artist")
+OPTIONAL = ("genre", "notes")
+KNOWN = frozenset(REQUIRED + OPTIONAL)
+MAX_VALUE_CHARS = 1000
+_SHOWN_UNKNOWN = 20
+_NORMALISED = ("stage", "artist")
+
+
+@dataclass(frozen=True, slots=True)
+class Performance:
+    """One accepted row. `start`/`end` are festival-local moments (see `clock`)."""
+
+    line: int
+    stage: str
+    start: int
+    end: int
+    artist: str
+    genre: str = ""
+    notes: str = ""
+
+    @property
+    def date(self) -> str:
+        return clock.iso_date(self.start // clock.MINUTES_PER_DAY)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A row that was not accepted, and why, in words an organiser can act on."""
+
+    line: int
+    reason: str
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    return '"' + (value if len(value) <= limit else value[: limit - 1] + "…") + '"'
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where each known column sits in the header."""
+
+    index: dict[str, int]
+    width: int
+    ignored: tuple[str, ...]
+
+    def warnings(self) -> list[str]:
+        if not self.ignored:
+            return []
+        names = ", ".join(_shown(name) for name in self.ignored[:_SHOWN_UNKNOWN])
+        more = len(self.ignored) - _SHOWN_UNKNOWN
+        tail = f" and {more:,} more" if more > 0 else ""
+        noun = "column" if len(self.ignored) == 1 else "columns"
+        return [f"ignored {len(self.ignored):,} unknown {noun}: {names}{tail}"]
+
+
+def resolve_columns(names: list[str]) -> Columns | str:
+    """Match header names case-insensitively, ignoring surrounding spaces."""
+    index: dict[str, int] = {}
+    ignored: list[str] = []
+    for position, raw in enumerate(names):
+        name = raw.strip().lstrip("\ufeff").strip().lower()
+        if name in KNOWN:
+            if name in index:
+                return f'the header names the column "{name}" twice (columns {index[name] + 1} and {position + 1})'
+            index[name] = position
+        elif name:
+            ignored.append(raw.strip())
+    missing = [name for name in REQUIRED if name not in index]
+    if missing:
+        found = ", ".join(_shown(n.strip()) for n in names[:_SHOWN_UNKNOWN] if n.strip()) or "nothing"
+        noun = "column" if len(missing) == 1 else "columns"
+        return (
+            f"the header lacks the required {noun} {', '.join(missing)} (found {found}); "
+            f"the header must name {', '.join(REQUIRED)} (and may name {', '.join(OPTIONAL)})"
+        )
+    return Columns(index=index, width=len(names), ignored=tuple(ignored))
+
+
+class Timetable:
+    """The sets accepted so far, per stage, kept compactly to find duplicates and overlaps.
+
+    Each set is one int, `start << 40 | length << 30 | line`, in a sorted list per
+    stage and calendar day. Accepted sets never overlap, so only the set with the
+    latest start before a new set's end can collide with it.
+    """
+
+    _START = 40
+    _LENGTH = 30
+    _LINE_MASK = (1 << 30) - 1
+
+    def __init__(self) -> None:
+        self._stages: dict[str, dict[int, list[int]]] = {}
+
+    def claim(self, stage: str, start: int, end: int, line: int) -> str | None:
+        """Accept a set, or return why it collides with an earlier one."""
+        days = self._stages.setdefault(stage, {})
+        start_day = start // clock.MINUTES_PER_DAY
+        same_day = days.setdefault(start_day, [])
+        earlier = self._find(same_day, start)
+        if earlier is not None:
+            return (
+                f"duplicate of line {earlier & self._LINE_MASK}: "
+                f"{_shown(stage)} already has a set starting {clock.iso(start)}"
+            )
+        before = self._latest_start_before(days, end)
+        if before is not None:
+            other_start, other_end = self._unpack(before)
+            if start < other_end:
+                return (
+                    f"overlaps the set on line {before & self._LINE_MASK} "
+                    f"({clock.iso(other_start)} to {clock.iso(other_end)} on {_shown(stage)})"
+                )
+        insort(same_day, start << self._START | (end - start) << self._LENGTH | line)
+        return None
+
+    def has(self, stage: str, start: int) -> bool:
+        """Whether a set on this stage starting at this moment was accepted."""
+        bucket = self._stages.get(stage, {}).get(start // clock.MINUTES_PER_DAY)
+        return bool(bucket) and self._find(bucket, start) is not None  # type: ignore[arg-type]
+
+    def stages(self) -> list[str]:
+        return [stage for stage, days in self._stages.items() if any(days.values())]
+
+    def sets(self, stage: str) -> Iterator[tuple[int, int]]:
+        """The accepted sets of a stage as (start, end)."""
+        for bucket in self._stages.get(stage, {}).values():
+            for packed in bucket:
+                yield self._unpack(packed)
+
+    def _find(self, bucket: list[int], start: int) -> int | None:
+        position = bisect_left(bucket, start << self._START)
+        if position < len(bucket) and bucket[position] >> self._START == start:
+            return bucket[position]
+        return None
+
+    def _unpack(self, packed: int) -> tuple[int, int]:
+        start = packed >> self._START
+        return start, start + ((packed >> self._LENGTH) & 0x3FF)
+
+    def _latest_start_before(self, days: dict[int, list[int]], moment: int) -> int | None:
+        """The accepted set with the latest start before `moment`. Accepted sets are
+        disjoint, so it is the only one that can overlap a set ending at `moment`."""
+        day = (moment - 1) // clock.MINUTES_PER_DAY
+        bucket = days.get(day)
+        if bucket:
+            position = bisect_left(bucket, moment << self._START)
+            if position:
+                return bucket[position - 1]
+        # A set lasts at most 12 hours, so only the previous day can still reach here.
+        earlier = days.get(day - 1)
+        return earlier[-1] if earlier else None
+
+
+class Schedule:
+    """A timetable file whose header has been read; `rows()` reads the rest."""
+
+    def __init__(self, text: TextFile, delimiter: str, columns: Columns, header_end: int) -> None:
+        self.text = text
+        self.delimiter = delimiter
+        self.columns = columns
+        self._header_end = header_end
+        self.timetable = Timetable()
+        self._dates: dict[str, int | str] = {}
+        self._times: dict[str, int | str] = {}
+
+    @property
+    def encoding(self) -> str:
+        return self.text.encoding
+
+    def warnings(self) -> list[str]:
+        notes = []
+        if self.encoding != "UTF-8":
+            notes.append(f"the file is not valid UTF-8, so it was read as {self.encoding}")
+        if self.delimiter != ",":
+            name = {";": "semicolon", "\t": "tab"}[self.delimiter]
+            notes.append(f"the file is {name}-separated")
+        return notes + self.columns.warnings()
+
+    def rows(self) -> Iterator[Performance | Rejection]:
+        """One result per non-blank data row, in file order."""
+        text = self.text
+        reader = csv.reader(text.lines(), delimiter=self.delimiter)
+        previous_end = self._header_end
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                line, previous_end = previous_end + 1, text.lines_read
+                yield Rejection(line, f"cannot be read as CSV ({error}); is a closing quote missing?")
+                continue
+            line, previous_end = previous_end + 1, text.lines_read
+            if text.overlong_lines and text.overlong_lines[-1] >= line:
+                yield Rejection(
+                    line,
+                    f"line {text.overlong_lines[-1]} is longer than {MAX_LINE_CHARS:,} characters",
+                )
+                continue
+            joined = "".join(fields)
+            if not joined.strip():
+                continue
+            result = self._performance(fields, joined, line)
+            if isinstance(result, Performance):
+                conflict = self.timetable.claim(result.stage, result.start, result.end, line)
+                if conflict:
+                    result = Rejection(line, conflict)
+            yield result
+
+    def _performance(self, fields: list[str], joined: str, line: int) -> Performance | Rejection:
+        problems: list[str] = []
+        bad_byte = undecodable(joined)
+        if bad_byte:
+            problems.append(f"contains bytes that are not valid {self.encoding} (first: {bad_byte})")
+        control = control_character(joined)
+        if control:
+            problems.append(f"contains {control}")
+        width = self.columns.width
+        if len(fields) > width and "".join(fields[width:]).strip():
+            problems.append(
+                f"has {len(fields)} values but the header has {width} columns; "
+                f'a value that contains "{self.delimiter}" must be in double quotes'
+            )
+        values: dict[str, str] = {}
+        for name, position in self.columns.index.items():
+            value = fields[position].strip() if position < len(fields) else ""
+            if len(value) > MAX_VALUE_CHARS:
+                problems.append(f"{name} is {len(value):,} characters long (at most {MAX_VALUE_CHARS:,})")
+                value = ""
+            elif name in _NORMALISED and not value.isascii() and not bad_byte:
+                value = unicodedata.normalize("NFC", value)
+            values[name] = value
+        missing = [name for name in REQUIRED if not values[name]]
+        if missing:
+            problems.append(f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} empty")
+        parsed: dict[str, int] = {}
+        for name, parse in (("date", self._date), ("start", self._time), ("end", self._time)):
+            if values[name]:
+                result = parse(values[name])
+                if isinstance(result, str):
+                    problems.append(f"{name} {_shown(values[name])} {result}")
+                else:
+                    parsed[name] = result
+        start = end = 0
+        if len(parsed) == 3:
+            start = parsed["date"] * clock.MINUTES_PER_DAY + parsed["start"]
+            length = (parsed["end"] - parsed["start"]) % clock.MINUTES_PER_DAY
+            end = start + length
+            if length == 0:
+                problems.append("end is the same as start; a set must last at least a minute")
+            elif length > clock.MAX_SET_MINUTES:
+                next_day = " the next day" if parsed["end"] < parsed["start"] else ""
+                problems.append(
+                    f"the set would last {length // 60} h {length % 60:02d} min "
+                    f"({values['start']} to {values['end']}{next_day}); the longest allowed is 12 h"
+                )
+        if problems:
+            return Rejection(line, "; ".join(problems))
+        return Performance(
+            line=line,
+            stage=values["stage"],
+            start=start,
+            end=end,
+            artist=values["artist"],
+            genre=values.get("genre", ""),
+            notes=values.get("notes", ""),
+        )
+
+    def _date(self, text: str) -> int | str:
+        parsed = self._dates.get(text)
+        if parsed is None:
+            parsed = self._dates[text] = clock.parse_date(text)
+        return parsed
+
+    def _time(self, text: str) -> int | str:
+        parsed = self._times.get(text)
+        if parsed is None:
+            parsed = self._times[text] = clock.parse_time(text)
+        return parsed
+
+
+def read_schedule(stream: BinaryIO) -> Schedule | str:
+    """Read a file's encoding and header; a string says why the file cannot be used."""
+    text = open_text(stream)
+    if isinstance(text, str):
+        return text
+    lines = text.lines()
+    header_line = next((line for line in lines if line.strip()), None)
+    if header_line is None:
+        return "the file has no header row: it holds only blank lines"
+    header_number = text.lines_read
+    if text.overlong_lines:
+        return f"the header (line {header_number}) is longer than {MAX_LINE_CHARS:,} characters: not a timetable CSV"
+    if control_character(header_line) or undecodable(header_line):
+        return f"the first line (line {header_number}) holds binary data, not a CSV header: this is not a text file"
+    delimiter = sniff_delimiter(header_line, set(KNOWN))
+    if header_line.count('"') % 2:
+        return f"the header (line {header_number}) has an unclosed double quote"
+    names = next(csv.reader([header_line], delimiter=delimiter))
+    columns = resolve_columns(names)
+    if isinstance(columns, str):
+        return columns
+    return Schedule(text, delimiter, columns, header_number)

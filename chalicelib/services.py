@@ -1,0 +1,48 @@
+"""The AWS-backed services the handlers use, wired from the settings on first use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.notify import Notifier
+from chalicelib.objects import ScheduleBucket
+from chalicelib.settings import Settings, get_settings
+from chalicelib.state import StateStore
+from chalicelib.store import PerformanceStore
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the handlers talk to."""
+
+    settings: Settings
+    performances: PerformanceStore
+    state: StateStore
+    notifier: Notifier
+    s3_client: Any
+
+    def bucket(self, name: str) -> ScheduleBucket:
+        return ScheduleBucket(self.s3_client, name)
+
+
+@cache
+def get_services() -> Services:
+    settings = get_settings()
+    dynamodb = aws.client("dynamodb")
+    return Services(
+        settings=settings,
+        performances=PerformanceStore(dynamodb, settings.performances_table),
+        state=StateStore(dynamodb, settings.state_table),
+        notifier=Notifier(aws.client("sns"), settings.notify_topic_arn),
+        s3_client=aws.client("s3"),
+    )
+
+
+def reset_services() -> None:
+    """Forget settings, clients and services (tests change the environment between cases)."""
+    get_services.cache_clear()
+    get_settings.cache_clear()
+    aws.reset_clients()

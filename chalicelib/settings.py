@@ -1,0 +1,56 @@
+"""The deployment's settings, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+UPLOAD_PREFIX = "uploads/"
+REPORT_PREFIX = "reports/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Names of the AWS resources and the festival's clock."""
+
+    schedule_bucket: str
+    performances_table: str
+    state_table: str
+    notify_topic_arn: str
+    timezone: str
+    day_change_minutes: int
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def day_change(self) -> str:
+        """The day-change time as HH:MM."""
+        return f"{self.day_change_minutes // 60:02d}:{self.day_change_minutes % 60:02d}"
+
+
+def _parse_day_change(text: str) -> int:
+    hours, _, minutes = text.partition(":")
+    value = int(hours) * 60 + int(minutes or 0)
+    if not 0 <= value < 24 * 60:
+        raise ValueError(f"DAY_CHANGE must be a time of day (HH:MM), not {text!r}")
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the settings once per process (Lambda containers reuse them)."""
+    env = os.environ
+    timezone = env.get("FESTIVAL_TIMEZONE", "UTC")
+    ZoneInfo(timezone)  # fail at start-up on a misspelt zone, not at the first request
+    return Settings(
+        schedule_bucket=env.get("SCHEDULE_BUCKET", ""),
+        performances_table=env.get("PERFORMANCES_TABLE", ""),
+        state_table=env.get("STATE_TABLE", ""),
+        notify_topic_arn=env.get("NOTIFY_TOPIC_ARN", ""),
+        timezone=timezone,
+        day_change_minutes=_parse_day_change(env.get("DAY_CHANGE", "06:00")),
+    )

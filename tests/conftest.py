@@ -1,0 +1,168 @@
+"""Shared fixtures: a fake AWS (moto) built from infra/template.yaml, and a `festival`
+helper that uploads files and delivers the S3 events Lambda would receive."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote_plus
+
+import boto3
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from chalicelib.services import reset_services
+from infra.stack import create_stack, environment
+
+REGION = "eu-west-1"
+HEADER = "stage,date,start,end,artist,genre,notes\n"
+
+
+@pytest.fixture(autouse=True)
+def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach real AWS or read ~/.aws."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+    monkeypatch.setenv("FESTIVAL_TIMEZONE", "Europe/Amsterdam")
+    monkeypatch.setenv("DAY_CHANGE", "06:00")
+    reset_services()
+
+
+@dataclass
+class Festival:
+    """One festival edition on moto, and ways to act on it as S3 and Lambda would."""
+
+    outputs: dict[str, str]
+    client: Client
+    queue_url: str
+    _sequence: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _clock: datetime = field(default_factory=lambda: datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
+
+    @property
+    def bucket(self) -> str:
+        return self.outputs["ScheduleBucketName"]
+
+    @property
+    def s3(self) -> Any:
+        return boto3.client("s3", region_name=REGION)
+
+    @property
+    def dynamodb(self) -> Any:
+        return boto3.client("dynamodb", region_name=REGION)
+
+    def put(self, key: str, body: str | bytes) -> dict[str, Any]:
+        """Store an object (no event yet); returns the event S3 would send for it."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        response = self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
+        return self.event(
+            key,
+            "ObjectCreated:Put",
+            etag=response["ETag"].strip('"'),
+            version_id=response.get("VersionId"),
+            size=len(data),
+        )
+
+    def delete(self, key: str) -> dict[str, Any]:
+        self.s3.delete_object(Bucket=self.bucket, Key=key)
+        return self.event(key, "ObjectRemoved:Delete")
+
+    def event(
+        self, key: str, name: str, *, etag: str | None = None, version_id: str | None = None, size: int = 0
+    ) -> dict[str, Any]:
+        """An S3 event record as Lambda receives it: URL-encoded key, a sequencer that
+        grows with every event, and an event time."""
+        self._clock += timedelta(seconds=1)
+        found: dict[str, Any] = {"key": quote_plus(key), "size": size, "sequencer": f"{next(self._sequence):016X}"}
+        if etag:
+            found["eTag"] = etag
+        if version_id:
+            found["versionId"] = version_id
+        return {
+            "Records": [
+                {
+                    "eventVersion": "2.1",
+                    "eventSource": "aws:s3",
+                    "awsRegion": REGION,
+                    "eventTime": self._clock.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                    "eventName": name,
+                    "s3": {"bucket": {"name": self.bucket, "arn": f"arn:aws:s3:::{self.bucket}"}, "object": found},
+                }
+            ]
+        }
+
+    def deliver(self, event: dict[str, Any]) -> Any:
+        """Invoke the handler S3 would trigger for this event."""
+        name = (
+            "remove_performances"
+            if event["Records"][0]["eventName"].startswith("ObjectRemoved")
+            else ("ingest_performances")
+        )
+        return self.client.lambda_.invoke(name, event)
+
+    def upload(self, key: str, body: str | bytes) -> dict[str, Any]:
+        """Upload and deliver the event; returns the report written beside the upload."""
+        self.deliver(self.put(key, body))
+        return self.report(key)
+
+    def report(self, key: str) -> dict[str, Any]:
+        name = key.removeprefix("uploads/")
+        body = self.s3.get_object(Bucket=self.bucket, Key=f"reports/{name}.json")["Body"].read()
+        return json.loads(body)
+
+    def items(self) -> list[dict[str, Any]]:
+        """Every performance item, for assertions (tests may Scan; the app never does)."""
+        table = boto3.resource("dynamodb", region_name=REGION).Table(self.outputs["PerformancesTableName"])
+        items = table.scan()["Items"]
+        return sorted(items, key=lambda item: (item["stage"], item["slot"]))
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """SNS messages received so far through the SQS subscription (consumed)."""
+        sqs = boto3.client("sqs", region_name=REGION)
+        messages = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return messages
+            for message in batch:
+                envelope = json.loads(message["Body"])
+                messages.append({"subject": envelope.get("Subject"), "body": json.loads(envelope["Message"])})
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture
+def festival(monkeypatch: pytest.MonkeyPatch) -> Iterator[Festival]:
+    with mock_aws():
+        outputs = create_stack(
+            boto3.client("cloudformation", region_name=REGION),
+            "festival-test",
+            {"Stage": "test", "ScheduleBucketName": "festival-test-schedule"},
+        )
+        for name, value in environment(outputs).items():
+            monkeypatch.setenv(name, value)
+        sqs = boto3.client("sqs", region_name=REGION)
+        queue_url = sqs.create_queue(QueueName="notifications")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        boto3.client("sns", region_name=REGION).subscribe(
+            TopicArn=outputs["NotifyTopicArn"], Protocol="sqs", Endpoint=queue_arn
+        )
+        reset_services()
+        from app import app
+
+        with Client(app) as client:
+            yield Festival(outputs=outputs, client=client, queue_url=queue_url)
+        reset_services()
+
+
+def csv_text(*rows: str, header: str = HEADER) -> str:
+    return header + "".join(row + "\n" for row in rows)
