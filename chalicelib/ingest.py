@@ -196,8 +196,7 @@ class _Run:
         if isinstance(schedule, str):
             self.report.fail(schedule)
         else:
-            self.report.details.update(encoding=schedule.encoding, delimiter=schedule.delimiter)
-            self.report.warnings.extend(schedule.warnings())
+            self.report.describe(schedule.encoding, schedule.delimiter, schedule.warnings())
             self._write(schedule)
             if self.report.accepted or not self.report.rejected:
                 self._sweep(keep=schedule.timetable)

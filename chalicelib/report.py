@@ -69,6 +69,11 @@ class Report:
     details: dict[str, Any] = field(default_factory=dict)
     changes: Changes | None = None
 
+    def describe(self, encoding: str, delimiter: str, warnings: list[str]) -> None:
+        """Record how the file was read."""
+        self.details.update(encoding=encoding, delimiter=delimiter)
+        self.warnings.extend(warnings)
+
     def reject(self, line: int, reason: str) -> None:
         self.rejected += 1
         if len(self.errors) < MAX_ERRORS:

@@ -206,7 +206,7 @@ class Schedule:
     def rows(self) -> Iterator[Performance | Rejection]:
         """One result per non-blank data row, in file order."""
         text = self.text
-        reader = csv.reader(text.lines(), delimiter=self.delimiter)
+        reader = csv.reader(text.lines(), delimiter=self.delimiter, strict=True)
         previous_end = self._header_end
         while True:
             try:
@@ -215,7 +215,7 @@ class Schedule:
                 return
             except csv.Error as error:
                 line, previous_end = previous_end + 1, text.lines_read
-                yield Rejection(line, f"cannot be read as CSV ({error}); is a closing quote missing?")
+                yield Rejection(line, _csv_problem(str(error), self.delimiter))
                 continue
             line, previous_end = previous_end + 1, text.lines_read
             if text.overlong_lines and text.overlong_lines[-1] >= line:
@@ -304,6 +304,20 @@ class Schedule:
         if parsed is None:
             parsed = self._times[text] = clock.parse_time(text)
         return parsed
+
+
+def _csv_problem(error: str, delimiter: str) -> str:
+    """The csv module's complaint, in an organiser's words."""
+    if "end of data" in error:
+        return 'a quoted value is not closed before the end of the file (a closing " is missing)'
+    if "expected after" in error:
+        return (
+            f'has text right after a closing double quote; a value that contains " must be quoted '
+            f'as a whole, with each " inside doubled (""), and values separated by "{delimiter}"'
+        )
+    if "field limit" in error:
+        return "has a value longer than 131,072 characters (at most 1,000); is a closing double quote missing?"
+    return f"cannot be read as CSV: {error}"
 
 
 def read_schedule(stream: BinaryIO) -> Schedule | str:
