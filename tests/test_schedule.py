@@ -64,7 +64,7 @@ class TestHeader:
         assert 'names the column "artist" twice (columns 5 and 6)' in failure(b"stage,date,start,end,artist,Artist\n")
 
     def test_a_header_without_rows_is_an_empty_schedule(self) -> None:
-        schedule, rows = parse(HEADER)
+        _, rows = parse(HEADER)
         assert rows == []
 
     @pytest.mark.parametrize(
