@@ -9,12 +9,26 @@ from typing import Any
 
 MAX_SUBJECT = 100
 _NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]+")
+_PUNCTUATION = str.maketrans(
+    {
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u00df": "ss",
+    }
+)
 
 
 def ascii_text(text: str) -> str:
     """Text SNS accepts in a subject: accents dropped, anything else non-ASCII or
     non-printable (line breaks too) turned into a space."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_PUNCTUATION))
     stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
     return " ".join(_NOT_PRINTABLE_ASCII.sub(" ", stripped).split())
 

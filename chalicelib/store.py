@@ -96,32 +96,32 @@ def content_of_performance(performance: Performance) -> int:
     return content_hash(clock.iso(performance.end), performance.artist, performance.genre, performance.notes)
 
 
+@dataclass(frozen=True)
+class Backoff:
+    """Capped exponential backoff with full jitter, for a bounded number of attempts."""
+
+    attempts: int = 8
+    base: float = 0.05
+    cap: float = 5.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def pause(self, attempt: int) -> None:
+        self.sleep(random.uniform(0, min(self.cap, self.base * 2**attempt)))  # noqa: S311
+
+
 class BatchWriter:
     """Sends puts or deletes 25 to a BatchWriteItem request, and resends what DynamoDB
-    leaves unprocessed or throttles, with capped exponential backoff and full jitter.
+    leaves unprocessed or throttles, backing off between attempts.
 
     Callers never queue two requests for one key: real DynamoDB rejects such a batch.
     """
 
-    def __init__(
-        self,
-        client: Any,
-        table: str,
-        *,
-        max_rounds: int = 8,
-        base_delay: float = 0.05,
-        max_delay: float = 5.0,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
+    def __init__(self, client: Any, table: str, backoff: Backoff) -> None:
         self._client = client
         self._table = table
+        self._backoff = backoff
         self._pending: list[dict[str, Any]] = []
-        self._max_rounds = max_rounds
-        self._base_delay = base_delay
-        self._max_delay = max_delay
-        self._sleep = sleep
         self.requests = 0
-        self.retried = 0
 
     def put(self, item: Item) -> None:
         self._pending.append({"PutRequest": {"Item": item}})
@@ -139,7 +139,7 @@ class BatchWriter:
             self._send(batch)
 
     def _send(self, batch: list[dict[str, Any]]) -> None:
-        for attempt in range(self._max_rounds):
+        for attempt in range(self._backoff.attempts):
             self.requests += 1
             try:
                 response = self._client.batch_write_item(RequestItems={self._table: batch})
@@ -152,20 +152,21 @@ class BatchWriter:
             if not unprocessed:
                 return
             batch = unprocessed
-            self.retried += len(unprocessed)
-            self._sleep(random.uniform(0, min(self._max_delay, self._base_delay * 2**attempt)))  # noqa: S311
-        raise StoreUnavailable(f"DynamoDB left {len(batch)} writes unprocessed after {self._max_rounds} attempts")
+            if attempt + 1 < self._backoff.attempts:
+                self._backoff.pause(attempt)
+        raise StoreUnavailable(f"DynamoDB left {len(batch)} writes unprocessed after {self._backoff.attempts} attempts")
 
 
 class PerformanceStore:
     """Reads and writes the performances table."""
 
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: Any, table: str, backoff: Backoff | None = None) -> None:
         self.client = client
         self.table = table
+        self.backoff = backoff or Backoff()
 
-    def writer(self, **options: Any) -> BatchWriter:
-        return BatchWriter(self.client, self.table, **options)
+    def writer(self) -> BatchWriter:
+        return BatchWriter(self.client, self.table, self.backoff)
 
     def stage_sets(self, stage: str) -> Iterator[StoredSet]:
         """Every set stored for a stage, in time order."""
