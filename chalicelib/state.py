@@ -61,9 +61,10 @@ def _conditional_failed(error: ClientError) -> bool:
 class StateStore:
     """Reads and writes the bookkeeping table."""
 
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: Any, table: str, clock: Callable[[], float] = time.time) -> None:
         self.client = client
         self.table = table
+        self.clock = clock  # wall-clock seconds; lease expiry is compared across processes
 
     def _key(self, kind: str, name: str) -> dict[str, dict[str, str]]:
         return {"pk": {"S": kind}, "sk": {"S": name}}
@@ -150,8 +151,8 @@ class StateStore:
 
     # The ingest lease
 
-    def lease(self, *, wait_seconds: float, clock: Callable[[], float] = time.time) -> Lease:
-        return Lease(self, wait_seconds=wait_seconds, clock=clock)
+    def lease(self, *, wait_seconds: float) -> Lease:
+        return Lease(self, wait_seconds=wait_seconds)
 
     def _claim_lease(self, owner: str, now: float) -> bool:
         try:
@@ -204,17 +205,16 @@ class Lease:
     repairs whatever was left half done.
     """
 
-    def __init__(self, store: StateStore, *, wait_seconds: float, clock: Callable[[], float]) -> None:
+    def __init__(self, store: StateStore, *, wait_seconds: float) -> None:
         self._store = store
         self._wait_seconds = wait_seconds
-        self._clock = clock
         self.owner = uuid.uuid4().hex
         self._renew_at = 0.0
 
     def __enter__(self) -> Lease:
         deadline = time.monotonic() + self._wait_seconds
         delay = 0.05
-        while not self._store._claim_lease(self.owner, self._clock()):
+        while not self._store._claim_lease(self.owner, self._store.clock()):
             if time.monotonic() >= deadline:
                 raise LeaseBusy(f"another ingest held the lease for over {self._wait_seconds:.0f} s")
             time.sleep(random.uniform(delay / 2, delay))  # noqa: S311
@@ -226,7 +226,7 @@ class Lease:
         """Renew the lease when a third of it has passed; cheap to call per batch."""
         if time.monotonic() < self._renew_at:
             return
-        if not self._store._claim_lease(self.owner, self._clock()):
+        if not self._store._claim_lease(self.owner, self._store.clock()):
             raise LeaseLost("the ingest lease expired and another run took over")
         self._renew_at = time.monotonic() + LEASE_SECONDS / 3
 
