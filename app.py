@@ -1,19 +1,23 @@
 """The festival schedule: S3 uploads in, a JSON API out. Wiring only; the work is in chalicelib."""
 
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 from chalice.app import Chalice, S3Event
 
+from chalicelib.api import ScheduleApi, api_base
 from chalicelib.ingest import handle_s3_event
+from chalicelib.openapi import openapi_spec
 from chalicelib.services import get_services
 from chalicelib.settings import UPLOAD_PREFIX
 
 app = Chalice(app_name="festival-schedule")
+app.api.cors = True  # browser front ends on other origins may read the API
 
 # Decorator arguments are evaluated at import: read them without failing when unset.
 SCHEDULE_BUCKET = os.environ.get("SCHEDULE_BUCKET", "")
-# Seconds a run may wait for the ingest lease before it gives up and lets Lambda retry.
+# Seconds left to Lambda after waiting for the ingest lease, to do the work itself.
 _LEASE_MARGIN_SECONDS = 60
 
 
@@ -33,3 +37,48 @@ def ingest_performances(event: S3Event) -> None:
 def remove_performances(event: S3Event) -> None:
     """A timetable CSV was deleted: remove its performances, report, notify."""
     handle_s3_event(event.to_dict(), get_services(), wait_seconds=_wait_budget(event))
+
+
+def _api() -> ScheduleApi:
+    request: Any = app.current_request
+    return ScheduleApi(get_services(), api_base(request.context))
+
+
+def _query() -> Any:
+    request: Any = app.current_request
+    return request.query_params
+
+
+@app.route("/stages")
+def list_stages() -> dict[str, Any]:
+    return _api().stages(_query())
+
+
+@app.route("/days")
+def list_days() -> dict[str, Any]:
+    return _api().days(_query())
+
+
+@app.route("/stages/{stage}/performances")
+def list_stage_performances(stage: str) -> dict[str, Any]:
+    return _api().stage_performances(stage, _query())
+
+
+@app.route("/stages/{stage}/performances/{performance_id}")
+def get_performance(stage: str, performance_id: str) -> dict[str, Any]:
+    return _api().performance(stage, performance_id)
+
+
+@app.route("/performances")
+def list_performances() -> dict[str, Any]:
+    return _api().performances(_query(), now=datetime.now(UTC))
+
+
+@app.route("/artists/{artist}/performances")
+def list_artist_performances(artist: str) -> dict[str, Any]:
+    return _api().artist_performances(artist, _query())
+
+
+@app.route("/openapi.json")
+def openapi() -> dict[str, Any]:
+    return openapi_spec()

@@ -204,7 +204,7 @@ class PerformanceStore:
         last_start: int,
         *,
         ending_after: int | None = None,
-        limit: int,
+        limit: int | None,
         start_key: Key | None = None,
         descending: bool = False,
     ) -> Page:
@@ -218,9 +218,10 @@ class PerformanceStore:
                 ":first": {"S": clock.slot(first_start)},
                 ":last": {"S": clock.slot(last_start)},
             },
-            "Limit": limit,
             "ScanIndexForward": not descending,
         }
+        if limit is not None:
+            request["Limit"] = limit
         if ending_after is not None:
             request["FilterExpression"] = "#e > :after"
             request["ExpressionAttributeNames"] = {"#e": "end"}

@@ -1,0 +1,217 @@
+"""The OpenAPI 3.1 description of the query API, served at /openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api import MAX_LIMIT
+
+_MOMENT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_MOMENT_OR_DATE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+def _path(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": schema or {"type": "string", "minLength": 1},
+    }
+
+
+_LIMIT = _query(
+    "limit", f"Items per page, 1 to {MAX_LIMIT} (default 50).", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}
+)
+_CURSOR = _query("cursor", "The `next` value of the previous page.", {"type": "string", "minLength": 1})
+_DAY = _query("day", "A festival day, YYYY-MM-DD.", {"type": "string", "pattern": _DATE})
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ERRORS = {
+    "400": _json(_ref("Error"), "A parameter is malformed; the message names it and the expected form."),
+    "404": _json(_ref("Error"), "No such stage, artist or performance."),
+}
+
+
+def _get(summary: str, parameters: list[dict[str, Any]], schema: dict[str, Any], *, errors: bool = True) -> Any:
+    responses = {"200": _json(schema, "OK"), **(_ERRORS if errors else {})}
+    return {"get": {"summary": summary, "parameters": parameters, "responses": responses}}
+
+
+def _page_of(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "next"],
+        "properties": {"items": {"type": "array", "items": item}, "next": _NEXT},
+        "additionalProperties": False,
+    }
+
+
+_NEXT = {"type": ["string", "null"], "description": "Cursor for the next page; null on the last."}
+_STRING = {"type": "string"}
+_MOMENT_STRING = {"type": "string", "pattern": _MOMENT}
+
+SCHEMAS: dict[str, Any] = {
+    "Performance": {
+        "type": "object",
+        "required": ["stage", "id", "date", "start", "end", "artist", "day", "url"],
+        "properties": {
+            "stage": _STRING,
+            "id": {**_MOMENT_STRING, "description": "The set's start; unique on its stage."},
+            "date": {"type": "string", "pattern": _DATE, "description": "Calendar date of the start."},
+            "start": _MOMENT_STRING,
+            "end": _MOMENT_STRING,
+            "artist": _STRING,
+            "genre": _STRING,
+            "notes": _STRING,
+            "day": {"type": "string", "pattern": _DATE, "description": "The festival day the set belongs to."},
+            "url": {"type": "string", "description": "This performance's own path."},
+        },
+        "additionalProperties": False,
+    },
+    "PerformancePage": _page_of(_ref("Performance")),
+    "StagePage": _page_of(
+        {
+            "type": "object",
+            "required": ["stage", "performances"],
+            "properties": {"stage": _STRING, "performances": {"type": "integer", "minimum": 1}},
+            "additionalProperties": False,
+        }
+    ),
+    "DayPage": {
+        "type": "object",
+        "required": ["timezone", "day_change", "items", "next"],
+        "properties": {
+            "timezone": {"type": "string", "description": "The festival's IANA time zone."},
+            "day_change": {
+                "type": "string",
+                "description": "Sets starting before this time belong to the night before.",
+            },
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["day", "stages", "first_start", "last_end", "performances"],
+                    "properties": {
+                        "day": {"type": "string", "pattern": _DATE},
+                        "stages": {"type": "array", "items": _STRING},
+                        "first_start": _MOMENT_STRING,
+                        "last_end": _MOMENT_STRING,
+                        "performances": {"type": "integer", "minimum": 1},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+            "next": _NEXT,
+        },
+        "additionalProperties": False,
+    },
+    "NowPlaying": {
+        "type": "object",
+        "required": ["at", "timezone", "items", "next"],
+        "properties": {
+            "at": _MOMENT_STRING,
+            "timezone": _STRING,
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["stage", "now", "next"],
+                    "properties": {
+                        "stage": _STRING,
+                        "now": {"oneOf": [_ref("Performance"), {"type": "null"}]},
+                        "next": {"oneOf": [_ref("Performance"), {"type": "null"}]},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+            "next": _NEXT,
+        },
+        "additionalProperties": False,
+    },
+    "Error": {
+        "type": "object",
+        "required": ["Code", "Message"],
+        "properties": {"Code": _STRING, "Message": _STRING},
+    },
+}
+
+
+def openapi_spec() -> dict[str, Any]:
+    """The API description; every route and response the app has."""
+    stage = _path("stage", "Stage name, URL-encoded.")
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Festival schedule",
+            "version": "1.0.0",
+            "description": "Performances of one festival edition: by stage, by day, by artist, and what is on now. "
+            "Lists answer {items, next}; pass `next` back as `cursor` for the following page.",
+        },
+        "paths": {
+            "/stages": _get(
+                "Stages with performances, by name, with exact counts", [_LIMIT, _CURSOR], _ref("StagePage")
+            ),
+            "/days": _get("Festival days that have performances", [_LIMIT, _CURSOR], _ref("DayPage")),
+            "/stages/{stage}/performances": _get(
+                "A stage's performances in time order; `from`/`to` select the sets overlapping [from, to)",
+                [
+                    stage,
+                    _query(
+                        "from",
+                        "Start of the window (YYYY-MM-DDTHH:MM or YYYY-MM-DD).",
+                        {"type": "string", "pattern": _MOMENT_OR_DATE},
+                    ),
+                    _query("to", "End of the window, exclusive.", {"type": "string", "pattern": _MOMENT_OR_DATE}),
+                    _DAY,
+                    _LIMIT,
+                    _CURSOR,
+                ],
+                _ref("PerformancePage"),
+            ),
+            "/stages/{stage}/performances/{performance_id}": _get(
+                "One performance",
+                [
+                    stage,
+                    _path(
+                        "performance_id", "The set's start, YYYY-MM-DDTHH:MM.", {"type": "string", "pattern": _MOMENT}
+                    ),
+                ],
+                _ref("Performance"),
+            ),
+            "/performances": _get(
+                "What is on at a moment and what is next, per stage; or, with `day`, a whole festival day",
+                [
+                    _query(
+                        "at",
+                        "The moment (default: now in the festival's time zone).",
+                        {"type": "string", "pattern": _MOMENT_OR_DATE},
+                    ),
+                    _DAY,
+                    _LIMIT,
+                    _CURSOR,
+                ],
+                {"oneOf": [_ref("NowPlaying"), _ref("PerformancePage")]},
+            ),
+            "/artists/{artist}/performances": _get(
+                "Where and when an artist plays",
+                [_path("artist", "Artist name, URL-encoded."), _LIMIT, _CURSOR],
+                _ref("PerformancePage"),
+            ),
+            "/openapi.json": _get("This description", [], {"type": "object"}, errors=False),
+        },
+        "components": {"schemas": SCHEMAS},
+    }

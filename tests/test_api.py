@@ -1,0 +1,260 @@
+"""The query API through chalice's test client, on what the ingest wrote to moto."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from openapi_spec_validator import validate
+
+from chalicelib.api import ScheduleApi
+from chalicelib.services import get_services
+from tests.aws_calls import CallLog
+from tests.conftest import Festival, csv_text
+
+ODD_NAMES = ["AC/DC Tent", "Rock + Roll", "Bar & Grill", "Stage #2", "Scène Étoile", "100% Club"]
+TIMETABLE = csv_text(
+    "Main,2026-07-03,17:30,19:00,Early Bird,folk,",
+    "Main,2026-07-03,19:00,20:30,Björk,art pop,",
+    "Main,2026-07-03,21:00,23:30,Moderat,electronic,",
+    "Main,2026-07-04,01:00,03:00,Night Owl,techno,",  # festival day 2026-07-03
+    "Main,2026-07-04,15:00,16:00,Björk,art pop,encore",
+    "Tent,2026-07-03,18:30,19:30,Tent Opener,,",
+    "Tent,2026-07-03,20:00,21:00,Second,,",
+    *(f"{name},2026-07-05,12:00,13:00,{name} Artist,," for name in ODD_NAMES),
+)
+
+
+@pytest.fixture
+def loaded(festival: Festival) -> Festival:
+    assert festival.upload("uploads/timetable.csv", TIMETABLE)["status"] == "ok"
+    return festival
+
+
+def get(festival: Festival, path: str, status: int = 200) -> Any:
+    response = festival.client.http.get(path)
+    assert response.status_code == status, (path, response.body)
+    return json.loads(response.body)
+
+
+def starts(body: dict[str, Any]) -> list[str]:
+    return [item["start"][11:] + " " + item["artist"] for item in body["items"]]
+
+
+def path_of(stage: str) -> str:
+    return f"/stages/{quote(stage, safe='')}/performances"
+
+
+class TestLists:
+    def test_stages_in_name_order_with_exact_integer_counts(self, loaded: Festival) -> None:
+        body = get(loaded, "/stages")
+        assert body["next"] is None
+        assert [(item["stage"], item["performances"]) for item in body["items"]] == sorted(
+            [("Main", 5), ("Tent", 2), *((name, 1) for name in ODD_NAMES)]
+        )
+        assert all(type(item["performances"]) is int for item in body["items"])
+
+    def test_stages_page_with_a_cursor(self, loaded: Festival) -> None:
+        first = get(loaded, "/stages?limit=3")
+        second = get(loaded, f"/stages?limit=3&cursor={first['next']}")
+        rest = get(loaded, f"/stages?limit=10&cursor={second['next']}")
+        names = [item["stage"] for page in (first, second, rest) for item in page["items"]]
+        assert names == sorted(["Main", "Tent", *ODD_NAMES]) and rest["next"] is None
+
+    def test_days_for_the_schedule_tabs(self, loaded: Festival) -> None:
+        body = get(loaded, "/days")
+        assert (body["timezone"], body["day_change"]) == ("Europe/Amsterdam", "06:00")
+        assert body["items"][0] == {
+            "day": "2026-07-03",
+            "stages": ["Main", "Tent"],
+            "first_start": "2026-07-03T17:30",
+            "last_end": "2026-07-04T03:00",
+            "performances": 6,
+        }
+        assert [item["day"] for item in body["items"]] == ["2026-07-03", "2026-07-04", "2026-07-05"]
+
+    def test_a_performance_has_the_documented_shape(self, loaded: Festival) -> None:
+        body = get(loaded, path_of("Main") + "/2026-07-04T15:00")
+        assert body == {
+            "stage": "Main",
+            "id": "2026-07-04T15:00",
+            "date": "2026-07-04",
+            "start": "2026-07-04T15:00",
+            "end": "2026-07-04T16:00",
+            "artist": "Björk",
+            "genre": "art pop",
+            "notes": "encore",
+            "day": "2026-07-04",
+            "url": "/stages/Main/performances/2026-07-04T15:00",
+        }
+        assert list(body) == ["stage", "id", "date", "start", "end", "artist", "genre", "notes", "day", "url"]
+
+    def test_cors_is_enabled(self, loaded: Festival) -> None:
+        response = loaded.client.http.get("/stages")
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+class TestStageTimes:
+    def test_a_stage_in_time_order(self, loaded: Festival) -> None:
+        assert starts(get(loaded, path_of("Main"))) == [
+            "17:30 Early Bird",
+            "19:00 Björk",
+            "21:00 Moderat",
+            "01:00 Night Owl",
+            "15:00 Björk",
+        ]
+
+    def test_a_window_returns_the_sets_that_overlap_it(self, loaded: Festival) -> None:
+        body = get(loaded, path_of("Main") + "?from=2026-07-03T18:00&to=2026-07-03T20:00")
+        assert starts(body) == ["17:30 Early Bird", "19:00 Björk"]
+        body = get(loaded, path_of("Main") + "?from=2026-07-03T19:00&to=2026-07-03T21:00")
+        assert starts(body) == ["19:00 Björk"]  # Early Bird ends at 19:00; Moderat starts at 21:00
+
+    def test_from_or_to_alone_and_dates_mean_midnight(self, loaded: Festival) -> None:
+        assert starts(get(loaded, path_of("Main") + "?from=2026-07-03T23:00")) == [
+            "21:00 Moderat",
+            "01:00 Night Owl",
+            "15:00 Björk",
+        ]
+        assert starts(get(loaded, path_of("Main") + "?from=2026-07-04")) == ["01:00 Night Owl", "15:00 Björk"]
+        assert starts(get(loaded, path_of("Main") + "?to=2026-07-03T19:00")) == ["17:30 Early Bird"]
+
+    def test_a_festival_day_keeps_its_night(self, loaded: Festival) -> None:
+        assert starts(get(loaded, path_of("Main") + "?day=2026-07-03")) == [
+            "17:30 Early Bird",
+            "19:00 Björk",
+            "21:00 Moderat",
+            "01:00 Night Owl",
+        ]
+        assert starts(get(loaded, path_of("Main") + "?day=2026-07-04")) == ["15:00 Björk"]
+
+    def test_pages_follow_each_other_to_the_end(self, loaded: Festival) -> None:
+        seen, cursor = [], None
+        while True:
+            body = get(loaded, path_of("Main") + "?limit=2" + (f"&cursor={cursor}" if cursor else ""))
+            seen += starts(body)
+            cursor = body["next"]
+            if not cursor:
+                break
+        assert seen == starts(get(loaded, path_of("Main")))
+
+    def test_one_query_per_page_and_never_a_scan(self, loaded: Festival) -> None:
+        calls = CallLog().attach("dynamodb")
+        get(loaded, path_of("Main") + "?from=2026-07-03T18:00&to=2026-07-03T20:00")
+        assert [call.operation for call in calls.calls] == ["Query"]
+        [query] = calls.calls
+        assert query.params["KeyConditionExpression"] == "stage = :stage AND slot BETWEEN :first AND :last"
+        assert query.params["ExpressionAttributeValues"][":first"] == {"S": "2026-07-03#06:00"}
+
+    @pytest.mark.parametrize("name", ODD_NAMES)
+    def test_names_with_reserved_characters_round_trip(self, loaded: Festival, name: str) -> None:
+        body = get(loaded, path_of(name))
+        [item] = body["items"]
+        assert (item["stage"], item["artist"]) == (name, f"{name} Artist")
+        assert get(loaded, item["url"]) == item
+        assert get(loaded, f"/artists/{quote(name + ' Artist', safe='')}/performances")["items"] == [item]
+
+
+class TestAcrossStages:
+    def test_now_playing_and_next_on_every_stage(self, loaded: Festival) -> None:
+        body = get(loaded, "/performances?at=2026-07-03T19:15")
+        assert body["at"] == "2026-07-03T19:15" and body["timezone"] == "Europe/Amsterdam"
+        on = {item["stage"]: item for item in body["items"]}
+        assert on["Main"]["now"]["artist"] == "Björk" and on["Main"]["next"]["artist"] == "Moderat"
+        assert on["Tent"]["now"]["artist"] == "Tent Opener" and on["Tent"]["next"]["artist"] == "Second"
+        assert on["Rock + Roll"]["now"] is None and on["Rock + Roll"]["next"]["start"] == "2026-07-05T12:00"
+
+    def test_now_is_in_the_festival_time_zone(self, loaded: Festival) -> None:
+        api = ScheduleApi(get_services())
+        body = api.performances({}, now=datetime(2026, 7, 3, 17, 15, tzinfo=UTC))  # 19:15 in Amsterdam
+        assert body["at"] == "2026-07-03T19:15"
+
+    def test_a_festival_day_across_stages_in_start_order(self, loaded: Festival) -> None:
+        first = get(loaded, "/performances?day=2026-07-03&limit=4")
+        second = get(loaded, f"/performances?day=2026-07-03&limit=4&cursor={first['next']}")
+        assert starts(first) + starts(second) == [
+            "17:30 Early Bird",
+            "18:30 Tent Opener",
+            "19:00 Björk",
+            "20:00 Second",
+            "21:00 Moderat",
+            "01:00 Night Owl",
+        ]
+
+    def test_an_artist_everywhere_they_play(self, loaded: Festival) -> None:
+        body = get(loaded, "/artists/Bj%C3%B6rk/performances")
+        assert [(item["stage"], item["start"]) for item in body["items"]] == [
+            ("Main", "2026-07-03T19:00"),
+            ("Main", "2026-07-04T15:00"),
+        ]
+
+
+class TestRefusals:
+    @pytest.mark.parametrize(
+        ("path", "names"),
+        [
+            ("/stages?limit=0", "limit"),
+            ("/stages?limit=501", "limit"),
+            ("/stages?limit=-3", "limit"),
+            ("/stages?limit=ten", "limit"),
+            ("/stages?limit=99999999999999999999", "limit"),
+            ("/stages?colour=red", "colour"),
+            ("/stages/Main/performances?from=2026-07-03 18:00", "from"),
+            ("/stages/Main/performances?from=2026-07-03T25:00", "from"),
+            ("/stages/Main/performances?to=yesterday", "to"),
+            ("/stages/Main/performances?from=2026-07-03T20:00&to=2026-07-03T18:00", "to"),
+            ("/stages/Main/performances?day=2026-07-03&from=2026-07-03", "day"),
+            ("/stages/Main/performances?day=03-07-2026", "day"),
+            ("/stages/Main/performances/2026-07-03", "id"),
+            ("/performances?at=now", "at"),
+            ("/performances?at=2026-07-03T10:00&day=2026-07-03", "at"),
+            ("/stages/Main/performances?cursor=not-a-cursor", "cursor"),
+            ("/stages/Main/performances?cursor=eyJxIjoxfQ", "cursor"),
+        ],
+    )
+    def test_bad_parameters_get_400_naming_them(self, loaded: Festival, path: str, names: str) -> None:
+        body = get(loaded, path, status=400)
+        assert body["Code"] == "InvalidParameter"
+        assert f"{names}: " in body["Message"]
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/stages/Nowhere/performances",
+            "/stages/Main/performances/2026-07-03T10:00",
+            "/artists/Nobody/performances",
+        ],
+    )
+    def test_unknown_things_get_404(self, loaded: Festival, path: str) -> None:
+        assert get(loaded, path, status=404)["Code"] == "NotFound"
+
+    def test_a_cursor_from_another_stage_is_refused(self, loaded: Festival) -> None:
+        cursor = get(loaded, path_of("Main") + "?limit=1")["next"]
+        body = get(loaded, path_of("Tent") + f"?limit=1&cursor={cursor}", status=400)
+        assert "cursor" in body["Message"]
+        # ...and so is one from the same stage with other parameters.
+        get(loaded, path_of("Main") + f"?day=2026-07-03&cursor={cursor}", status=400)
+
+    def test_an_edited_cursor_is_refused(self, loaded: Festival) -> None:
+        import base64
+
+        cursor = get(loaded, path_of("Main") + "?limit=1")["next"]
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=="))
+        raw["k"]["stage"] = "Tent"
+        forged = base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
+        get(loaded, path_of("Main") + f"?limit=1&cursor={forged}", status=400)
+
+    def test_an_empty_stage_window_is_200_not_404(self, loaded: Festival) -> None:
+        assert get(loaded, path_of("Tent") + "?day=2026-07-05")["items"] == []
+
+
+def test_the_openapi_description_is_valid_and_covers_every_route(festival: Festival) -> None:
+    spec = get(festival, "/openapi.json")
+    validate(spec)
+    from app import app
+
+    documented = {path.replace("{performance_id}", "{performance_id}") for path in spec["paths"]}
+    assert set(app.routes) <= documented | {"/"}
