@@ -33,3 +33,6 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+run: $(STAMP)
+	$(BIN)/python -m local.run

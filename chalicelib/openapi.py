@@ -6,9 +6,11 @@ from typing import Any
 
 from chalicelib.api import MAX_LIMIT
 
-_MOMENT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"
-_DATE = r"^\d{4}-\d{2}-\d{2}$"
-_MOMENT_OR_DATE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$"
+_DAY = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+_TIME = r"([01]\d|2[0-3]):[0-5]\d"
+_MOMENT = f"^{_DAY}T{_TIME}$"
+_DATE = f"^{_DAY}$"
+_MOMENT_OR_DATE = f"^{_DAY}(T{_TIME})?$"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -32,8 +34,8 @@ def _path(name: str, description: str, schema: dict[str, Any] | None = None) -> 
 _LIMIT = _query(
     "limit", f"Items per page, 1 to {MAX_LIMIT} (default 50).", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}
 )
-_CURSOR = _query("cursor", "The `next` value of the previous page.", {"type": "string", "minLength": 1})
-_DAY = _query("day", "A festival day, YYYY-MM-DD.", {"type": "string", "pattern": _DATE})
+_CURSOR = _query("cursor", "The `next` value of the previous page.", {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"})
+_DAY_PARAM = _query("day", "A festival day, YYYY-MM-DD.", {"type": "string", "pattern": _DATE})
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -176,7 +178,7 @@ def openapi_spec() -> dict[str, Any]:
                         {"type": "string", "pattern": _MOMENT_OR_DATE},
                     ),
                     _query("to", "End of the window, exclusive.", {"type": "string", "pattern": _MOMENT_OR_DATE}),
-                    _DAY,
+                    _DAY_PARAM,
                     _LIMIT,
                     _CURSOR,
                 ],
@@ -200,7 +202,7 @@ def openapi_spec() -> dict[str, Any]:
                         "The moment (default: now in the festival's time zone).",
                         {"type": "string", "pattern": _MOMENT_OR_DATE},
                     ),
-                    _DAY,
+                    _DAY_PARAM,
                     _LIMIT,
                     _CURSOR,
                 ],
