@@ -13,6 +13,7 @@ Ctrl-C (SIGINT) or SIGTERM stops everything and frees both ports.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import logging
@@ -99,10 +100,8 @@ def _stop(process: subprocess.Popen[bytes] | None) -> None:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=5)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait()
 
 
@@ -200,7 +199,9 @@ class LocalStack:
         os.environ.update(_chalice_environment())
         os.environ.setdefault("AWS_DEFAULT_REGION", self.region)
         if not self.external:
-            os.environ.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local", AWS_ENDPOINT_URL=self.endpoint)
+            # moto accepts any credentials; these keep a real ~/.aws profile out of it.
+            os.environ.update(AWS_ACCESS_KEY_ID="local", AWS_ENDPOINT_URL=self.endpoint)
+            os.environ["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 - not a secret
             os.environ.pop("AWS_PROFILE", None)
             os.environ.pop("AWS_SESSION_TOKEN", None)
 
