@@ -36,3 +36,11 @@ clean:
 
 run: $(STAMP)
 	$(BIN)/python -m local.run
+
+# make deploy STAGE=dev|prod [DRY_RUN=1] [ALARM_EMAIL=ops@example.org]
+deploy: $(STAMP)
+	$(BIN)/python -m infra.deploy deploy --stage "$(STAGE)" $(if $(DRY_RUN),--dry-run) $(if $(ALARM_EMAIL),--alarm-email "$(ALARM_EMAIL)")
+
+# make destroy STAGE=dev|prod [DELETE_DATA=1] [DRY_RUN=1]
+destroy: $(STAMP)
+	$(BIN)/python -m infra.deploy destroy --stage "$(STAGE)" $(if $(DRY_RUN),--dry-run) $(if $(DELETE_DATA),--delete-data)

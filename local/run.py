@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import http.client
 import json
 import logging
 import os
@@ -25,7 +26,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -65,12 +65,17 @@ def _wait_until(ready: Callable[[], bool], what: str, timeout: float, stop: thre
         time.sleep(0.1)
 
 
-def _answers(url: str) -> bool:
+def _answers(port: int, path: str) -> bool:
+    """Whether an HTTP server on this loopback port answers (with any status)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     try:
-        with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - a loopback URL we built
-            return True
-    except OSError as error:
-        return hasattr(error, "code")  # an HTTP error status still means it is up
+        connection.request("GET", path)
+        connection.getresponse().read()
+    except OSError:
+        return False
+    finally:
+        connection.close()
+    return True
 
 
 def _die_with_parent() -> None:
@@ -173,7 +178,7 @@ class LocalStack:
                 dict(os.environ),
                 self.logs / "moto.log",
             )
-            _wait_until(lambda: _answers(f"{self.endpoint}/moto-api/"), "moto's server", 30, self.stop)
+            _wait_until(lambda: _answers(self.aws_port, "/moto-api/"), "moto's server", 30, self.stop)
         outputs = self._create_resources()
         self.chalice = _start(
             [
@@ -191,7 +196,7 @@ class LocalStack:
             self.logs / "chalice.log",
         )
         self._start_threads(outputs)
-        _wait_until(lambda: _answers(f"{self.api}/stages"), "chalice local", 60, self.stop)
+        _wait_until(lambda: _answers(self.port, "/stages"), "chalice local", 60, self.stop)
         self._load_sample()
         _print_banner(self.api, self.endpoint, self.bucket, outputs["NotifyTopicArn"], self.region)
 

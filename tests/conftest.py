@@ -19,6 +19,10 @@ from moto import mock_aws
 from chalicelib.services import reset_services
 from infra.stack import create_stack, environment
 
+pytest.register_assert_rewrite("tests.iam_plugin")
+pytest_plugins = ["tests.iam_plugin"]
+from tests.iam_plugin import TEST_STACK  # noqa: E402
+
 REGION = "eu-west-1"
 HEADER = "stage,date,start,end,artist,genre,notes\n"
 
@@ -74,7 +78,10 @@ class Festival:
         )
 
     def delete(self, key: str) -> dict[str, Any]:
-        self.s3.delete_object(Bucket=self.bucket, Key=key)
+        """Delete an object (no event yet); returns the event S3 would send for it."""
+        response = self.s3.delete_object(Bucket=self.bucket, Key=key)
+        if response.get("DeleteMarker"):
+            return self.event(key, "ObjectRemoved:DeleteMarkerCreated", version_id=response["VersionId"])
         return self.event(key, "ObjectRemoved:Delete")
 
     def event(
@@ -143,11 +150,7 @@ class Festival:
 @pytest.fixture
 def festival(monkeypatch: pytest.MonkeyPatch) -> Iterator[Festival]:
     with mock_aws():
-        outputs = create_stack(
-            boto3.client("cloudformation", region_name=REGION),
-            "festival-test",
-            {"Stage": "test", "ScheduleBucketName": "festival-test-schedule"},
-        )
+        outputs = create_stack(boto3.client("cloudformation", region_name=REGION), "festival-test", TEST_STACK)
         for name, value in environment(outputs).items():
             monkeypatch.setenv(name, value)
         sqs = boto3.client("sqs", region_name=REGION)

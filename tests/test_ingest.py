@@ -287,3 +287,34 @@ class TestVersions:
         assert {name: set(item["stages"]) for name, item in state_items(festival, "day").items()} == {
             "2026-07-04": {"Side"}
         }
+
+
+class TestVersionedBucket:
+    """Production's bucket is versioned: events carry a versionId and the run reads exactly that version."""
+
+    @pytest.fixture
+    def versioned(self, festival: Festival) -> Festival:
+        festival.s3.put_bucket_versioning(Bucket=festival.bucket, VersioningConfiguration={"Status": "Enabled"})
+        return festival
+
+    def test_each_version_is_read_as_announced_even_after_newer_uploads(self, versioned: Festival) -> None:
+        first = versioned.put("uploads/day 1.csv", DAY_ONE)
+        second = versioned.put("uploads/day 1.csv", csv_text("Main Stage,2026-07-03,20:00,21:00,Newest,,"))
+        assert first["Records"][0]["s3"]["object"]["versionId"]
+        versioned.deliver(first)  # an older version, still readable by its id
+        assert len(versioned.items()) == 5
+        versioned.deliver(second)
+        assert slots(versioned) == [("Main Stage", "2026-07-03#20:00", "Newest")]
+        versioned.deliver(first)  # a late duplicate of the older version: ignored
+        assert slots(versioned) == [("Main Stage", "2026-07-03#20:00", "Newest")]
+        assert [m["body"]["source"]["version"] for m in versioned.notifications()] == [
+            first["Records"][0]["s3"]["object"]["versionId"],
+            second["Records"][0]["s3"]["object"]["versionId"],
+        ]
+
+    def test_a_delete_marker_removes_the_performances(self, versioned: Festival) -> None:
+        versioned.upload("uploads/day 1.csv", DAY_ONE)
+        event = versioned.delete("uploads/day 1.csv")
+        assert event["Records"][0]["eventName"] == "ObjectRemoved:DeleteMarkerCreated"
+        versioned.deliver(event)
+        assert versioned.items() == []

@@ -1,0 +1,267 @@
+"""`make deploy` and `make destroy`: production is the resource stack, then Chalice.
+
+`chalice package` refuses `on_s3_event` (Chalice wires the S3 trigger itself at
+`chalice deploy`, onto a bucket that must already exist), so a deploy is two steps:
+
+1. CloudFormation creates or updates the stack in infra/template.yaml;
+2. its outputs become the functions' environment and their IAM policies, in a
+   generated copy of the project under build/deploy/<stage>/, and `chalice deploy`
+   runs there (its state stays in .chalice/deployed/ as usual);
+3. the ingest functions' failed events are sent to the dead-letter queue.
+
+With --dry-run every step and generated file is printed and no AWS call is made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from infra.policies import POLICY_FILES, render_policy
+from infra.stack import ENVIRONMENT, TEMPLATE, environment
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / ".chalice" / "config.json"
+APP_NAME = json.loads(CONFIG.read_text())["app_name"]
+PROJECT_FILES = ("app.py", "chalicelib", "requirements.txt")
+INGEST_FUNCTIONS = ("ingest_performances", "remove_performances")
+STAGES = ("dev", "prod")
+LAMBDA_RETRIES = 2
+
+
+def stack_name(stage: str) -> str:
+    return f"{APP_NAME}-{stage}"
+
+
+def function_prefix(stage: str) -> str:
+    """Chalice names a stage's functions `<app>-<stage>-<function>`, the API's `<app>-<stage>`."""
+    return f"{APP_NAME}-{stage}"
+
+
+class Steps:
+    """Prints each step; runs it unless this is a dry run."""
+
+    def __init__(self, dry_run: bool) -> None:
+        self.dry_run = dry_run
+        self.count = 0
+
+    def step(self, title: str, action: Callable[[], Any] | None = None) -> Any:
+        self.count += 1
+        print(f"\n[{self.count}] {title}", flush=True)
+        if self.dry_run or action is None:
+            return None
+        return action()
+
+    def show(self, label: str, value: Any) -> None:
+        text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
+        print(f"    {label}:\n" + "\n".join(f"      {line}" for line in text.splitlines()), flush=True)
+
+
+def deploy_stack(cloudformation: Any, stage: str, parameters: dict[str, str]) -> dict[str, str]:
+    """Create the stack, or update it; wait; return its outputs."""
+    name = stack_name(stage)
+    request = {
+        "StackName": name,
+        "TemplateBody": TEMPLATE.read_text(),
+        "Parameters": [{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()],
+        "Tags": [{"Key": "project", "Value": APP_NAME}, {"Key": "stage", "Value": stage}],
+    }
+    try:
+        cloudformation.describe_stacks(StackName=name)
+    except cloudformation.exceptions.ClientError:
+        cloudformation.create_stack(**request, OnFailure="ROLLBACK")
+        cloudformation.get_waiter("stack_create_complete").wait(StackName=name)
+    else:
+        try:
+            cloudformation.update_stack(**request)
+        except cloudformation.exceptions.ClientError as error:
+            if "No updates are to be performed" not in str(error):
+                raise
+        else:
+            cloudformation.get_waiter("stack_update_complete").wait(StackName=name)
+    stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def predicted_outputs(stage: str, region: str) -> dict[str, str]:
+    """What the stack's outputs will look like, for a dry run that may not ask AWS."""
+    account = "<account-id>"
+    prefix = stack_name(stage)
+    bucket = f"{prefix}-{account}-{region}"
+    return {
+        "ScheduleBucketName": bucket,
+        "ScheduleBucketArn": f"arn:aws:s3:::{bucket}",
+        "PerformancesTableName": f"{prefix}-performances",
+        "PerformancesTableArn": f"arn:aws:dynamodb:{region}:{account}:table/{prefix}-performances",
+        "StateTableName": f"{prefix}-state",
+        "StateTableArn": f"arn:aws:dynamodb:{region}:{account}:table/{prefix}-state",
+        "NotifyTopicArn": f"arn:aws:sns:{region}:{account}:{prefix}-ingest",
+        "IngestDeadLetterQueueArn": f"arn:aws:sqs:{region}:{account}:{prefix}-ingest-dlq",
+        "AlarmTopicArn": f"arn:aws:sns:{region}:{account}:{prefix}-alarms",
+    }
+
+
+def project_config(stage: str, outputs: dict[str, str]) -> dict[str, Any]:
+    """.chalice/config.json with the stage's environment filled in from the outputs."""
+    config: dict[str, Any] = json.loads(CONFIG.read_text())
+    stage_config = config.setdefault("stages", {}).setdefault(stage, {})
+    stage_config.setdefault("environment_variables", {}).update(environment(outputs))
+    return config
+
+
+def policies(stage: str, outputs: dict[str, str]) -> dict[str, dict[str, Any]]:
+    return {name: render_policy(name, outputs, function_prefix(stage)) for name in POLICY_FILES}
+
+
+def build_project(stage: str, outputs: dict[str, str], target: Path) -> Path:
+    """A copy of the project to run `chalice deploy` in, with the generated config and
+    policies. Chalice's record of what it deployed is shared with .chalice/deployed/."""
+    if target.exists():
+        shutil.rmtree(target)
+    (target / ".chalice").mkdir(parents=True)
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / name)
+    (target / ".chalice" / "config.json").write_text(json.dumps(project_config(stage, outputs), indent=2))
+    for name, document in policies(stage, outputs).items():
+        (target / ".chalice" / name).write_text(json.dumps(document, indent=2))
+    deployed = ROOT / ".chalice" / "deployed"
+    deployed.mkdir(exist_ok=True)
+    (target / ".chalice" / "deployed").symlink_to(deployed)
+    return target
+
+
+def send_failures_to_dead_letter_queue(lambda_client: Any, stage: str, queue_arn: str) -> None:
+    for function in INGEST_FUNCTIONS:
+        lambda_client.put_function_event_invoke_config(
+            FunctionName=f"{function_prefix(stage)}-{function}",
+            MaximumRetryAttempts=LAMBDA_RETRIES,
+            DestinationConfig={"OnFailure": {"Destination": queue_arn}},
+        )
+
+
+def _chalice(project: Path, *args: str) -> None:
+    command = [str(Path(sys.executable).with_name("chalice")), "--project-dir", str(project), *args]
+    subprocess.run(command, check=True)  # noqa: S603 - fixed argv
+
+
+def _aws(service: str, region: str) -> Any:
+    import boto3
+
+    return boto3.client(service, region_name=region)
+
+
+def deploy(stage: str, *, dry_run: bool, alarm_email: str, region: str) -> None:
+    steps = Steps(dry_run)
+    parameters = {"Project": APP_NAME, "Stage": stage, "AlarmEmail": alarm_email}
+    outputs = steps.step(
+        f"Deploy the resource stack {stack_name(stage)} from {TEMPLATE.relative_to(ROOT)} in {region}",
+        lambda: deploy_stack(_aws("cloudformation", region), stage, parameters),
+    ) or predicted_outputs(stage, region)
+    steps.show("parameters", parameters)
+    steps.show("outputs" + (" (predicted)" if dry_run else ""), outputs)
+    target = ROOT / "build" / "deploy" / stage
+    steps.step(
+        f"Generate {target.relative_to(ROOT)}/ with the stage's environment and IAM policies",
+        lambda: build_project(stage, outputs, target),
+    )
+    steps.show("environment", {name: outputs[key] for key, name in ENVIRONMENT.items()})
+    for name, document in policies(stage, outputs).items():
+        steps.show(f"{name} (for {', '.join(POLICY_FILES[name])})", document)
+    steps.step(
+        f"chalice deploy --stage {stage}   (Lambda functions, API Gateway, the S3 triggers)",
+        lambda: _chalice(target, "deploy", "--stage", stage),
+    )
+    steps.step(
+        f"Send events that fail {LAMBDA_RETRIES} retries of {', '.join(INGEST_FUNCTIONS)} to "
+        f"{outputs['IngestDeadLetterQueueArn']}",
+        lambda: send_failures_to_dead_letter_queue(_aws("lambda", region), stage, outputs["IngestDeadLetterQueueArn"]),
+    )
+    if not dry_run:
+        deployed = json.loads((ROOT / ".chalice" / "deployed" / f"{stage}.json").read_text())
+        api_url = next((r["rest_api_url"] for r in deployed["resources"] if "rest_api_url" in r), "?")
+        bucket = outputs["ScheduleBucketName"]
+        print(
+            f"\nDeployed {stage}.\n  API and page  {api_url}\n  Upload to     s3://{bucket}/uploads/\n"
+            f"  Reports in    s3://{bucket}/reports/"
+        )
+
+
+def _empty_bucket(s3: Any, bucket: str) -> None:
+    """Delete every version and delete marker, so that the bucket itself can go."""
+    paginator = s3.get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=bucket):
+        doomed = [
+            {"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
+        for start in range(0, len(doomed), 1000):
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed[start : start + 1000], "Quiet": True})
+
+
+def destroy(stage: str, *, dry_run: bool, delete_data: bool, region: str) -> None:
+    steps = Steps(dry_run)
+    target = ROOT / "build" / "deploy" / stage
+    steps.step(
+        f"chalice delete --stage {stage}   (Lambda functions, API Gateway, roles)",
+        lambda: _chalice(target, "delete", "--stage", stage) if target.exists() else None,
+    )
+    cloudformation = None if dry_run else _aws("cloudformation", region)
+    outputs = predicted_outputs(stage, region)
+    if cloudformation is not None:
+        stack = cloudformation.describe_stacks(StackName=stack_name(stage))["Stacks"][0]
+        outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+    bucket = outputs["ScheduleBucketName"]
+
+    def delete_stack() -> None:
+        assert cloudformation is not None
+        cloudformation.delete_stack(StackName=stack_name(stage))
+        cloudformation.get_waiter("stack_delete_complete").wait(StackName=stack_name(stage))
+
+    steps.step(f"Delete the resource stack {stack_name(stage)} (tables, topics, queue, alarms)", delete_stack)
+    if delete_data:
+
+        def delete_bucket() -> None:
+            s3 = _aws("s3", region)
+            _empty_bucket(s3, bucket)
+            s3.delete_bucket(Bucket=bucket)
+
+        steps.step(f"Empty and delete the bucket {bucket} (DELETE_DATA=1)", delete_bucket)
+    else:
+        steps.step(f"Keep the bucket {bucket} and its uploads (DELETE_DATA=1 deletes them too)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.deploy", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("deploy", "destroy"))
+    parser.add_argument("--stage", required=True, choices=STAGES)
+    parser.add_argument("--dry-run", action="store_true", help="print every step and generated value; call no AWS")
+    parser.add_argument("--alarm-email", default="", help="address subscribed to the alarm topic")
+    parser.add_argument("--delete-data", action="store_true", help="destroy: delete the bucket and its uploads too")
+    args = parser.parse_args(argv)
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1"
+    started = time.monotonic()
+    if args.command == "deploy":
+        deploy(args.stage, dry_run=args.dry_run, alarm_email=args.alarm_email, region=region)
+    else:
+        destroy(args.stage, dry_run=args.dry_run, delete_data=args.delete_data, region=region)
+    print(
+        f"\n{'Dry run' if args.dry_run else args.command.capitalize()} of {args.stage} done in "
+        f"{time.monotonic() - started:.0f} s{'; nothing was changed' if args.dry_run else ''}."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

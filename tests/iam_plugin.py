@@ -1,0 +1,128 @@
+"""While the whole test suite runs, record every AWS call the app's code makes, by the
+Lambda function whose code made it, and check both against that function's policy:
+
+- every call must be allowed by the function's policy (checked on every run);
+- every grant in a policy must be used by some call (checked when the whole suite
+  ran), except CloudWatch Logs and the dead-letter queue, which Lambda itself uses.
+
+Calls are attributed by the module on the stack: chalicelib/ingest.py runs in the
+ingest functions, chalicelib/api.py in the API function.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chalicelib import aws
+from infra.policies import render_policy
+from infra.stack import create_stack
+from tests import iam
+
+POLICY_OF = {"ingest": "policy-ingest.json", "api": "policy-api.json"}
+_MODULES = {os.path.join("chalicelib", "ingest.py"): "ingest", os.path.join("chalicelib", "api.py"): "api"}
+_LAMBDA_USES = ("logs:", "sqs:SendMessage")
+_LOG_DIR = "FESTIVAL_IAM_LOG_DIR"
+_MOTO_ACCOUNT = "123456789012"
+TEST_STACK = {"Stage": "test", "ScheduleBucketName": "festival-test-schedule"}
+records: list[dict[str, Any]] = []
+
+
+def _function_on_stack() -> str | None:
+    frame = sys._getframe(3)
+    while frame is not None:
+        for module, function in _MODULES.items():
+            if frame.f_code.co_filename.endswith(module):
+                return function
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def _record(region: str, params: dict[str, Any], model: Any, **_: Any) -> None:
+    function = _function_on_stack()
+    if function is None:
+        return
+    service = model.service_model.service_name
+    for action, resource in iam.needs(service, model.name, params, region, _MOTO_ACCOUNT):
+        records.append({"function": function, "action": action, "resource": resource})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
+        os.environ[_LOG_DIR] = tempfile.mkdtemp(prefix="festival-iam-")
+    creating = aws.client.__wrapped__  # type: ignore[attr-defined]
+
+    @functools.cache
+    def recording_client(service: str) -> Any:
+        client = creating(service)
+        client.meta.events.register("before-parameter-build", functools.partial(_record, client.meta.region_name))
+        return client
+
+    aws.client = recording_client  # type: ignore[assignment]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    log_dir = Path(os.environ[_LOG_DIR])
+    worker = getattr(session.config, "workerinput", {}).get("workerid", "main")
+    (log_dir / f"{worker}.jsonl").write_text("".join(json.dumps(record) + "\n" for record in records))
+    if hasattr(session.config, "workerinput"):
+        return
+    calls = [json.loads(line) for path in log_dir.glob("*.jsonl") for line in path.read_text().splitlines()]
+    problems = check(calls, full_run=_whole_suite_passed(session))
+    if problems:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = "IAM policies do not match what the code does:\n  " + "\n  ".join(problems)
+        if reporter:
+            reporter.write_line(message, red=True)
+        else:
+            print(message, file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _whole_suite_passed(session: pytest.Session) -> bool:
+    options = session.config.option
+    chosen = {Path(arg).resolve() for arg in session.config.args}
+    return (
+        not options.keyword
+        and not options.markexpr
+        and chosen <= {Path(session.config.rootpath, "tests").resolve()}
+        and session.testsfailed == 0
+        and session.testscollected > 0
+    )
+
+
+def rendered_policies() -> dict[str, dict[str, Any]]:
+    """The policies as `make deploy` would render them for the test stack."""
+    with mock_aws():
+        outputs = create_stack(
+            boto3.client("cloudformation", region_name=os.environ.get("AWS_DEFAULT_REGION", "eu-west-1")),
+            "festival-iam-check",
+            TEST_STACK,
+        )
+    return {function: render_policy(name, outputs, "festival-schedule-test") for function, name in POLICY_OF.items()}
+
+
+def check(calls: list[dict[str, Any]], *, full_run: bool) -> list[str]:
+    policies = rendered_policies()
+    problems = []
+    for function, policy in policies.items():
+        needed = {(call["action"], call["resource"]) for call in calls if call["function"] == function}
+        for need in sorted(needed):
+            if not iam.allows(policy, need):
+                problems.append(f"{function}: {need[0]} on {need[1]} is done but not allowed by {POLICY_OF[function]}")
+        if full_run:
+            for grant in iam.grants(policy):
+                if not grant[0].startswith(_LAMBDA_USES) and not iam.used(grant, needed):
+                    problems.append(
+                        f"{function}: {POLICY_OF[function]} allows {grant[0]} on {grant[1]}, which the code never does"
+                    )
+    return problems

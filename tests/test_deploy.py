@@ -1,0 +1,242 @@
+"""Production, proven offline: the template, the policies, the deploy steps, the code's hygiene."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from cfnlint.decode.cfn_yaml import loads as load_template
+from moto import mock_aws
+
+from infra import deploy
+from infra.stack import TEMPLATE
+from tests import iam
+from tests.conftest import REGION
+from tests.iam_plugin import check
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TAGGABLE = {"AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::SNS::Topic", "AWS::SQS::Queue", "AWS::CloudWatch::Alarm"}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    document: dict[str, Any] = load_template(TEMPLATE.read_text())
+    return document
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: body for name, body in template["Resources"].items() if body["Type"] == kind}
+
+
+class TestTemplate:
+    def test_cfn_lint_passes(self) -> None:
+        done = subprocess.run([str(BIN / "cfn-lint"), str(TEMPLATE)], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    def test_the_bucket_is_versioned_encrypted_private_and_tls_only(self, template: dict[str, Any]) -> None:
+        [bucket] = resources(template, "AWS::S3::Bucket").values()
+        properties = bucket["Properties"]
+        assert properties["VersioningConfiguration"] == {
+            "Fn::If": ["Versioned", {"Status": "Enabled"}, {"Ref": "AWS::NoValue"}]
+        }
+        assert template["Conditions"]["Versioned"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "Stage"}, "local"]}]}
+        [rule] = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+        assert all(
+            properties["PublicAccessBlockConfiguration"][flag] is True
+            for flag in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+        )
+        assert bucket["DeletionPolicy"] == "Retain"
+        [policy] = resources(template, "AWS::S3::BucketPolicy").values()
+        [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+    def test_tables_are_on_demand_with_point_in_time_recovery_and_the_api_indexes(
+        self, template: dict[str, Any]
+    ) -> None:
+        tables = resources(template, "AWS::DynamoDB::Table")
+        for table in tables.values():
+            properties = table["Properties"]
+            assert properties["BillingMode"] == "PAY_PER_REQUEST"
+            assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+            assert properties["SSESpecification"] == {"SSEEnabled": True}
+        performances = tables["PerformancesTable"]["Properties"]
+        assert performances["KeySchema"] == [
+            {"AttributeName": "stage", "KeyType": "HASH"},
+            {"AttributeName": "slot", "KeyType": "RANGE"},
+        ]
+        assert {
+            index["IndexName"]: [key["AttributeName"] for key in index["KeySchema"]]
+            for index in performances["GlobalSecondaryIndexes"]
+        } == {"by_day": ["day", "start"], "by_artist": ["artist", "start"]}
+
+    def test_a_dead_letter_queue_and_alarms_on_errors_and_dead_letters(self, template: dict[str, Any]) -> None:
+        assert resources(template, "AWS::SQS::Queue")
+        alarms = resources(template, "AWS::CloudWatch::Alarm")
+        metrics = {(alarm["Properties"]["Namespace"], alarm["Properties"]["MetricName"]) for alarm in alarms.values()}
+        assert metrics == {("AWS/Lambda", "Errors"), ("AWS/SQS", "ApproximateNumberOfMessagesVisible")}
+        for alarm in alarms.values():
+            assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+    def test_everything_is_tagged_with_project_and_stage(self, template: dict[str, Any]) -> None:
+        for name, body in template["Resources"].items():
+            if body["Type"] in TAGGABLE:
+                tags = {tag["Key"]: tag["Value"] for tag in body["Properties"]["Tags"]}
+                assert tags == {"project": {"Ref": "Project"}, "stage": {"Ref": "Stage"}}, name
+
+    def test_outputs_give_every_name_and_arn(self, template: dict[str, Any]) -> None:
+        assert set(template["Outputs"]) >= {
+            "ScheduleBucketName",
+            "ScheduleBucketArn",
+            "PerformancesTableName",
+            "PerformancesTableArn",
+            "StateTableName",
+            "StateTableArn",
+            "NotifyTopicArn",
+            "IngestDeadLetterQueueArn",
+            "AlarmTopicArn",
+            "IngestErrorsAlarmName",
+            "DeadLetterAlarmName",
+        }
+
+
+class TestPolicies:
+    def test_no_wildcard_actions_or_resources(self) -> None:
+        for name, document in deploy.policies("prod", deploy.predicted_outputs("prod", REGION)).items():
+            for sid, actions, resources_ in iam.statements(document):
+                assert all("*" not in action for action in actions), (name, sid)
+                for resource in resources_:
+                    assert resource != "*" and "${" not in resource, (name, sid, resource)
+                    # The only wildcards: object keys under a prefix, and Logs' log streams.
+                    assert resource.count("*") <= 1 and (
+                        resource.endswith("/*") or resource.endswith(":*") or "*" not in resource
+                    ), (name, sid, resource)
+
+    def test_the_checker_catches_a_call_the_policy_does_not_allow(self) -> None:
+        table = f"arn:aws:dynamodb:{REGION}:123456789012:table/festival-schedule-test-performances"
+        problems = check([{"function": "api", "action": "dynamodb:Scan", "resource": table}], full_run=False)
+        assert problems == [f"api: dynamodb:Scan on {table} is done but not allowed by policy-api.json"]
+
+    def test_the_checker_catches_a_grant_the_code_never_uses(self) -> None:
+        problems = check([], full_run=True)
+        assert any("allows sns:Publish" in problem for problem in problems)
+        assert not any("logs:" in problem or "sqs:SendMessage" in problem for problem in problems)
+
+
+class TestDeploySteps:
+    def test_the_stack_deploys_and_redeploys_and_the_project_is_generated_from_it(self, tmp_path: Path) -> None:
+        with mock_aws():
+            cloudformation = boto3.client("cloudformation", region_name=REGION)
+            parameters = {"Project": "festival-schedule", "Stage": "prod", "AlarmEmail": "ops@example.org"}
+            outputs = deploy.deploy_stack(cloudformation, "prod", parameters)
+            assert deploy.deploy_stack(cloudformation, "prod", parameters) == outputs  # an update with no change
+        project = deploy.build_project("prod", outputs, tmp_path / "prod")
+        config = json.loads((project / ".chalice" / "config.json").read_text())
+        assert config["autogen_policy"] is False
+        assert config["stages"]["prod"]["environment_variables"] == {
+            "SCHEDULE_BUCKET": outputs["ScheduleBucketName"],
+            "PERFORMANCES_TABLE": "festival-schedule-prod-performances",
+            "STATE_TABLE": "festival-schedule-prod-state",
+            "NOTIFY_TOPIC_ARN": outputs["NotifyTopicArn"],
+        }
+        ingest = json.loads((project / ".chalice" / "policy-ingest.json").read_text())
+        assert iam.allows(ingest, ("s3:GetObject", f"{outputs['ScheduleBucketArn']}/uploads/day 1.csv"))
+        assert not iam.allows(ingest, ("s3:GetObject", f"{outputs['ScheduleBucketArn']}/reports/day 1.csv.json"))
+        assert iam.allows(ingest, ("sqs:SendMessage", outputs["IngestDeadLetterQueueArn"]))
+        assert (project / "app.py").exists() and (project / "chalicelib" / "ingest.py").exists()
+        assert (project / ".chalice" / "deployed").resolve() == ROOT / ".chalice" / "deployed"
+
+    def test_failed_ingest_events_go_to_the_dead_letter_queue(self) -> None:
+        with mock_aws():
+            lambda_client = boto3.client("lambda", region_name=REGION)
+            role = boto3.client("iam", region_name=REGION).create_role(
+                RoleName="ingest", AssumeRolePolicyDocument="{}"
+            )["Role"]["Arn"]
+            package = io.BytesIO()
+            with zipfile.ZipFile(package, "w") as archive:
+                archive.writestr("app.py", "def handler(event, context): pass\n")
+            for function in deploy.INGEST_FUNCTIONS:
+                lambda_client.create_function(
+                    FunctionName=f"festival-schedule-dev-{function}",
+                    Runtime="python3.12",
+                    Role=role,
+                    Handler="app.handler",
+                    Code={"ZipFile": package.getvalue()},
+                )
+            queue = f"arn:aws:sqs:{REGION}:123456789012:festival-schedule-dev-ingest-dlq"
+            deploy.send_failures_to_dead_letter_queue(lambda_client, "dev", queue)
+            for function in deploy.INGEST_FUNCTIONS:
+                config = lambda_client.get_function_event_invoke_config(
+                    FunctionName=f"festival-schedule-dev-{function}"
+                )
+                assert config["DestinationConfig"]["OnFailure"]["Destination"] == queue
+                assert config["MaximumRetryAttempts"] == 2
+
+    @pytest.mark.parametrize("command", ["deploy", "destroy"])
+    def test_a_dry_run_prints_every_step_and_calls_no_aws(self, command: str) -> None:
+        done = subprocess.run(
+            ["make", "--no-print-directory", command, "STAGE=prod", "DRY_RUN=1"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "HOME": "/nonexistent",
+                "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+                "AWS_DEFAULT_REGION": REGION,
+                "PYTHON": sys.executable,
+            },
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        if command == "deploy":
+            for step in (
+                "[1] Deploy the resource stack festival-schedule-prod",
+                "[2] Generate build/deploy/prod/",
+                "[3] chalice deploy --stage prod",
+                "[4] Send events that fail 2 retries",
+            ):
+                assert step in done.stdout
+            assert (
+                '"NOTIFY_TOPIC_ARN": "arn:aws:sns:eu-west-1:<account-id>:festival-schedule-prod-ingest"' in done.stdout
+            )
+        else:
+            assert "Keep the bucket festival-schedule-prod-<account-id>-eu-west-1" in done.stdout
+        assert "nothing was changed" in done.stdout
+
+
+class TestHygiene:
+    def test_bandit_finds_nothing_of_medium_severity_or_above(self) -> None:
+        done = subprocess.run(
+            [str(BIN / "bandit"), "-q", "-ll", "-c", "pyproject.toml", "-r", "app.py", "chalicelib", "infra", "local"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    def test_no_credentials_or_account_ids_in_the_repository(self) -> None:
+        files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        access_key = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")
+        secret = re.compile(r"aws_secret_access_key\s*[=:]\s*['\"]?[A-Za-z0-9/+]{40}", re.IGNORECASE)
+        account = re.compile(r"arn:aws:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):")
+        for name in files.splitlines():
+            path = ROOT / name
+            if not path.is_file() or path.suffix in {".png"}:
+                continue
+            text = path.read_text(errors="replace")
+            assert not access_key.search(text), name
+            assert not secret.search(text), name
+            # moto's fixed account id is the only one allowed, and only in tests.
+            for found in account.finditer(text):
+                assert found[1] == "123456789012" and name.startswith("tests/"), (name, found[0])
