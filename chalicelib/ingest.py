@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from chalicelib import clock
-from chalicelib.report import REMOVED, Changes, Report
+from chalicelib.report import ERROR, REMOVED, Changes, Report
 from chalicelib.schedule import Rejection, Schedule, Timetable, read_schedule
 from chalicelib.services import Services
 from chalicelib.state import DayStage, Lease, SourceState
@@ -111,7 +111,15 @@ def handle_s3_event(raw_event: dict[str, Any], services: Services, *, wait_secon
 
 def process(event: ObjectEvent, services: Services, *, wait_seconds: float) -> dict[str, Any] | None:
     """Apply one object event; returns the summary announced, or None when there was
-    nothing new to announce."""
+    nothing new to announce. Raises only for failures worth retrying."""
+    try:
+        return _process(event, services, wait_seconds=wait_seconds)
+    except Exception as error:
+        _log("error", event, level=logging.ERROR, error=f"{type(error).__name__}: {error}", retried=True)
+        raise
+
+
+def _process(event: ObjectEvent, services: Services, *, wait_seconds: float) -> dict[str, Any] | None:
     with services.state.lease(wait_seconds=wait_seconds) as lease:
         previous = services.state.source(event.key)
         if previous and event.same_delivery(previous.delivery):
@@ -123,7 +131,11 @@ def process(event: ObjectEvent, services: Services, *, wait_seconds: float) -> d
             _log("older", event)
             return None
         run = _Run(event, previous, services, lease)
-        summary = run.remove() if event.removed else run.ingest()
+        try:
+            summary = run.remove() if event.removed else run.ingest()
+        except Exception as error:
+            run.report_failure(error)
+            raise
         if summary is None:
             _log("superseded", event)
             return None
@@ -139,7 +151,8 @@ def _announce(key: str, summary: dict[str, Any], services: Services) -> None:
     services.state.set_source_status(key, NOTIFIED)
 
 
-def _log(outcome: str, event: ObjectEvent, **fields: Any) -> None:
+def _log(outcome: str, event: ObjectEvent, *, level: int = logging.INFO, **fields: Any) -> None:
+    """One JSON line per file, for CloudWatch Logs Insights."""
     line = {
         "event": "ingest",
         "outcome": outcome,
@@ -148,7 +161,7 @@ def _log(outcome: str, event: ObjectEvent, **fields: Any) -> None:
         "version": event.version,
         **fields,
     }
-    log.info(json.dumps(line, ensure_ascii=False))
+    log.log(level, json.dumps(line, ensure_ascii=False))
 
 
 class Snapshot:
@@ -297,6 +310,18 @@ class _Run:
                 else:
                     current.pop(stage, None)
             state.put_day(name, current)
+
+    def report_failure(self, error: Exception) -> None:
+        """Tell the organiser, where S3 still lets us, that this version will be retried."""
+        report = Report(source=self.report.source, status_override=ERROR)
+        report.fail(
+            f"{type(error).__name__}: {error}. The upload will be processed again automatically; "
+            "nothing needs doing unless this report stays."
+        )
+        try:
+            self.bucket.put_report(self.event.key, report.as_dict())
+        except Exception:  # S3 may be what failed; the log line says it all
+            log.warning("could not write the error report for %s", self.event.key)
 
     def _finish(self) -> dict[str, Any]:
         report = self.report

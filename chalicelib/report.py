@@ -11,6 +11,7 @@ from chalicelib.settings import REPORT_PREFIX, UPLOAD_PREFIX
 
 MAX_ERRORS = 1000
 OK, PARTIAL, FAILED, REMOVED = "ok", "partial", "failed", "removed"
+ERROR = "error"  # a transient AWS failure: Lambda retries, and the retry replaces this report
 
 
 def report_key(upload_key: str) -> str:
@@ -92,7 +93,7 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         report: dict[str, Any] = {"status": self.status}
-        if self.status == FAILED:
+        if self.status in (FAILED, ERROR):
             report["reason"] = self.reason or f"every one of the {self.rejected:,} data rows was rejected"
         report.update(
             source=self.source,

@@ -181,6 +181,8 @@ class TestWrites:
         finally:
             detach()
         assert festival.notifications() == []
+        report = festival.report("uploads/day 1.csv")
+        assert report["status"] == "error" and "StoreUnavailable" in report["reason"]
         festival.deliver(event)  # Lambda's retry
         assert len(festival.items()) == 5
         assert [m["body"]["status"] for m in festival.notifications()] == ["ok"]

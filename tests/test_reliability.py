@@ -3,11 +3,14 @@ and each object version is announced once."""
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 import time
 from typing import Any
 
 import pytest
+from botocore.exceptions import ResponseStreamingError
 
 from chalicelib.services import get_services
 from chalicelib.state import LEASE_SECONDS, Lease, LeaseBusy
@@ -114,3 +117,63 @@ def test_two_files_for_one_stage_ingested_concurrently_both_land(festival: Festi
     assert state_items(festival, "stage")["Main"]["performances"] == 20
     day = state_items(festival, "day")["2026-07-01"]["stages"]["Main"]
     assert day == {"performances": 20, "first_start": "2026-07-01T10:00", "last_end": "2026-07-01T19:59"}
+
+
+class _BreaksAfter:
+    """An S3 body whose connection drops after some bytes."""
+
+    def __init__(self, body: Any, limit: int) -> None:
+        self._body = body
+        self._left = limit
+
+    def read(self, amount: int | None = None) -> bytes:
+        if self._left <= 0:
+            raise ResponseStreamingError(error="Connection broken: IncompleteRead")
+        data = self._body.read(min(amount or self._left, self._left))
+        self._left -= len(data)
+        return data
+
+
+def test_a_read_that_breaks_midway_is_reported_logged_and_repaired_by_the_retry(
+    festival: Festival, caplog: pytest.LogCaptureFixture
+) -> None:
+    rows = [  # 5 stages x 3 days x 200 sets of 4 minutes, every 5 minutes from 06:00
+        f"Stage {stage},2026-07-0{day},{start // 60:02d}:{start % 60:02d},{(start + 4) // 60:02d}:{(start + 4) % 60:02d},"
+        f"Artist number {stage}-{day}-{n},genre,notes {n}"
+        for stage in range(5)
+        for day in (1, 2, 3)
+        for n, start in enumerate(range(360, 360 + 200 * 5, 5))
+    ]
+    body = csv_text(*rows)
+    assert len(body.encode()) > 150_000
+    event = festival.put("uploads/big.csv", body)
+    client = get_services().s3_client
+
+    def break_body(parsed: dict[str, Any], **_: Any) -> None:
+        parsed["Body"] = _BreaksAfter(parsed["Body"], limit=120_000)
+
+    client.meta.events.register("after-call.s3.GetObject", break_body)
+    calls = CallLog().attach("dynamodb")
+    with caplog.at_level(logging.INFO, logger="festival.ingest"), pytest.raises(ResponseStreamingError):
+        festival.deliver(event)
+    client.meta.events.unregister("after-call.s3.GetObject", break_body)
+    written_before = len(festival.items())
+    assert 0 < written_before < 3000
+    [line] = [json.loads(r.message) for r in caplog.records if r.name == "festival.ingest" and r.levelname == "ERROR"]
+    assert line["outcome"] == "error" and "IncompleteRead" in line["error"] and line["retried"] is True
+    report = festival.report("uploads/big.csv")
+    assert report["status"] == "error" and "processed again automatically" in report["reason"]
+    assert festival.notifications() == []
+
+    festival.deliver(event)  # Lambda's retry
+    assert len(festival.items()) == 3000
+    assert festival.report("uploads/big.csv")["status"] == "ok"
+    assert len(festival.notifications()) == 1
+    # Rows the failed run wrote were written again by the retry, with the same content.
+    contents: dict[tuple[str, str], set[str]] = {}
+    for call in calls.named("BatchWriteItem"):
+        for request in call.params["RequestItems"][festival.outputs["PerformancesTableName"]]:
+            item = dict(request["PutRequest"]["Item"])
+            item.pop("ingested_at")
+            contents.setdefault((item["stage"]["S"], item["slot"]["S"]), set()).add(json.dumps(item, sort_keys=True))
+    assert len(contents) == 3000 and all(len(versions) == 1 for versions in contents.values())
