@@ -119,6 +119,10 @@ def test_two_files_for_one_stage_ingested_concurrently_both_land(festival: Festi
     assert day == {"performances": 20, "first_start": "2026-07-01T10:00", "last_end": "2026-07-01T19:59"}
 
 
+def hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 class _BreaksAfter:
     """An S3 body whose connection drops after some bytes."""
 
@@ -138,8 +142,7 @@ def test_a_read_that_breaks_midway_is_reported_logged_and_repaired_by_the_retry(
     festival: Festival, caplog: pytest.LogCaptureFixture
 ) -> None:
     rows = [  # 5 stages x 3 days x 200 sets of 4 minutes, every 5 minutes from 06:00
-        f"Stage {stage},2026-07-0{day},{start // 60:02d}:{start % 60:02d},{(start + 4) // 60:02d}:{(start + 4) % 60:02d},"
-        f"Artist number {stage}-{day}-{n},genre,notes {n}"
+        f"Stage {stage},2026-07-0{day},{hhmm(start)},{hhmm(start + 4)},Artist number {stage}-{day}-{n},genre,notes {n}"
         for stage in range(5)
         for day in (1, 2, 3)
         for n, start in enumerate(range(360, 360 + 200 * 5, 5))
