@@ -279,7 +279,7 @@ class ScheduleApi:
             if params.get("from") is not None or params.get("to") is not None:
                 raise InvalidParameter("day", "give either day or from/to, not both")
             day_start, day_end = clock.day_bounds(day, self._settings.day_change_minutes)
-            return day_start, day_end - 1, None
+            return day_start, min(day_end - 1, LAST_MOMENT), None
         begin, until = params.moment("from"), params.moment("to")
         if begin is not None and until is not None and until <= begin:
             raise InvalidParameter("to", "must be later than from")

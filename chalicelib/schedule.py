@@ -29,6 +29,9 @@ REQUIRED = ("stage", "date", "start", "end", "artist")
 OPTIONAL = ("genre", "notes")
 KNOWN = frozenset(REQUIRED + OPTIONAL)
 MAX_VALUE_CHARS = 1000
+# Timetables are for festivals of this century; other years are typos (0226, 20266).
+EARLIEST_DATE, LATEST_DATE = "2000-01-01", "2099-12-31"
+_EARLIEST_DAY, _LATEST_DAY = (clock.parse_date_strict(text) for text in (EARLIEST_DATE, LATEST_DATE))
 _SHOWN_UNKNOWN = 20
 _NORMALISED = ("stage", "artist")
 
@@ -243,10 +246,11 @@ class Schedule:
         if control:
             problems.append(f"contains {control}")
         width = self.columns.width
-        if len(fields) > width and "".join(fields[width:]).strip():
+        if len(fields) > width:
+            # Never guess: an unquoted comma shifts every later value into the wrong column.
             problems.append(
-                f"has {len(fields)} values but the header has {width} columns; "
-                f'a value that contains "{self.delimiter}" must be in double quotes'
+                f"has {len(fields)} values but the header has {width} columns; quote values that contain "
+                f'"{self.delimiter}" (in double quotes), or remove the extra "{self.delimiter}" at the end'
             )
         values: dict[str, str] = {}
         for name, position in self.columns.index.items():
@@ -296,7 +300,10 @@ class Schedule:
     def _date(self, text: str) -> int | str:
         parsed = self._dates.get(text)
         if parsed is None:
-            parsed = self._dates[text] = clock.parse_date(text)
+            parsed = clock.parse_date(text)
+            if isinstance(parsed, int) and not _EARLIEST_DAY <= parsed <= _LATEST_DAY:
+                parsed = f"is outside {EARLIEST_DATE} to {LATEST_DATE}; is the year right?"
+            self._dates[text] = parsed
         return parsed
 
     def _time(self, text: str) -> int | str:

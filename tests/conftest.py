@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +31,10 @@ HEADER = "stage,date,start,end,artist,genre,notes\n"
 @pytest.fixture(autouse=True)
 def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may reach real AWS or read ~/.aws."""
+    _fake_credentials(monkeypatch)
+
+
+def _fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -147,8 +152,8 @@ class Festival:
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
-@pytest.fixture
-def festival(monkeypatch: pytest.MonkeyPatch) -> Iterator[Festival]:
+@contextmanager
+def _festival(monkeypatch: pytest.MonkeyPatch) -> Iterator[Festival]:
     with mock_aws():
         outputs = create_stack(boto3.client("cloudformation", region_name=REGION), "festival-test", TEST_STACK)
         for name, value in environment(outputs).items():
@@ -165,6 +170,22 @@ def festival(monkeypatch: pytest.MonkeyPatch) -> Iterator[Festival]:
         with Client(app) as client:
             yield Festival(outputs=outputs, client=client, queue_url=queue_url)
         reset_services()
+
+
+@pytest.fixture
+def festival(monkeypatch: pytest.MonkeyPatch) -> Iterator[Festival]:
+    """A fresh festival on moto for one test."""
+    with _festival(monkeypatch) as fresh:
+        yield fresh
+
+
+@pytest.fixture(scope="module")
+def festival_module() -> Iterator[Festival]:
+    """One festival shared by a module's tests (for corpora and property tests)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _fake_credentials(monkeypatch)
+        with _festival(monkeypatch) as shared:
+            yield shared
 
 
 def csv_text(*rows: str, header: str = HEADER) -> str:

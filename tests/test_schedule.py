@@ -125,6 +125,7 @@ class TestValues:
             ("A,2026-07-03,10:00,11:00,x\x00y", "contains a NUL byte"),
             ("A,2026-07-03,10:00,11:00,x\x1by", "contains the control character U+001B"),
             ("A,2026-07-03,10:00,11:00,Earth, Wind & Fire", "has 6 values but the header has 5 columns"),
+            ("A,2026-07-03,10:00,11:00,x,", "has 6 values but the header has 5 columns"),
             ("A,2026-07-03,10:00,11:00," + "x" * 1001, "artist is 1,001 characters long (at most 1,000)"),
         ],
     )
@@ -242,3 +243,8 @@ class TestConflicts:
     def test_rows_in_any_order(self) -> None:
         _, rows = parse(HEADER + "A,2026-07-03,12:00,13:00,x\nA,2026-07-03,10:00,11:00,y\nA,2026-07-03,10:30,12:30,z\n")
         assert [isinstance(row, Performance) for row in rows] == [True, True, False]
+
+
+def test_dates_outside_this_century_are_typos() -> None:
+    assert 'date "0226-07-03" is outside 2000-01-01 to 2099-12-31' in reason(HEADER + "A,0226-07-03,10:00,11:00,x\n")
+    assert "is outside" in reason(HEADER + "A,9999-12-31,23:00,01:00,x\n")
