@@ -91,7 +91,8 @@ class Params:
         text = self._given.get("limit")
         if text is None:
             return DEFAULT_LIMIT
-        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_LIMIT:
+        # The length check comes first: int() refuses strings of over 4,300 digits.
+        if not (text.isascii() and text.isdigit() and len(text) <= 3) or not 1 <= int(text) <= MAX_LIMIT:
             raise InvalidParameter("limit", f"expected a whole number from 1 to {MAX_LIMIT}, got {_shown(text)}")
         return int(text)
 

@@ -247,6 +247,29 @@ class TestRefusals:
         forged = base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
         get(loaded, path_of("Main") + f"?limit=1&cursor={forged}", status=400)
 
+    @pytest.mark.parametrize(
+        "stage",
+        [
+            "x" * 10_000,
+            "../../etc/passwd",
+            "..%2F..%2Fetc%2Fpasswd",
+            "%00",
+            "Main\u0000",
+            "Main/../Tent",
+            "*",
+            "' OR 1=1 --",
+        ],
+    )
+    def test_hostile_stage_names_find_nothing_and_never_fail(self, loaded: Festival, stage: str) -> None:
+        for suffix in ("", "?from=2026-07-03T18:00&limit=500", "/2026-07-03T19:00"):
+            response = loaded.client.http.get(path_of(stage) + suffix)
+            assert response.status_code == 404, (stage, suffix, response.body[:200])
+        assert loaded.client.http.get(f"/artists/{quote(stage, safe='')}/performances").status_code == 404
+
+    def test_a_huge_limit_or_cursor_is_refused_politely(self, loaded: Festival) -> None:
+        assert get(loaded, "/stages?limit=" + "9" * 5000, status=400)["Code"] == "InvalidParameter"
+        assert get(loaded, path_of("Main") + "?cursor=" + "A" * 20_000, status=400)["Code"] == "InvalidParameter"
+
     def test_an_empty_stage_window_is_200_not_404(self, loaded: Festival) -> None:
         assert get(loaded, path_of("Tent") + "?day=2026-07-05")["items"] == []
 

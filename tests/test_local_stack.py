@@ -224,6 +224,35 @@ def test_the_api_survives_schemathesis(stack: Stack) -> None:
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
 
 
+def test_a_soak_of_fifty_files_back_to_back(stack: Stack) -> None:
+    s3 = stack.client("s3")
+    for n in range(50):
+        rows = [
+            f"Soak {n:02d},2026-09-0{1 + i // 10},{10 + i % 10}:00,{10 + i % 10}:45,Soak act {n}-{i},,"
+            for i in range(20)
+        ]
+        s3.put_object(
+            Bucket=stack.bucket,
+            Key=f"uploads/soak/file {n:02d}.csv",
+            Body=("stage,date,start,end,artist,genre,notes\n" + "\n".join(rows) + "\n").encode(),
+        )
+
+    def all_reported() -> list[str] | None:
+        listed = s3.list_objects_v2(Bucket=stack.bucket, Prefix="reports/soak/").get("Contents", [])
+        return [item["Key"] for item in listed] if len(listed) == 50 else None
+
+    for key in poll(all_reported, "50 reports", timeout=180):
+        report = json.loads(s3.get_object(Bucket=stack.bucket, Key=key)["Body"].read())
+        assert (report["status"], report["accepted"], report["rejected"]) == ("ok", 20, 0), key
+    status, body = stack.get("/stages?limit=500")
+    assert status == 200
+    soak = {item["stage"]: item["performances"] for item in body["items"] if item["stage"].startswith("Soak ")}
+    assert soak == {f"Soak {n:02d}": 20 for n in range(50)}
+    status, day = stack.get("/performances?day=2026-09-01&limit=500")
+    assert status == 200
+    assert len([item for item in day["items"] if item["stage"].startswith("Soak ")]) == 50 * 10
+
+
 def test_ctrl_c_stops_everything_and_frees_both_ports(stack: Stack) -> None:
     stack.process.send_signal(signal.SIGINT)
     assert stack.process.wait(timeout=30) == 0
