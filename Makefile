@@ -44,3 +44,12 @@ deploy: $(STAMP)
 # make destroy STAGE=dev|prod [DELETE_DATA=1] [DRY_RUN=1]
 destroy: $(STAMP)
 	$(BIN)/python -m infra.deploy destroy --stage "$(STAGE)" $(if $(DRY_RUN),--dry-run) $(if $(DELETE_DATA),--delete-data)
+
+BENCH_STAMP := $(VENV)/.bench-$(shell cat bench/requirements.txt | cksum | cut -d' ' -f1)
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c constraints.txt
+	@touch $@
+
+# Not part of `make test`: about half an hour on two cores. BENCH_ARGS=--quick checks the harness.
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

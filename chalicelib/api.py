@@ -205,19 +205,30 @@ class ScheduleApi:
     def stage_performances(self, raw_stage: str, query: Mapping[str, str] | None) -> dict[str, Any]:
         stage = path_value(raw_stage)
         params = Params(query, ("from", "to", "day", "limit", "cursor"))
-        first, last, ending_after = self._window(params)
+        first, last, playing_at = self._window(params)
         cursor = Cursor(["stage", stage, first, last], ("stage", "slot"), {"stage": stage})
         low, high = clock.slot(first), clock.slot(last)
         start_key = cursor.decode(params.get("cursor"), check=lambda key: low <= key["slot"] <= high)
+        # A window's first page also has the sets that began before it and still play:
+        # they started at most 12 hours earlier (the longest set), so that is one more
+        # key range, read whole. The sets starting inside the window then fill the page.
+        earlier: list[Item] = []
+        if playing_at is not None and start_key is None and playing_at > FIRST_MOMENT:
+            earlier = self._performances.stage_range(
+                stage,
+                max(playing_at - clock.MAX_SET_MINUTES, FIRST_MOMENT),
+                playing_at - 1,
+                ending_after=playing_at,
+                limit=None,
+            ).items
+        limit = max(params.limit() - len(earlier), 1)
         page = self._read(
-            lambda: self._performances.stage_range(
-                stage, first, last, ending_after=ending_after, limit=params.limit(), start_key=start_key
-            ),
-            params,
+            lambda: self._performances.stage_range(stage, first, last, limit=limit, start_key=start_key), params
         )
-        if not page.items and not page.last_key and start_key is None and self._state.stage_count(stage) is None:
+        items = earlier + page.items
+        if not items and not page.last_key and start_key is None and self._state.stage_count(stage) is None:
             raise NotFound(f"no stage named {_shown(stage)}")
-        return _page([performance_json(item, self._base) for item in page.items], cursor, page)
+        return _page([performance_json(item, self._base) for item in items], cursor, page)
 
     def performance(self, raw_stage: str, raw_id: str) -> dict[str, Any]:
         stage, performance_id = path_value(raw_stage), unquote(raw_id)
@@ -274,7 +285,8 @@ class ScheduleApi:
         return _page([performance_json(item, self._base) for item in page.items], cursor, page)
 
     def _window(self, params: Params) -> tuple[int, int, int | None]:
-        """The start times to read, and the moment sets must still be playing after."""
+        """The range of start times to read, and the moment from which sets that began
+        earlier but are still playing belong in the answer too."""
         day = params.day()
         if day is not None:
             if params.get("from") is not None or params.get("to") is not None:
@@ -284,7 +296,7 @@ class ScheduleApi:
         begin, until = params.moment("from"), params.moment("to")
         if begin is not None and until is not None and until <= begin:
             raise InvalidParameter("to", "must be later than from")
-        first = FIRST_MOMENT if begin is None else max(begin - clock.MAX_SET_MINUTES, FIRST_MOMENT)
+        first = FIRST_MOMENT if begin is None else begin
         last = LAST_MOMENT if until is None else max(until - 1, FIRST_MOMENT)
         return first, last, begin
 

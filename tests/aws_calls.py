@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,17 +21,20 @@ class Call:
 
 @dataclass
 class CallLog:
-    """Every request the app's clients send, with its parameters as the app built them."""
+    """Every request the app's clients send, with its parameters as they go on the wire
+    (for DynamoDB, the decoded JSON body: the same shape as the API's parameters)."""
 
     calls: list[Call] = field(default_factory=list)
 
     def attach(self, *services: str) -> CallLog:
         for service in services:
-            aws.client(service).meta.events.register("before-parameter-build", self._record)
+            aws.client(service).meta.events.register("before-call", self._record)
         return self
 
     def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        self.calls.append(Call(model.service_model.service_name, model.name, copy.deepcopy(params)))
+        service = model.service_model.service_name
+        sent = json.loads(params["body"]) if service == "dynamodb" and params.get("body") else params
+        self.calls.append(Call(service, model.name, copy.deepcopy(sent)))
 
     def named(self, operation: str) -> list[Call]:
         return [call for call in self.calls if call.operation == operation]
@@ -40,31 +45,33 @@ class CallLog:
 
 def withhold_writes(rounds: int, keep: int = 10) -> Callable[[], None]:
     """Make BatchWriteItem leave all but `keep` requests of each batch unprocessed, for
-    the first `rounds` calls, as DynamoDB does under load. Returns a detach function."""
+    the first `rounds` calls, as DynamoDB does under load. Works on the request body as
+    sent, so what is withheld is really never written. Returns a detach function."""
     client = aws.client("dynamodb")
-    withheld: list[list[dict[str, Any]]] = []
+    lock = threading.Lock()
     state = {"calls": 0}
 
-    def before(params: dict[str, Any], **_: Any) -> None:
-        state["calls"] += 1
-        if state["calls"] > rounds:
-            withheld.append([])
-            return
-        [(table, requests)] = params["RequestItems"].items()
-        params["RequestItems"] = {table: requests[:keep]}
-        withheld.append(requests[keep:])
-        state["table"] = table
+    def before(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        with lock:
+            state["calls"] += 1
+            if state["calls"] > rounds:
+                return
+        body = json.loads(params["body"])
+        [(table, requests)] = body["RequestItems"].items()
+        body["RequestItems"] = {table: requests[:keep]}
+        params["body"] = json.dumps(body).encode()
+        context["withheld"] = (table, requests[keep:])
 
-    def after(parsed: dict[str, Any], **_: Any) -> None:
-        rest = withheld.pop()
+    def after(parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        table, rest = context.pop("withheld", (None, []))
         if rest:
-            parsed.setdefault("UnprocessedItems", {})[state["table"]] = rest
+            parsed.setdefault("UnprocessedItems", {})[table] = rest
 
-    client.meta.events.register("before-parameter-build.dynamodb.BatchWriteItem", before)
+    client.meta.events.register("before-call.dynamodb.BatchWriteItem", before)
     client.meta.events.register("after-call.dynamodb.BatchWriteItem", after)
 
     def detach() -> None:
-        client.meta.events.unregister("before-parameter-build.dynamodb.BatchWriteItem", before)
+        client.meta.events.unregister("before-call.dynamodb.BatchWriteItem", before)
         client.meta.events.unregister("after-call.dynamodb.BatchWriteItem", after)
 
     return detach

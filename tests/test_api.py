@@ -141,13 +141,24 @@ class TestStageTimes:
                 break
         assert seen == starts(get(loaded, path_of("Main")))
 
-    def test_one_query_per_page_and_never_a_scan(self, loaded: Festival) -> None:
+    def test_key_range_queries_only_and_never_a_scan(self, loaded: Festival) -> None:
         calls = CallLog().attach("dynamodb")
-        get(loaded, path_of("Main") + "?from=2026-07-03T18:00&to=2026-07-03T20:00")
+        body = get(loaded, path_of("Main") + "?from=2026-07-03T18:00&to=2026-07-03T20:00&limit=1")
+        # The first page of a window: the sets still playing at its start (the 12 hours
+        # before it), then the sets starting inside it. Later pages: one Query each.
+        assert [call.operation for call in calls.calls] == ["Query", "Query"]
+        earlier, inside = (call.params for call in calls.calls)
+        assert earlier["ExpressionAttributeValues"][":first"] == {"S": "2026-07-03#06:00"}
+        assert earlier["ExpressionAttributeValues"][":last"] == {"S": "2026-07-03#17:59"}
+        assert inside["ExpressionAttributeValues"][":first"] == {"S": "2026-07-03#18:00"}
+        assert inside["ExpressionAttributeValues"][":last"] == {"S": "2026-07-03#19:59"}
+        calls.clear()
+        get(loaded, path_of("Main") + f"?from=2026-07-03T18:00&to=2026-07-03T20:00&limit=1&cursor={body['next']}")
         assert [call.operation for call in calls.calls] == ["Query"]
-        [query] = calls.calls
-        assert query.params["KeyConditionExpression"] == "stage = :stage AND slot BETWEEN :first AND :last"
-        assert query.params["ExpressionAttributeValues"][":first"] == {"S": "2026-07-03#06:00"}
+
+    def test_a_window_page_is_full_even_after_long_gaps(self, loaded: Festival) -> None:
+        body = get(loaded, path_of("Main") + "?from=2026-07-03T20:00&limit=2")
+        assert starts(body) == ["19:00 Björk", "21:00 Moderat"]
 
     @pytest.mark.parametrize("name", ODD_NAMES)
     def test_names_with_reserved_characters_round_trip(self, loaded: Festival, name: str) -> None:

@@ -155,6 +155,7 @@ class TestWrites:
         rows = [f"Main,2026-07-0{1 + n // 12},{10 + n % 12}:00,{10 + n % 12}:30,A{n},," for n in range(60)]
         naps: list[float] = []
         monkeypatch.setattr(get_services().performances, "backoff", Backoff(sleep=naps.append))
+        monkeypatch.setattr(get_services().performances, "concurrency", 1)  # one batch at a time: a fixed order
         detach = withhold_writes(rounds=6, keep=5)
         calls = CallLog().attach("dynamodb")
         try:
@@ -168,6 +169,17 @@ class TestWrites:
         assert len(calls.named("BatchWriteItem")) == 8
         limits = [0.05, 0.1, 0.2, 0.4, 0.05]
         assert len(naps) == len(limits) and all(0 <= nap <= limit for nap, limit in zip(naps, limits, strict=True))
+
+    def test_unprocessed_items_are_resent_with_batches_in_flight_together(self, festival: Festival) -> None:
+        rows = [
+            f"S{n % 3},2026-07-0{1 + n // 36},{10 + n // 3 % 12}:00,{10 + n // 3 % 12}:30,A{n},," for n in range(300)
+        ]
+        detach = withhold_writes(rounds=20, keep=7)
+        try:
+            report = festival.upload("uploads/many.csv", csv_text(*rows))
+        finally:
+            detach()
+        assert report["status"] == "ok" and len(festival.items()) == 300
 
     def test_throttling_that_outlasts_the_retries_raises_so_lambda_retries(
         self, festival: Festival, monkeypatch: pytest.MonkeyPatch

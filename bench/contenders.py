@@ -1,0 +1,142 @@
+"""One ingest contender, run once in a fresh process, so that its memory and CPU are
+its own: `python -m bench.contenders NAME ENDPOINT BUCKET KEY STACK_OUTPUTS_JSON`.
+
+Prints one JSON line: wall seconds, client CPU seconds, peak RSS, DynamoDB requests.
+Every contender reads the same CSV object from the same moto server (awswrangler
+reads a local copy, which is how it takes input) and writes to its own fresh table.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from typing import Any
+
+import boto3
+
+COLUMNS = ("stage", "date", "start", "end", "artist", "genre", "notes")
+
+
+def _count_requests(counter: Counter[str]) -> None:
+    """Count DynamoDB requests of every client made from now on (awswrangler makes its own)."""
+    boto3.setup_default_session()
+    boto3.DEFAULT_SESSION.events.register(  # type: ignore[union-attr]
+        "before-call.dynamodb.*", lambda model, **_: counter.update([model.name])
+    )
+
+
+def _rows(s3: Any, bucket: str, key: str) -> Any:
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+    reader = csv.reader(io.TextIOWrapper(body, encoding="utf-8", newline=""))
+    next(reader)
+    return reader
+
+
+def _item(row: list[str]) -> dict[str, str]:
+    """What a script without validation would store: the row, keyed like ours."""
+    stage, date, start, end, artist, genre, notes = row
+    item = {
+        "stage": stage,
+        "slot": f"{date}#{start}",
+        "date": date,
+        "start": f"{date}T{start}",
+        "end": f"{date}T{end}",
+        "day": date,
+        "artist": artist,
+    }
+    if genre:
+        item["genre"] = genre
+    if notes:
+        item["notes"] = notes
+    return item
+
+
+def ours(bucket: str, key: str, outputs: dict[str, str], counter: Counter[str]) -> int:
+    from chalicelib import aws
+    from chalicelib.ingest import handle_s3_event
+    from chalicelib.services import get_services
+    from infra.stack import environment
+
+    os.environ.update(environment(outputs))
+    etag = aws.client("s3").head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
+    event = {
+        "Records": [
+            {
+                "eventName": "ObjectCreated:Put",
+                "eventTime": "2026-11-25T00:00:00.000Z",
+                "s3": {"bucket": {"name": bucket}, "object": {"key": key, "eTag": etag}},
+            }
+        ]
+    }
+    [summary] = handle_s3_event(event, get_services(), wait_seconds=60)
+    return int(summary["accepted"])
+
+
+def batch_writer(bucket: str, key: str, outputs: dict[str, str], counter: Counter[str]) -> int:
+    table = boto3.resource("dynamodb").Table(outputs["PerformancesTableName"])
+    count = 0
+    with table.batch_writer() as writer:
+        for row in _rows(boto3.client("s3"), bucket, key):
+            writer.put_item(Item=_item(row))
+            count += 1
+    return count
+
+
+def put_item(bucket: str, key: str, outputs: dict[str, str], counter: Counter[str]) -> int:
+    table = boto3.resource("dynamodb").Table(outputs["PerformancesTableName"])
+    count = 0
+    for row in _rows(boto3.client("s3"), bucket, key):
+        table.put_item(Item=_item(row))
+        count += 1
+    return count
+
+
+def awswrangler(bucket: str, key: str, outputs: dict[str, str], counter: Counter[str]) -> int:
+    """What `wr.dynamodb.put_csv` does (pandas reads the file, then put_df), with the one
+    step the table needs that the CSV lacks: the sort key column."""
+    import awswrangler as wr
+    import pandas as pd
+
+    with tempfile.NamedTemporaryFile(suffix=".csv") as local:
+        boto3.client("s3").download_fileobj(bucket, key, local)
+        local.flush()
+        frame = pd.read_csv(local.name, dtype=str, keep_default_na=False)
+    frame["slot"] = frame["date"] + "#" + frame["start"]
+    wr.dynamodb.put_df(df=frame, table_name=outputs["PerformancesTableName"])
+    return len(frame)
+
+
+CONTENDERS = {"ours": ours, "batch_writer": batch_writer, "put_item": put_item, "awswrangler": awswrangler}
+
+
+def main() -> None:
+    name, bucket, key, outputs_json = sys.argv[1:5]
+    counter: Counter[str] = Counter()
+    _count_requests(counter)
+    wall, cpu = time.perf_counter(), time.process_time()
+    rows = CONTENDERS[name](bucket, key, json.loads(outputs_json), counter)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "contender": name,
+                "rows": rows,
+                "wall_s": wall,
+                "cpu_s": cpu,
+                "peak_rss_mb": peak_kb / 1024,
+                "requests": dict(counter),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,268 @@
+"""docs/benchmarks.md and its plots, from the results bench/run.py collects."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+NAMES = {
+    "ours": "our ingest",
+    "batch_writer": "boto3 batch_writer (no validation)",
+    "awswrangler": "awswrangler put_csv",
+    "put_item": "one put_item per row",
+}
+
+
+def _spread(values: list[float]) -> str:
+    return f"{min(values):.2f}–{max(values):.2f}" if len(values) > 1 else "one round"
+
+
+def _summaries(ingest: list[dict[str, Any]]) -> dict[int, dict[str, dict[str, Any]]]:
+    grouped: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for run in ingest:
+        grouped[run["size"]][run["contender"]].append(run)
+    summary: dict[int, dict[str, dict[str, Any]]] = {}
+    for size, contenders in sorted(grouped.items()):
+        summary[size] = {}
+        for name, runs in contenders.items():
+            summary[size][name] = {
+                "wall_s": statistics.median(r["wall_s"] for r in runs),
+                "rows_per_s": statistics.median(r["rows"] / r["wall_s"] for r in runs),
+                "cpu_us_per_row": statistics.median(r["cpu_s"] / r["rows"] * 1e6 for r in runs),
+                "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+                "requests": runs[0]["requests"],
+                "items_in_table": runs[0]["items_in_table"],
+                "rows": runs[0]["rows"],
+                "rounds": len(runs),
+            }
+    return summary
+
+
+def _ratios(ingest: list[dict[str, Any]], size: int, name: str, metric: str) -> list[float]:
+    """Per-round ratio of a contender to batch_writer, from runs of the same round."""
+    by_round = defaultdict(dict)
+    for run in ingest:
+        if run["size"] == size:
+            by_round[run["round"]][run["contender"]] = run
+    values = []
+    for runs in by_round.values():
+        if name in runs and "batch_writer" in runs:
+            mine, theirs = runs[name], runs["batch_writer"]
+            if metric == "cpu":
+                values.append((mine["cpu_s"] / mine["rows"]) / (theirs["cpu_s"] / theirs["rows"]))
+            else:
+                values.append(mine["wall_s"] / theirs["wall_s"])
+    return values
+
+
+def _plot_ingest(summary: dict[int, dict[str, dict[str, Any]]], docs: Path) -> list[str]:
+    files = []
+    for metric, label, name in (
+        ("rows_per_s", "rows per second (higher is better)", "bench-ingest-throughput.png"),
+        ("cpu_us_per_row", "client CPU µs per row (lower is better)", "bench-ingest-cpu.png"),
+        ("peak_rss_mb", "peak RSS, MB (lower is better)", "bench-ingest-memory.png"),
+    ):
+        figure, axis = plt.subplots(figsize=(8, 3.6))
+        sizes = list(summary)
+        contenders = [c for c in NAMES if any(c in summary[s] for s in sizes)]
+        width = 0.8 / len(contenders)
+        for index, contender in enumerate(contenders):
+            values = [summary[s].get(contender, {}).get(metric, 0) for s in sizes]
+            axis.bar([i + index * width for i in range(len(sizes))], values, width, label=NAMES[contender])
+        axis.set_xticks(
+            [i + width * (len(contenders) - 1) / 2 for i in range(len(sizes))], [f"{s:,} rows" for s in sizes]
+        )
+        axis.set_ylabel(label)
+        axis.legend(fontsize=8)
+        figure.tight_layout()
+        figure.savefig(docs / name, dpi=110)
+        plt.close(figure)
+        files.append(name)
+    return files
+
+
+def _plot_query(query: dict[str, Any], docs: Path) -> str:
+    figure, axis = plt.subplots(figsize=(8, 3.6))
+    routes = list(query["routes"])
+    for offset, key in enumerate(("p50_ms", "p95_ms", "p99_ms")):
+        axis.bar(
+            [i + offset * 0.27 for i in range(len(routes))],
+            [query["routes"][r][key] for r in routes],
+            0.27,
+            label=key.replace("_ms", ""),
+        )
+    axis.set_xticks([i + 0.27 for i in range(len(routes))], routes, rotation=30, ha="right", fontsize=8)
+    axis.set_ylabel("latency, ms")
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(docs / "bench-query-latency.png", dpi=110)
+    plt.close(figure)
+    return "bench-query-latency.png"
+
+
+def write_report(results: dict[str, Any], docs: Path) -> None:
+    ingest = results["ingest"]
+    summary = _summaries(ingest)
+    plots = _plot_ingest(summary, docs)
+    query_plot = _plot_query(results["query"], docs)
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured by `make bench` on {results['started']}: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; "
+        f"Python {m['python']}, boto3 {m['boto3']}, moto {m['moto']}, chalice {m['chalice']}, "
+        f"awswrangler {m['awswrangler']} (pandas {m['pandas']}). The whole run took "
+        f"{results['duration_s'] / 60:.0f} minutes. Raw numbers: [benchmarks.json](benchmarks.json).",
+        "",
+        "Every ingest contender runs in a fresh process (so its peak RSS and CPU are its own), reads the same",
+        "CSV object from the same moto server process and writes to a fresh table there. Rounds are",
+        "interleaved (each round runs every contender once, in a rotating order), and each comparison is the",
+        "median of the per-round ratios, with the spread across rounds. *Client CPU* is the contender",
+        "process's user+system time: what Lambda bills, and at small memory sizes, where a function gets a",
+        "fraction of a vCPU, what its wall time per row becomes.",
+        "",
+        "## Ingest",
+        "",
+        "| rows | contender | wall | rows/s | client CPU per row | peak RSS | DynamoDB requests | items written |",
+        "|---:|---|---:|---:|---:|---:|---|---:|",
+    ]
+    for size, contenders in summary.items():
+        for name in NAMES:
+            if name not in contenders:
+                continue
+            row = contenders[name]
+            requests = ", ".join(f"{op} {count:,}" for op, count in sorted(row["requests"].items()))
+            lines.append(
+                f"| {size:,} | {NAMES[name]} | {row['wall_s']:.1f} s | {row['rows_per_s']:,.0f} | "
+                f"{row['cpu_us_per_row']:.0f} µs | {row['peak_rss_mb']:.0f} MB | {requests} | "
+                f"{row['items_in_table']:,} |"
+            )
+    lines += [
+        "",
+        "Ratios to the bare `batch_writer` loop (median of rounds, spread in brackets):",
+        "",
+        "| rows | contender | wall time ratio | client CPU per row ratio |",
+        "|---:|---|---:|---:|",
+    ]
+    for size in summary:
+        for name in ("ours", "awswrangler", "put_item"):
+            wall, cpu = _ratios(ingest, size, name, "wall"), _ratios(ingest, size, name, "cpu")
+            if wall:
+                lines.append(
+                    f"| {size:,} | {NAMES[name]} | {statistics.median(wall):.2f}x ({_spread(wall)}) | "
+                    f"{statistics.median(cpu):.2f}x ({_spread(cpu)}) |"
+                )
+    lines += [""] + [f"![{name}]({name})" for name in plots] + [""]
+    ours_requests = {
+        size: contenders["ours"]["requests"] for size, contenders in summary.items() if "ours" in contenders
+    }
+    lines += [
+        "### DynamoDB requests per file",
+        "",
+        "Performance items go in exactly ceil(accepted rows / 25) BatchWriteItem requests, the floor. The rest",
+        "is bookkeeping: the lease, the source's record, the stage and day indexes (a read and a write",
+        "per festival day the file touches), and one Query per stage to learn what is already stored.",
+        "",
+        "| rows | BatchWriteItem | ceil(rows / 25) | bookkeeping requests |",
+        "|---:|---:|---:|---|",
+    ]
+    for size, requests in ours_requests.items():
+        extra = ", ".join(f"{op} {count}" for op, count in sorted(requests.items()) if op != "BatchWriteItem")
+        lines.append(f"| {size:,} | {requests.get('BatchWriteItem', 0):,} | {-(-size // 25):,} | {extra} |")
+    parse = results["parse"]
+    imports = results["imports"]
+    package = results["package"]
+    added = f"{imports['added']:.0%}"
+    chalice_kib = package["chalice_runtime_bytes"] / 1024
+    local = results["local_stack"]
+    lines += [
+        "",
+        "### Parsing and validation alone",
+        "",
+        f"Over the same {parse['rows']:,}-row file, in one process: `csv.reader` alone takes "
+        f"{parse['csv_us_per_row']:.2f} µs a row, the pure-Python floor; reading, decoding, validating and checking",
+        f"every row for duplicates and overlaps takes {parse['ours_us_per_row']:.2f} µs, **{parse['ratio']:.1f}x**.",
+        "",
+        "## Cold start and size",
+        "",
+        f"- Importing the Lambda entry point (`import app`) takes {imports['entry_point_ms']:.0f} ms (median of 9,",
+        f"  `python -X importtime`); `import boto3, chalice.app` alone takes {imports['boto3_and_chalice_ms']:.0f} ms "
+        f"in the same run. Our modules add {imports['ours_ms']:.0f} ms, **{added}** (target: under 25%).",
+        "- The deployment zip Chalice builds (`chalice package --pkg-format terraform`; the default format refuses",
+        f"  S3 event handlers) is **{package['zip_bytes'] / 1024:.0f} KiB** in {package['files']} files: our code "
+        f"{package['our_code_bytes'] / 1024:.0f} KiB, Chalice's runtime {chalice_kib:.0f} KiB,",
+        "  the rest tzdata (boto3 is in the Lambda runtime). Target: under 1 MB.",
+        "",
+        "## Query",
+        "",
+        f"{results['query']['rows_on_stage']:,} performances on one stage, {results['query']['requests_per_route']} "
+        "sequential requests per route through `chalice local` (a new connection each, as a browser's first",
+        "request would), against the same moto server.",
+        "",
+        "| route | p50 | p95 | p99 | requests/s | DynamoDB calls per request | Scans |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in results["query"]["routes"].items():
+        lines.append(
+            f"| {name} | {row['p50_ms']:.1f} ms | {row['p95_ms']:.1f} ms | {row['p99_ms']:.1f} ms | "
+            f"{row['requests_per_s']:.0f} | {row['dynamodb_calls']} | {row['scans']} |"
+        )
+    bare, first = results["query"]["bare_query"], results["query"]["routes"]["stage, first page"]
+    in_process = results["query"]["in_process_first_page"]
+    overhead = in_process["p50_ms"] / bare["p50_ms"]
+    lines += [
+        "",
+        f"A bare boto3 Query for the same first page (50 items) takes {bare['p50_ms']:.1f} ms at the median. Our API's",
+        f"code for that page, called in-process, takes {in_process['p50_ms']:.1f} ms: **{overhead:.2f}x**",
+        f"(target: under 1.5x). Through `chalice local` over HTTP it is {first['p50_ms']:.1f} ms "
+        f"({first['p50_ms'] / bare['p50_ms']:.2f}x), the rest being the local HTTP server.",
+        "",
+        f"![query latency]({query_plot})",
+        "",
+        "## The local stack",
+        "",
+        f"A {local['rows']:,}-row file uploaded with `aws s3 cp` into `make run`'s bucket is queryable "
+        f"{local['median_queryable_after_upload_s']:.2f} s after the upload command returns "
+        f"({local['median_total_s']:.2f} s including the CLI's own start-up; median of {len(local['samples'])}).",
+        "Target: within 2 seconds.",
+        "",
+        REAL_AWS,
+    ]
+    (docs / "benchmarks.md").write_text("\n".join(lines) + "\n")
+
+
+REAL_AWS = """## What these numbers mean on real AWS
+
+moto is one Python process: it, not DynamoDB, sets the pace above, and every contender shares
+it. On AWS the limits are different:
+
+- **One partition takes at most 1,000 write units a second.** The table's partition key is the
+  stage, so all of one stage's sets land on one partition. A performance item is well under 1 KB,
+  one write unit, so a stage is written at about 1,000 sets a second at best, whatever the
+  client does. Each item also goes to the `by_day` and `by_artist` indexes, whose partitions
+  (a day, an artist) have the same limit; a day's index partition receives every stage's sets of
+  that day.
+- **A 100,000-row single-stage file** therefore takes at least 100 s of writes, and more like
+  2–3 minutes once throttling and backoff are counted (the ingest retries unprocessed items with
+  capped, jittered backoff). That is well within Lambda's 15 minutes, and the ingest function has
+  a 900 s timeout. A real festival's file is a few hundred to a few thousand rows: seconds.
+- **Client CPU** is what Lambda bills. At 1,024 MB the function has about 0.6 of a vCPU, so the
+  CPU per row above, divided by 0.6, is roughly the wall time per row that Lambda's own
+  processing adds; DynamoDB's latency overlaps with it because up to four batches are in flight.
+- **Memory** stays flat as files grow: the file is streamed, and what is kept per row is one
+  integer per accepted set (for duplicate and overlap checks) plus, for stages that already have
+  sets, one small record per stored set.
+
+If a festival outgrew this (say, one stage with millions of sets, or many uploads at once),
+the design would change in three places: write-shard the partition key (`stage#n`, with the
+query fanning out over the shards), feed the writes through SQS to several consumers instead
+of one Lambda run per file, and keep the stage and day indexes with DynamoDB Streams instead
+of recomputing them at ingest time. A single festival edition is far from needing any of it.
+"""

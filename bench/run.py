@@ -1,0 +1,522 @@
+"""`make bench`: ingest and query measured against the tools a user would pick instead,
+and against the limits; writes docs/benchmarks.md and its plots.
+
+Every ingest contender runs in its own process (its peak RSS and CPU are its own)
+against the same moto server process, on a fresh stack, reading the same file.
+Comparisons are interleaved round by round and reported as ratios with their spread.
+Options: --quick (small sizes, one round; to check the harness), --skip-million.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import http.client
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import zipfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from bench.data import timetable
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+BIN = Path(sys.executable).parent
+REGION = "eu-west-1"
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": REGION}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+class Moto:
+    """One moto server process: the backend every contender writes to."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+        os.environ.update(CREDENTIALS, AWS_ENDPOINT_URL=self.endpoint)
+        self._stacks = 0
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint)
+
+    def fresh_stack(self) -> dict[str, str]:
+        from infra.stack import create_stack
+
+        self._stacks += 1
+        name = f"bench{self._stacks}"
+        return create_stack(
+            self.client("cloudformation"),
+            name,
+            {"Project": name, "Stage": "local", "ScheduleBucketName": f"{name}-schedule"},
+        )
+
+    def drop_stack(self, outputs: dict[str, str]) -> None:
+        """Free the server's memory between runs."""
+        dynamodb, s3 = self.client("dynamodb"), self.client("s3")
+        for table in (outputs["PerformancesTableName"], outputs["StateTableName"]):
+            dynamodb.delete_table(TableName=table)
+        for item in s3.list_objects_v2(Bucket=outputs["ScheduleBucketName"]).get("Contents", []):
+            s3.delete_object(Bucket=outputs["ScheduleBucketName"], Key=item["Key"])
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def run_contender(moto: Moto, name: str, path: Path) -> dict[str, Any]:
+    outputs = moto.fresh_stack()
+    bucket, key = outputs["ScheduleBucketName"], f"uploads/{path.name}"
+    moto.client("s3").upload_file(str(path), bucket, key)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.contenders", name, bucket, key, json.dumps(outputs)],
+        cwd=ROOT,
+        env=moto.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"{name} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    count = moto.client("dynamodb").scan(TableName=outputs["PerformancesTableName"], Select="COUNT")
+    total = count["Count"]
+    while "LastEvaluatedKey" in count:
+        count = moto.client("dynamodb").scan(
+            TableName=outputs["PerformancesTableName"], Select="COUNT", ExclusiveStartKey=count["LastEvaluatedKey"]
+        )
+        total += count["Count"]
+    result["items_in_table"] = total
+    moto.drop_stack(outputs)
+    print(
+        f"  {name:13s} {result['rows']:>9,} rows  {result['wall_s']:7.1f} s  "
+        f"{result['cpu_s'] / result['rows'] * 1e6:6.0f} µs CPU/row  {result['peak_rss_mb']:6.0f} MB",
+        flush=True,
+    )
+    return result
+
+
+def ingest_benchmarks(moto: Moto, sizes: dict[int, tuple[str, ...]], rounds: int) -> list[dict[str, Any]]:
+    results = []
+    for rows, contenders in sizes.items():
+        path = timetable(rows)
+        for number in range(rounds):
+            print(f"ingest {rows:,} rows, round {number + 1} of {rounds}", flush=True)
+            order = contenders[number % len(contenders) :] + contenders[: number % len(contenders)]
+            for name in order:
+                results.append({**run_contender(moto, name, path), "size": rows, "round": number})
+    return results
+
+
+def parse_benchmark(rows: int, repeats: int = 5) -> dict[str, float]:
+    """Parse + validate alone against a bare csv.reader loop over the same file."""
+    from chalicelib.schedule import Schedule, read_schedule
+
+    path = timetable(rows)
+
+    def ours() -> None:
+        with path.open("rb") as stream:
+            schedule = read_schedule(stream)
+            assert isinstance(schedule, Schedule)
+            for _ in schedule.rows():
+                pass
+
+    def bare() -> None:
+        with path.open(newline="", encoding="utf-8") as stream:
+            for _ in csv.reader(stream):
+                pass
+
+    times: dict[str, list[float]] = {"ours": [], "csv": []}
+    for _ in range(repeats):
+        for name, function in (("ours", ours), ("csv", bare)):
+            started = time.process_time()
+            function()
+            times[name].append(time.process_time() - started)
+    ours_us = statistics.median(times["ours"]) / rows * 1e6
+    csv_us = statistics.median(times["csv"]) / rows * 1e6
+    return {"rows": rows, "ours_us_per_row": ours_us, "csv_us_per_row": csv_us, "ratio": ours_us / csv_us}
+
+
+def _import_ms(code: str) -> float:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    total = 0
+    for line in done.stderr.splitlines():
+        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\S.*)$", line)
+        if match and not match[2].startswith(" "):
+            total += int(match[1])
+    return total / 1000
+
+
+def import_benchmark(repeats: int = 9) -> dict[str, float]:
+    samples: dict[str, list[float]] = {"entry": [], "base": []}
+    for _ in range(repeats):
+        samples["base"].append(_import_ms("import boto3, chalice.app"))
+        samples["entry"].append(_import_ms("import app"))
+    base, entry = statistics.median(samples["base"]), statistics.median(samples["entry"])
+    return {
+        "boto3_and_chalice_ms": base,
+        "entry_point_ms": entry,
+        "ours_ms": entry - base,
+        "added": (entry - base) / base,
+    }
+
+
+def package_benchmark() -> dict[str, Any]:
+    """The deployment zip Chalice builds (terraform format builds the same zip and,
+    unlike the default format, accepts S3 event handlers)."""
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run(
+            [str(BIN / "chalice"), "package", "--pkg-format", "terraform", "--stage", "dev", out],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        archive = Path(out) / "deployment.zip"
+        with zipfile.ZipFile(archive) as contents:
+            ours = sum(i.compress_size for i in contents.infolist() if i.filename.startswith(("app.py", "chalicelib/")))
+            chalice = sum(i.compress_size for i in contents.infolist() if i.filename.startswith("chalice/"))
+            files = len(contents.infolist())
+        return {
+            "zip_bytes": archive.stat().st_size,
+            "our_code_bytes": ours,
+            "chalice_runtime_bytes": chalice,
+            "files": files,
+        }
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"p50_ms": pick(0.50) * 1000, "p95_ms": pick(0.95) * 1000, "p99_ms": pick(0.99) * 1000}
+
+
+def query_benchmark(moto: Moto, rows: int, requests: int) -> dict[str, Any]:
+    """Latency of each route through `chalice local` with `rows` performances on one stage."""
+    from chalicelib import aws
+    from chalicelib.api import ScheduleApi
+    from chalicelib.ingest import handle_s3_event
+    from chalicelib.services import get_services, reset_services
+    from infra.stack import environment
+
+    outputs = moto.fresh_stack()
+    os.environ.update(environment(outputs))
+    reset_services()
+    path = timetable(rows, sets_per_stage=rows)
+    bucket = outputs["ScheduleBucketName"]
+    moto.client("s3").upload_file(str(path), bucket, "uploads/one-stage.csv")
+    etag = moto.client("s3").head_object(Bucket=bucket, Key="uploads/one-stage.csv")["ETag"].strip('"')
+    handle_s3_event(
+        {
+            "Records": [
+                {
+                    "eventName": "ObjectCreated:Put",
+                    "eventTime": "2030-01-01T00:00:00.000Z",
+                    "s3": {"bucket": {"name": bucket}, "object": {"key": "uploads/one-stage.csv", "eTag": etag}},
+                }
+            ]
+        },
+        get_services(),
+        wait_seconds=60,
+    )
+    stage = "Stage 000"
+    quoted = urllib.parse.quote(stage, safe="")
+    routes = {
+        "stages": "/stages",
+        "days": "/days",
+        "stage, first page": f"/stages/{quoted}/performances",
+        "stage, 2-hour window": f"/stages/{quoted}/performances?from=2030-07-04T18:00&to=2030-07-04T20:00",
+        "stage, festival day": f"/stages/{quoted}/performances?day=2030-07-04",
+        "one performance": f"/stages/{quoted}/performances/2030-07-04T18:00",
+        "now playing": "/performances?at=2030-07-04T18:05",
+        "a day, all stages": "/performances?day=2030-07-04",
+        "artist": f"/artists/{urllib.parse.quote('Artist 100 & Friends', safe='')}/performances",
+    }
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(BIN / "chalice"),
+            "local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--stage",
+            "local",
+            "--no-autoreload",
+        ],
+        cwd=ROOT,
+        env={**moto.env, **environment(outputs)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    results: dict[str, Any] = {"rows_on_stage": rows, "requests_per_route": requests, "routes": {}}
+    try:
+        wait_for_port(port)
+        calls: list[str] = []
+        aws.client("dynamodb").meta.events.register(
+            "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
+        )
+        api = ScheduleApi(get_services())
+        for name, route in routes.items():
+            latencies = []
+            started = time.perf_counter()
+            for _ in range(requests):
+                begin = time.perf_counter()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection.request("GET", route)
+                response = connection.getresponse()
+                response.read()
+                connection.close()
+                assert response.status == 200, (route, response.status)
+                latencies.append(time.perf_counter() - begin)
+            elapsed = time.perf_counter() - started
+            calls.clear()
+            _call_in_process(api, route)
+            results["routes"][name] = {
+                **_percentiles(latencies),
+                "requests_per_s": requests / elapsed,
+                "dynamodb_calls": len(calls),
+                "scans": calls.count("Scan"),
+            }
+            print(
+                f"  {name:22s} p50 {results['routes'][name]['p50_ms']:6.1f} ms  "
+                f"{results['routes'][name]['requests_per_s']:6.1f} req/s  {len(calls)} DynamoDB call(s)",
+                flush=True,
+            )
+        bare_client = moto.client("dynamodb")
+        bare = []
+        for _ in range(requests):
+            begin = time.perf_counter()
+            bare_client.query(
+                TableName=outputs["PerformancesTableName"],
+                KeyConditionExpression="stage = :s",
+                ExpressionAttributeValues={":s": {"S": stage}},
+                Limit=50,
+            )
+            bare.append(time.perf_counter() - begin)
+        in_process = []
+        for _ in range(requests):
+            begin = time.perf_counter()
+            api.stage_performances(quoted, None)
+            in_process.append(time.perf_counter() - begin)
+        results["bare_query"] = _percentiles(bare)
+        results["in_process_first_page"] = _percentiles(in_process)
+    finally:
+        server.terminate()
+        server.wait()
+        moto.drop_stack(outputs)
+    return results
+
+
+def _call_in_process(api: Any, route: str) -> None:
+    """The same request through the API's own code, to count its DynamoDB calls."""
+    from datetime import UTC, datetime
+
+    parsed = urllib.parse.urlsplit(route)
+    query = dict(urllib.parse.parse_qsl(parsed.query)) or None
+    parts = parsed.path.strip("/").split("/")
+    if parts == ["stages"]:
+        api.stages(query)
+    elif parts == ["days"]:
+        api.days(query)
+    elif parts[0] == "stages" and len(parts) == 3:
+        api.stage_performances(parts[1], query)
+    elif parts[0] == "stages":
+        api.performance(parts[1], parts[3])
+    elif parts == ["performances"]:
+        api.performances(query, datetime.now(UTC))
+    else:
+        api.artist_performances(parts[1], query)
+
+
+def local_stack_latency(rows: int = 1000, repeats: int = 3) -> dict[str, Any]:
+    """Seconds from `aws s3 cp` of a 1,000-row file into the `make run` stack until the
+    API answers with its sets."""
+    port, aws_port = free_port(), free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        **CREDENTIALS,
+        "PORT": str(port),
+        "LOCAL_AWS_PORT": str(aws_port),
+        "SCHEDULE_BUCKET": "bench-local",
+    }
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "local.run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    ready = threading.Event()
+
+    def watch() -> None:
+        assert stack.stdout is not None
+        for line in stack.stdout:
+            if "Ctrl-C stops everything" in line:
+                ready.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    samples = []
+    try:
+        if not ready.wait(180):
+            raise RuntimeError("the local stack did not start")
+        for attempt in range(repeats):
+            path = Path(tempfile.mkdtemp()) / "thousand.csv"
+            stage = f"Latency {attempt}"
+            with path.open("w") as out:
+                out.write("stage,date,start,end,artist,genre,notes\n")
+                for n in range(rows):
+                    start = 8 * 60 + n * 15
+                    day = 1 + start // 1440
+                    out.write(
+                        f"{stage},2030-08-{day:02d},{start % 1440 // 60:02d}:{start % 60:02d},"
+                        f"{(start + 10) % 1440 // 60:02d}:{(start + 10) % 60:02d},Act {n},,\n"
+                    )
+            began = time.perf_counter()
+            subprocess.run(
+                [
+                    str(BIN / "aws"),
+                    "--endpoint-url",
+                    f"http://127.0.0.1:{aws_port}",
+                    "s3",
+                    "cp",
+                    str(path),
+                    f"s3://bench-local/uploads/latency-{attempt}.csv",
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            uploaded = time.perf_counter()
+            quoted = urllib.parse.quote(stage, safe="")
+            while True:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                connection.request("GET", f"/stages/{quoted}/performances?limit=1&from=2030-08-11T02:00")
+                response = connection.getresponse()
+                body = response.read()
+                connection.close()
+                if response.status == 200 and json.loads(body)["items"]:
+                    break
+                time.sleep(0.02)
+            samples.append(
+                {
+                    "upload_s": uploaded - began,
+                    "queryable_after_upload_s": time.perf_counter() - uploaded,
+                    "total_s": time.perf_counter() - began,
+                }
+            )
+    finally:
+        stack.send_signal(2)
+        stack.wait(timeout=60)
+    return {
+        "rows": rows,
+        "samples": samples,
+        "median_queryable_after_upload_s": statistics.median(s["queryable_after_upload_s"] for s in samples),
+        "median_total_s": statistics.median(s["total_s"] for s in samples),
+    }
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    versions = {
+        name: metadata.version(name) for name in ("boto3", "botocore", "moto", "chalice", "awswrangler", "pandas")
+    }
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory_gib": f"{memory:.0f}",
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        **versions,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks the harness")
+    parser.add_argument("--skip-million", action="store_true", help="leave out the 1,000,000-row round")
+    args = parser.parse_args()
+    started = time.monotonic()
+    everyone = ("ours", "batch_writer", "awswrangler")
+    if args.quick:
+        sizes, million, rounds, query_rows, query_requests = {2000: (*everyone, "put_item")}, None, 1, 2000, 20
+    else:
+        sizes = {10_000: (*everyone, "put_item"), 100_000: everyone}
+        million = None if args.skip_million else 1_000_000
+        rounds, query_rows, query_requests = 3, 10_000, 100
+    results: dict[str, Any] = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    moto = Moto()
+    try:
+        results["ingest"] = ingest_benchmarks(moto, sizes, rounds)
+        if million:
+            results["ingest"] += ingest_benchmarks(moto, {million: everyone}, 1)
+        print("parse + validate", flush=True)
+        results["parse"] = parse_benchmark(max(sizes))
+        print("query", flush=True)
+        results["query"] = query_benchmark(moto, query_rows, query_requests)
+    finally:
+        moto.stop()
+    print("import time, package size, local stack", flush=True)
+    results["imports"] = import_benchmark()
+    results["package"] = package_benchmark()
+    results["local_stack"] = local_stack_latency()
+    results["duration_s"] = time.monotonic() - started
+    DOCS.mkdir(exist_ok=True)
+    (DOCS / "benchmarks.json").write_text(json.dumps(results, indent=2))
+    from bench.report import write_report
+
+    write_report(results, DOCS)
+    print(f"wrote {DOCS / 'benchmarks.md'} in {results['duration_s'] / 60:.0f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
