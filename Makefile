@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help venv test lint run bench deploy destroy clean
+.PHONY: help venv browser test lint run bench deploy destroy clean
 
 help:
 	@echo "make run     start the whole system locally (moto + API + S3 event bridge)"
@@ -23,7 +23,18 @@ $(STAMP):
 
 venv: $(STAMP)
 
-test: $(STAMP)
+# The schedule page's test drives Debian's chromium headless (never a downloaded browser).
+# As root (CI) it is installed when missing; otherwise those tests say why they skip.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing and this is not root: the browser tests will be skipped (apt-get install chromium)"; \
+	  fi; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -4,11 +4,12 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from chalice.app import Chalice, S3Event
+from chalice.app import Chalice, Response, S3Event
 
 from chalicelib.api import ScheduleApi, api_base
 from chalicelib.ingest import handle_s3_event
 from chalicelib.openapi import openapi_spec
+from chalicelib.page import schedule_page
 from chalicelib.services import get_services
 from chalicelib.settings import UPLOAD_PREFIX
 
@@ -77,6 +78,13 @@ def list_performances() -> dict[str, Any]:
 @app.route("/artists/{artist}/performances")
 def list_artist_performances(artist: str) -> dict[str, Any]:
     return _api().artist_performances(artist, _query())
+
+
+@app.route("/")
+def page() -> Response:
+    """The schedule page, built on the API below."""
+    html, headers = schedule_page()
+    return Response(body=html, headers=headers, status_code=200)
 
 
 @app.route("/openapi.json")

@@ -4,136 +4,22 @@ S3 event bridge, driven with the AWS CLI and HTTP as a developer would."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 import urllib.parse
-import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import boto3
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-REGION = "eu-west-1"
-T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def port_is_free(port: int) -> bool:
-    """Nothing listens there, and a new server could bind it (as servers do, with
-    SO_REUSEADDR, past the TIME_WAIT of closed connections)."""
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", port)) == 0:
-            return False
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def poll(check: Callable[[], T | None], what: str, timeout: float = 60) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
-@dataclass
-class Stack:
-    process: subprocess.Popen[str]
-    api: str
-    endpoint: str
-    bucket: str
-    ports: tuple[int, int]
-    env: dict[str, str]
-
-    def get(self, path: str) -> tuple[int, Any]:
-        try:
-            with urllib.request.urlopen(self.api + path, timeout=10) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
-
-    def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
-
-    def aws(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(BIN / "aws"), "--endpoint-url", self.endpoint, *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        )
+from tests.localstack import BIN, ROOT, Stack, poll, port_is_free, running_stack
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    port, aws_port = free_port(), free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    env.update(
-        PORT=str(port),
-        LOCAL_AWS_PORT=str(aws_port),
-        SCHEDULE_BUCKET="festival-test-local",
-        AWS_ACCESS_KEY_ID="local",
-        AWS_SECRET_ACCESS_KEY="local",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_CONFIG_FILE="/dev/null",
-        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
-    )
-    output = tmp_path_factory.mktemp("stack") / "output.txt"
-    with output.open("w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local.run"], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, text=True
-        )
-    stack = Stack(
-        process,
-        f"http://127.0.0.1:{port}",
-        f"http://127.0.0.1:{aws_port}",
-        "festival-test-local",
-        (port, aws_port),
-        env,
-    )
-    try:
-        poll(
-            lambda: "Ctrl-C stops everything" in output.read_text() or process.poll() is not None,
-            "the local stack to start",
-            timeout=120,
-        )
-        assert process.poll() is None, output.read_text()
-        stack.output = output  # type: ignore[attr-defined]
-        yield stack
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=30)
+    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
 
 
 def test_the_sample_festival_is_loaded_through_the_s3_path(stack: Stack) -> None:
@@ -144,7 +30,7 @@ def test_the_sample_festival_is_loaded_through_the_s3_path(stack: Stack) -> None
     assert "Tent & Bar" in stages and "Café Lumière" in stages
     status, days = stack.get("/days")
     assert [item["day"] for item in days["items"]] == ["2026-07-03", "2026-07-04", "2026-07-05"]
-    output = stack.output.read_text()  # type: ignore[attr-defined]
+    output = stack.output.read_text()
     assert "s3 cp" in output and "AWS_ACCESS_KEY_ID=local" in output and stack.api in output
 
 
@@ -256,5 +142,5 @@ def test_a_soak_of_fifty_files_back_to_back(stack: Stack) -> None:
 def test_ctrl_c_stops_everything_and_frees_both_ports(stack: Stack) -> None:
     stack.process.send_signal(signal.SIGINT)
     assert stack.process.wait(timeout=30) == 0
-    assert "Stopped." in stack.output.read_text()  # type: ignore[attr-defined]
+    assert "Stopped." in stack.output.read_text()
     assert all(port_is_free(port) for port in stack.ports)
