@@ -7,7 +7,7 @@ Ints are compact (the ingest keeps one per row) and compare and subtract cheaply
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 
 MINUTES_PER_DAY = 24 * 60
@@ -79,17 +79,14 @@ def slot(moment: int) -> str:
     return f"{iso_date(day)}#{_HH_MM[minute]}"
 
 
-def from_slot(text: str) -> int:
-    day, _, time = text.partition("#")
+def stored_moment(text: str) -> int:
+    """The inverse of `slot` and of `iso`, for values this program wrote."""
+    day, time = text[:10], text[11:16]
     return parse_date_strict(day) * MINUTES_PER_DAY + int(time[:2]) * 60 + int(time[3:5])
 
 
-def from_iso(text: str) -> int:
-    """The inverse of `iso` for values this program wrote."""
-    return from_slot(text.replace("T", "#", 1))
-
-
 def parse_date_strict(text: str) -> int:
+    """A date known to be well formed, as a day number."""
     return date.fromisoformat(text).toordinal()
 
 
@@ -108,8 +105,3 @@ def day_bounds(day: int, day_change: int) -> tuple[int, int]:
 def moment_of(when: datetime) -> int:
     """A naive or zone-converted local datetime as a moment (seconds are dropped)."""
     return when.toordinal() * MINUTES_PER_DAY + when.hour * 60 + when.minute
-
-
-def to_datetime(moment: int) -> datetime:
-    day, minute = divmod(moment, MINUTES_PER_DAY)
-    return datetime.fromordinal(day) + timedelta(minutes=minute)

@@ -228,11 +228,16 @@ class _Run:
         factory = ItemFactory(key, self.event.version, self._started_at, self.services.settings.day_change_minutes)
         writer = self.services.performances.writer()
         replaced: dict[str, list[int]] = {}
+        known = set(self.stages)
         for row in schedule.rows():
             if isinstance(row, Rejection):
                 report.reject(row.line, row.reason)
                 continue
             report.accepted += 1
+            if row.stage not in known:
+                known.add(row.stage)
+                self.services.state.add_source_stages(key, [row.stage])
+                self.stages.append(row.stage)
             stored = self.snapshot.stage(row.stage).get(row.start)
             if stored is None:
                 changes.added(row.stage, row.artist)

@@ -75,9 +75,10 @@ class StateStore:
         item = self.client.get_item(TableName=self.table, Key=self._key("source", key), ConsistentRead=True).get("Item")
         if not item:
             return None
+        # A run that died may have left only the stages it had begun to write on.
         return SourceState(
-            delivery={name: value["S"] for name, value in item["delivery"]["M"].items()},
-            status=item["status"]["S"],
+            delivery={name: value["S"] for name, value in item.get("delivery", {}).get("M", {}).items()},
+            status=item.get("status", {}).get("S", ""),
             stages=[value["S"] for value in item.get("stages", {}).get("L", [])],
             summary=json.loads(item.get("summary", {}).get("S", "{}")),
         )
@@ -91,6 +92,16 @@ class StateStore:
             "summary": {"S": json.dumps(state.summary, ensure_ascii=False)},
         }
         self.client.put_item(TableName=self.table, Item=item)
+
+    def add_source_stages(self, key: str, stages: list[str]) -> None:
+        """Note, before writing there, that a source has sets on these stages, so that
+        whatever a run that dies midway wrote is found and swept by later runs."""
+        self.client.update_item(
+            TableName=self.table,
+            Key=self._key("source", key),
+            UpdateExpression="SET stages = list_append(if_not_exists(stages, :none), :stages)",
+            ExpressionAttributeValues={":none": {"L": []}, ":stages": {"L": [{"S": stage} for stage in stages]}},
+        )
 
     def set_source_status(self, key: str, status: str) -> None:
         self.client.update_item(

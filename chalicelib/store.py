@@ -232,8 +232,8 @@ class PerformanceStore:
             response = self.client.query(**request)
             for item in response["Items"]:
                 yield StoredSet(
-                    start=clock.from_slot(item["slot"]["S"]),
-                    end=clock.from_iso(item["end"]["S"]),
+                    start=clock.stored_moment(item["slot"]["S"]),
+                    end=clock.stored_moment(item["end"]["S"]),
                     source=item["source"]["S"],
                     content=content_of(item),
                     artist=item["artist"]["S"],

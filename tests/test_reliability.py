@@ -181,3 +181,37 @@ def test_a_read_that_breaks_midway_is_reported_logged_and_repaired_by_the_retry(
             item.pop("ingested_at")
             contents.setdefault((item["stage"]["S"], item["slot"]["S"]), set()).add(json.dumps(item, sort_keys=True))
     assert len(contents) == 3000 and all(len(versions) == 1 for versions in contents.values())
+
+
+def test_sets_a_dead_run_wrote_are_swept_by_the_next_version(
+    festival: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    festival.upload("uploads/day.csv", csv_text("Main,2026-07-01,10:00,11:00,Kept,,"))
+    dying = festival.put(
+        "uploads/day.csv", csv_text("Side,2026-07-01,10:00,11:00,Orphan?,,", "Main,2026-07-01,12:00,13:00,Also,,")
+    )
+
+    class Died(BaseException):
+        pass
+
+    def die_when_indexing(params: dict[str, Any], **_: Any) -> None:
+        if params.get("Item", {}).get("pk", {}).get("S") == "stage":
+            raise Died
+
+    client = get_services().state.client
+    client.meta.events.register("before-parameter-build.dynamodb.PutItem", die_when_indexing)
+    monkeypatch.setattr(Lease, "__exit__", lambda self, *exc: None)
+    with pytest.raises(Died):
+        festival.deliver(dying)
+    client.meta.events.unregister("before-parameter-build.dynamodb.PutItem", die_when_indexing)
+    monkeypatch.undo()
+    assert "Side" in {stage for stage, _, _ in slots(festival)}
+
+    # A newer version arrives before Lambda retries the dead one; its lease has expired.
+    newer = festival.put("uploads/day.csv", csv_text("Main,2026-07-01,14:00,15:00,Newest,,"))
+    now = time.time()
+    monkeypatch.setattr(get_services().state, "clock", lambda: now + LEASE_SECONDS + 1)
+    festival.deliver(newer)
+    festival.deliver(dying)  # the retry, now older than what was processed: ignored
+    assert slots(festival) == [("Main", "2026-07-01#14:00", "Newest")]
+    assert set(state_items(festival, "stage")) == {"Main"}
