@@ -225,7 +225,7 @@ class _Run:
     def _write(self, schedule: Schedule) -> None:
         key, report, changes = self.event.key, self.report, self.report.changes
         assert changes is not None
-        factory = ItemFactory(key, self.event.version, self._started_at, self.services.settings.day_change_minutes)
+        factory = ItemFactory(key, self._started_at, self.services.settings.day_change_minutes)
         writer = self.services.performances.writer()
         replaced: dict[str, list[int]] = {}
         known = set(self.stages)

@@ -63,12 +63,9 @@ def content_hash(end: str, artist: str, genre: str, notes: str) -> int:
 class ItemFactory:
     """Builds table items for the performances of one source file."""
 
-    def __init__(self, source: str, version: str, ingested_at: str, day_change: int) -> None:
-        self._provenance = {
-            "source": {"S": source},
-            "source_version": {"S": version},
-            "ingested_at": {"S": ingested_at},
-        }
+    def __init__(self, source: str, ingested_at: str, day_change: int) -> None:
+        # Every attribute costs on each write; the version is in the source's record.
+        self._provenance = {"source": {"S": source}, "ingested_at": {"S": ingested_at}}
         self._day_change = day_change
 
     def item(self, performance: Performance) -> Item:

@@ -49,7 +49,6 @@ class TestOneUpload:
             "genre": "electronic",
             "notes": "ends after midnight, on the 4th",
             "source": "uploads/day 1.csv",
-            "source_version": moderat["source_version"],
             "ingested_at": moderat["ingested_at"],
         }
         night_owl = next(item for item in festival.items() if item["artist"] == "Night Owl")
