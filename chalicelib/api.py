@@ -177,7 +177,11 @@ class ScheduleApi:
         params = Params(query, ("limit", "cursor"))
         cursor = Cursor(["stages"], ("pk", "sk"), {"pk": "stage"})
         page = self._state_page("stage", cursor, params)
-        items = [{"stage": item["sk"]["S"], "performances": int(item["performances"]["N"])} for item in page.items]
+        items = [  # a stage only claimed by a run that died midway has no count yet, and no sets to list
+            {"stage": item["sk"]["S"], "performances": int(item["performances"]["N"])}
+            for item in page.items
+            if "performances" in item
+        ]
         return _page(items, cursor, page)
 
     def days(self, query: Mapping[str, str] | None) -> dict[str, Any]:

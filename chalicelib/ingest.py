@@ -23,7 +23,7 @@ from chalicelib import clock
 from chalicelib.report import ERROR, REMOVED, Changes, Report
 from chalicelib.schedule import Rejection, Schedule, Timetable, read_schedule
 from chalicelib.services import Services
-from chalicelib.state import DayStage, Lease, SourceState
+from chalicelib.state import DayStage, Lease, SourceState, StateStore
 from chalicelib.store import ItemFactory, PerformanceStore, StoredSet, content_of_performance, key_of
 
 log = logging.getLogger("festival.ingest")
@@ -165,16 +165,22 @@ def _log(outcome: str, event: ObjectEvent, *, level: int = logging.INFO, **field
 
 
 class Snapshot:
-    """The sets already stored on the stages a run touches, read once per stage."""
+    """The sets already stored on the stages a run touches, read once per stage, and
+    only for stages the stage index knows: a new stage holds nothing to read."""
 
-    def __init__(self, store: PerformanceStore) -> None:
+    def __init__(self, store: PerformanceStore, state: StateStore) -> None:
         self._store = store
+        self._state = state
+        self._known: set[str] | None = None
         self._stages: dict[str, dict[int, StoredSet]] = {}
 
     def stage(self, stage: str) -> dict[int, StoredSet]:
         sets = self._stages.get(stage)
         if sets is None:
-            sets = self._stages[stage] = {stored.start: stored for stored in self._store.stage_sets(stage)}
+            if self._known is None:
+                self._known = self._state.stage_names()
+            stored = self._store.stage_sets(stage) if stage in self._known else ()
+            sets = self._stages[stage] = {found.start: found for found in stored}
         return sets
 
     @property
@@ -191,7 +197,7 @@ class _Run:
         self.services = services
         self.lease = lease
         self.bucket = services.bucket(event.bucket)
-        self.snapshot = Snapshot(services.performances)
+        self.snapshot = Snapshot(services.performances, services.state)
         self.stages: list[str] = list(previous.stages) if previous else []
         self.report = Report(
             source={"bucket": event.bucket, "key": event.key, "version": event.version},
@@ -234,8 +240,9 @@ class _Run:
                 report.reject(row.line, row.reason)
                 continue
             report.accepted += 1
-            if row.stage not in known:
+            if row.stage not in known:  # noted before the first write, in case this run dies
                 known.add(row.stage)
+                self.services.state.claim_stage(row.stage)
                 self.services.state.add_source_stages(key, [row.stage])
                 self.stages.append(row.stage)
             stored = self.snapshot.stage(row.stage).get(row.start)

@@ -123,9 +123,31 @@ class StateStore:
         else:
             self.client.delete_item(TableName=self.table, Key=self._key("stage", stage))
 
+    def claim_stage(self, stage: str) -> None:
+        """Mark a stage as possibly holding sets before the first write there; the
+        next reindex gives it its count (or deletes it). Runs read only marked stages."""
+        self.client.update_item(
+            TableName=self.table,
+            Key=self._key("stage", stage),
+            UpdateExpression="SET claimed = :yes",
+            ExpressionAttributeValues={":yes": {"BOOL": True}},
+        )
+
+    def stage_names(self) -> set[str]:
+        """Every stage that holds sets, or may since a run died there."""
+        names: set[str] = set()
+        start_key: dict[str, Any] | None = None
+        while True:
+            page = self.page("stage", limit=1000, start_key=start_key)
+            names.update(item["sk"]["S"] for item in page.items)
+            if not page.last_key:
+                return names
+            start_key = page.last_key
+
     def stage_count(self, stage: str) -> int | None:
+        """How many sets a stage has, or None when it has none (or is only claimed)."""
         item = self.client.get_item(TableName=self.table, Key=self._key("stage", stage)).get("Item")
-        return int(item["performances"]["N"]) if item else None
+        return int(item["performances"]["N"]) if item and "performances" in item else None
 
     def day(self, day: str) -> dict[str, DayStage]:
         item = self.client.get_item(TableName=self.table, Key=self._key("day", day), ConsistentRead=True).get("Item")
