@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -220,3 +221,20 @@ def test_the_page_is_served_with_a_strict_content_security_policy(page: Any, sta
     policy = response.headers["content-security-policy"]
     assert "default-src 'none'" in policy and "connect-src 'self'" in policy and "'unsafe-inline'" not in policy
     assert response.headers["content-type"].startswith("text/html")
+
+
+def test_a_quick_change_of_tabs_shows_the_last_tab_chosen(page: Any, stack: Stack) -> None:
+    def slow_friday(route: Any) -> None:
+        time.sleep(1.0 if "day=2026-07-03" in route.request.url else 0)
+        route.continue_()
+
+    page.route("**/performances?day=*", slow_friday)
+    page.goto(stack.api + "/")
+    page.wait_for_selector("nav.days button")
+    page.click("nav.days button[data-day='2026-07-05']")
+    page.wait_for_timeout(1500)  # Friday's slow answer arrives after Sunday's
+    assert page.locator("nav.days button[aria-selected=true]").get_attribute("data-day") == "2026-07-05"
+    assert set(page.locator(".set").evaluate_all("blocks => blocks.map(b => b.dataset.start.slice(0, 10))")) <= {
+        "2026-07-05",
+        "2026-07-06",
+    }
