@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -224,17 +223,22 @@ def test_the_page_is_served_with_a_strict_content_security_policy(page: Any, sta
 
 
 def test_a_quick_change_of_tabs_shows_the_last_tab_chosen(page: Any, stack: Stack) -> None:
-    def slow_friday(route: Any) -> None:
-        time.sleep(1.0 if "day=2026-07-03" in route.request.url else 0)
-        route.continue_()
+    held: list[Any] = []
 
-    page.route("**/performances?day=*", slow_friday)
+    def hold_friday(route: Any) -> None:
+        if "day=2026-07-03" in route.request.url:
+            held.append(route)  # answered only after Sunday is on screen
+        else:
+            route.continue_()
+
+    page.route("**/performances?day=*", hold_friday)
     page.goto(stack.api + "/")
     page.wait_for_selector("nav.days button")
     page.click("nav.days button[data-day='2026-07-05']")
-    page.wait_for_timeout(1500)  # Friday's slow answer arrives after Sunday's
+    page.wait_for_selector(".set")
+    poll(lambda: held, "Friday's request")
+    held[0].continue_()
+    page.wait_for_timeout(500)
     assert page.locator("nav.days button[aria-selected=true]").get_attribute("data-day") == "2026-07-05"
-    assert set(page.locator(".set").evaluate_all("blocks => blocks.map(b => b.dataset.start.slice(0, 10))")) <= {
-        "2026-07-05",
-        "2026-07-06",
-    }
+    days = page.locator(".set").evaluate_all("blocks => blocks.map(b => b.dataset.start.slice(0, 10))")
+    assert days and set(days) <= {"2026-07-05", "2026-07-06"}
