@@ -156,6 +156,30 @@ class TestStageTimes:
         get(loaded, path_of("Main") + f"?from=2026-07-03T18:00&to=2026-07-03T20:00&limit=1&cursor={body['next']}")
         assert [call.operation for call in calls.calls] == ["Query"]
 
+    @pytest.mark.parametrize(
+        ("path", "most"),
+        [
+            ("/stages", 1),
+            ("/days", 1),
+            ("/stages/Main/performances", 1),
+            ("/stages/Main/performances?day=2026-07-03", 1),
+            ("/stages/Main/performances?from=2026-07-03T18:00&to=2026-07-03T20:00", 2),
+            ("/stages/Nowhere/performances", 2),  # the page, then the stage index to tell 404 from empty
+            ("/stages/Main/performances/2026-07-03T19:00", 1),
+            ("/performances?day=2026-07-03", 1),
+            ("/artists/Bj%C3%B6rk/performances", 1),
+            ("/performances?at=2026-07-03T19:15&limit=3", 1 + 2 * 3),  # stages, then now and next per stage
+        ],
+    )
+    def test_every_route_makes_a_bounded_number_of_calls_and_never_scans(
+        self, loaded: Festival, path: str, most: int
+    ) -> None:
+        calls = CallLog().attach("dynamodb")
+        loaded.client.http.get(path)
+        operations = [call.operation for call in calls.calls]
+        assert 1 <= len(operations) <= most, operations
+        assert set(operations) <= {"Query", "GetItem"}
+
     def test_a_window_page_is_full_even_after_long_gaps(self, loaded: Festival) -> None:
         body = get(loaded, path_of("Main") + "?from=2026-07-03T20:00&limit=2")
         assert starts(body) == ["19:00 Björk", "21:00 Moderat"]
