@@ -45,7 +45,12 @@ class Stop(Exception):
     """SIGINT or SIGTERM arrived."""
 
 
-def _port_is_free(port: int) -> bool:
+def port_is_free(port: int) -> bool:
+    """Nothing listens on this loopback port, and a server could bind it (as servers do,
+    with SO_REUSEADDR, past the TIME_WAIT of connections that just closed)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            return False
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -168,7 +173,7 @@ class LocalStack:
 
     def start(self) -> None:
         ports = [self.port] if self.external else [self.port, self.aws_port]
-        busy = [str(port) for port in ports if not _port_is_free(port)]
+        busy = [str(port) for port in ports if not port_is_free(port)]
         if busy:
             raise RuntimeError(f"port {', '.join(busy)} is in use: set PORT and LOCAL_AWS_PORT to free ones")
         self._environment()

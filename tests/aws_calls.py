@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,10 +44,11 @@ class CallLog:
         self.calls.clear()
 
 
-def withhold_writes(rounds: int, keep: int = 10) -> Callable[[], None]:
-    """Make BatchWriteItem leave all but `keep` requests of each batch unprocessed, for
-    the first `rounds` calls, as DynamoDB does under load. Works on the request body as
-    sent, so what is withheld is really never written. Returns a detach function."""
+@contextmanager
+def withheld_writes(rounds: int, keep: int = 10) -> Iterator[None]:
+    """While open, BatchWriteItem leaves all but `keep` requests of each batch
+    unprocessed, for the first `rounds` calls, as DynamoDB does under load. Works on the
+    request body as sent, so what is withheld is really never written."""
     client = aws.client("dynamodb")
     lock = threading.Lock()
     state = {"calls": 0}
@@ -69,18 +71,18 @@ def withhold_writes(rounds: int, keep: int = 10) -> Callable[[], None]:
 
     client.meta.events.register("before-call.dynamodb.BatchWriteItem", before)
     client.meta.events.register("after-call.dynamodb.BatchWriteItem", after)
-
-    def detach() -> None:
+    try:
+        yield
+    finally:
         client.meta.events.unregister("before-call.dynamodb.BatchWriteItem", before)
         client.meta.events.unregister("after-call.dynamodb.BatchWriteItem", after)
 
-    return detach
 
-
-def fail_calls(service: str, operation: str, code: str, times: int, message: str = "injected") -> Callable[[], None]:
-    """Make the next `times` calls of an operation fail with an AWS error code. The
-    failure replaces the whole call, so each one is what the app sees once botocore's
-    own retries have given up."""
+@contextmanager
+def failing_calls(service: str, operation: str, code: str, times: int, message: str = "injected") -> Iterator[None]:
+    """While open, the next `times` calls of an operation fail with an AWS error code.
+    The failure replaces the whole call, so each one is what the app sees once
+    botocore's own retries have given up."""
     client = aws.client(service)
     state = {"left": times}
 
@@ -93,7 +95,10 @@ def fail_calls(service: str, operation: str, code: str, times: int, message: str
 
     event = f"before-call.{client.meta.service_model.service_id.hyphenize()}.{operation}"
     client.meta.events.register(event, before)
-    return lambda: client.meta.events.unregister(event, before)
+    try:
+        yield
+    finally:
+        client.meta.events.unregister(event, before)
 
 
 @dataclass

@@ -32,21 +32,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def port_is_free(port: int) -> bool:
-    """Nothing listens there, and a new server could bind it (as servers do, with
-    SO_REUSEADDR, past the TIME_WAIT of closed connections)."""
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", port)) == 0:
-            return False
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def poll(check: Callable[[], T | None], what: str, timeout: float = 60) -> T:
     deadline = time.monotonic() + timeout
     while True:

@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.services import get_services
 from chalicelib.store import Backoff, StoreUnavailable
-from tests.aws_calls import CallLog, fail_calls, withhold_writes
+from tests.aws_calls import CallLog, failing_calls, withheld_writes
 from tests.conftest import REGION, Festival, csv_text
 
 DAY_ONE = csv_text(
@@ -155,12 +155,9 @@ class TestWrites:
         naps: list[float] = []
         monkeypatch.setattr(get_services().performances, "backoff", Backoff(sleep=naps.append))
         monkeypatch.setattr(get_services().performances, "concurrency", 1)  # one batch at a time: a fixed order
-        detach = withhold_writes(rounds=6, keep=5)
         calls = CallLog().attach("dynamodb")
-        try:
+        with withheld_writes(rounds=6, keep=5):
             report = festival.upload("uploads/day.csv", csv_text(*rows))
-        finally:
-            detach()
         assert report["status"] == "ok"
         assert len(festival.items()) == 60
         # 25 rows written 5 at a time (4 pauses), then 25 with one round withheld
@@ -173,11 +170,8 @@ class TestWrites:
         rows = [
             f"S{n % 3},2026-07-0{1 + n // 36},{10 + n // 3 % 12}:00,{10 + n // 3 % 12}:30,A{n},," for n in range(300)
         ]
-        detach = withhold_writes(rounds=20, keep=7)
-        try:
+        with withheld_writes(rounds=20, keep=7):
             report = festival.upload("uploads/many.csv", csv_text(*rows))
-        finally:
-            detach()
         assert report["status"] == "ok" and len(festival.items()) == 300
 
     def test_throttling_that_outlasts_the_retries_raises_so_lambda_retries(
@@ -185,12 +179,9 @@ class TestWrites:
     ) -> None:
         event = festival.put("uploads/day 1.csv", DAY_ONE)
         monkeypatch.setattr(get_services().performances, "backoff", Backoff(sleep=lambda seconds: None))
-        detach = fail_calls("dynamodb", "BatchWriteItem", "ProvisionedThroughputExceededException", times=8)
-        try:
-            with pytest.raises(StoreUnavailable, match="unprocessed after 8 attempts"):
-                festival.deliver(event)
-        finally:
-            detach()
+        throttled = failing_calls("dynamodb", "BatchWriteItem", "ProvisionedThroughputExceededException", times=8)
+        with throttled, pytest.raises(StoreUnavailable, match="unprocessed after 8 attempts"):
+            festival.deliver(event)
         assert festival.notifications() == []
         report = festival.report("uploads/day 1.csv")
         assert report["status"] == "error" and "StoreUnavailable" in report["reason"]

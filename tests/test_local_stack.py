@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.localstack import BIN, ROOT, Stack, poll, port_is_free, running_stack
+from local.run import port_is_free
+from tests.localstack import BIN, ROOT, Stack, poll, running_stack
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from botocore.exceptions import ResponseStreamingError
 
 from chalicelib.services import get_services
 from chalicelib.state import LEASE_SECONDS, Lease, LeaseBusy
-from tests.aws_calls import CallLog, fail_calls
+from tests.aws_calls import CallLog, failing_calls
 from tests.conftest import Festival, csv_text
 from tests.test_ingest import DAY_ONE, slots, state_items
 
@@ -23,12 +23,8 @@ MANY = csv_text(*(f"Main,2026-07-0{1 + n // 12},{10 + n % 12}:00,{10 + n % 12}:4
 
 def test_a_failed_notification_is_sent_by_the_retry_without_ingesting_again(festival: Festival) -> None:
     event = festival.put("uploads/day 1.csv", DAY_ONE)
-    detach = fail_calls("sns", "Publish", "InternalError", times=1)
-    try:
-        with pytest.raises(Exception, match="InternalError"):
-            festival.deliver(event)
-    finally:
-        detach()
+    with failing_calls("sns", "Publish", "InternalError", times=1), pytest.raises(Exception, match="InternalError"):
+        festival.deliver(event)
     assert len(festival.items()) == 5
     assert festival.report("uploads/day 1.csv")["status"] == "ok"
     calls = CallLog().attach("dynamodb")
