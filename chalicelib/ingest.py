@@ -193,7 +193,6 @@ class _Run:
 
     def __init__(self, event: ObjectEvent, previous: SourceState | None, services: Services, lease: Lease) -> None:
         self.event = event
-        self.previous = previous
         self.services = services
         self.lease = lease
         self.bucket = services.bucket(event.bucket)
