@@ -45,6 +45,13 @@ class Stop(Exception):
     """SIGINT or SIGTERM arrived."""
 
 
+def free_port() -> int:
+    """A loopback port nothing uses now (for tests and benchmarks that start servers)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def port_is_free(port: int) -> bool:
     """Nothing listens on this loopback port, and a server could bind it (as servers do,
     with SO_REUSEADDR, past the TIME_WAIT of connections that just closed)."""
