@@ -6,12 +6,14 @@ from typing import Any
 
 from chalice.app import Chalice, Response, S3Event
 
-from chalicelib.api import ScheduleApi, api_base
-from chalicelib.ingest import handle_s3_event
-from chalicelib.openapi import openapi_spec
-from chalicelib.page import schedule_page
+from chalicelib.api.openapi import openapi_spec
+from chalicelib.api.params import Params
+from chalicelib.api.routes import ScheduleApi
+from chalicelib.api.shapes import api_base
+from chalicelib.ingest.handler import handle_s3_event
 from chalicelib.services import get_services
 from chalicelib.settings import UPLOAD_PREFIX
+from chalicelib.web.page import schedule_page
 
 app = Chalice(app_name="festival-schedule")
 app.api.cors = True  # browser front ends on other origins may read the API
@@ -67,7 +69,7 @@ def list_stage_performances(stage: str) -> dict[str, Any]:
 
 @app.route("/stages/{stage}/performances/{performance_id}")
 def get_performance(stage: str, performance_id: str) -> dict[str, Any]:
-    return _api().performance(stage, performance_id)
+    return _api().performance(stage, performance_id, _query())
 
 
 @app.route("/performances")
@@ -89,4 +91,5 @@ def page() -> Response:
 
 @app.route("/openapi.json")
 def openapi() -> dict[str, Any]:
+    Params(_query(), "/openapi.json")
     return openapi_spec()

@@ -59,9 +59,9 @@ def _item(row: list[str]) -> dict[str, str]:
 
 
 def ours(bucket: str, key: str, outputs: dict[str, str], counter: Counter[str]) -> int:
-    from chalicelib import aws
-    from chalicelib.ingest import handle_s3_event
+    from chalicelib.ingest.handler import handle_s3_event
     from chalicelib.services import get_services
+    from chalicelib.storage import clients as aws
     from infra.stack import environment
 
     os.environ.update(environment(outputs))

@@ -141,7 +141,7 @@ def ingest_benchmarks(moto: Moto, sizes: dict[int, tuple[str, ...]], rounds: int
 
 def parse_benchmark(rows: int, repeats: int = 5) -> dict[str, float]:
     """Parse + validate alone against a bare csv.reader loop over the same file."""
-    from chalicelib.schedule import Schedule, read_schedule
+    from chalicelib.timetable.rows import Schedule, read_schedule
 
     path = timetable(rows)
 
@@ -230,10 +230,10 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
 
 def query_benchmark(moto: Moto, rows: int, requests: int) -> dict[str, Any]:
     """Latency of each route through `chalice local` with `rows` performances on one stage."""
-    from chalicelib import aws
-    from chalicelib.api import ScheduleApi
-    from chalicelib.ingest import handle_s3_event
+    from chalicelib.api.routes import ScheduleApi
+    from chalicelib.ingest.handler import handle_s3_event
     from chalicelib.services import get_services, reset_services
+    from chalicelib.storage import clients as aws
     from infra.stack import environment
 
     outputs = moto.fresh_stack()

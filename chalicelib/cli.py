@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chalicelib.report import FAILED, OK, Report
-from chalicelib.schedule import Rejection, read_schedule
+from chalicelib.ingest.report import FAILED, OK, Report
+from chalicelib.timetable.rows import Rejection, read_schedule
 
 
 def validate_file(path: Path) -> dict[str, Any]:

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from chalicelib import aws
-from chalicelib.notify import Notifier
-from chalicelib.objects import ScheduleBucket
+from chalicelib.ingest.notify import Notifier
 from chalicelib.settings import Settings, get_settings
-from chalicelib.state import StateStore
-from chalicelib.store import PerformanceStore
+from chalicelib.storage import clients as aws
+from chalicelib.storage.bucket import ScheduleBucket
+from chalicelib.storage.indexes import Indexes
+from chalicelib.storage.lease import LeaseStore
+from chalicelib.storage.performances import PerformanceStore
+from chalicelib.storage.sources import SourceRecords
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,9 @@ class Services:
 
     settings: Settings
     performances: PerformanceStore
-    state: StateStore
+    lease: LeaseStore
+    sources: SourceRecords
+    indexes: Indexes
     notifier: Notifier
     s3_client: Any
 
@@ -34,8 +38,12 @@ def get_services() -> Services:
     dynamodb = aws.client("dynamodb")
     return Services(
         settings=settings,
-        performances=PerformanceStore(dynamodb, settings.performances_table),
-        state=StateStore(dynamodb, settings.state_table),
+        performances=PerformanceStore(
+            dynamodb, settings.performances_table, write_client=lambda: aws.client("dynamodb", bulk=True)
+        ),
+        lease=LeaseStore(dynamodb, settings.state_table),
+        sources=SourceRecords(dynamodb, settings.state_table),
+        indexes=Indexes(dynamodb, settings.state_table),
         notifier=Notifier(aws.client("sns"), settings.notify_topic_arn),
         s3_client=aws.client("s3"),
     )

@@ -21,7 +21,7 @@ import logging
 import os
 import signal
 import socket
-import subprocess
+import subprocess  # nosec B404  (starts moto and chalice with fixed argvs, never a shell)
 import sys
 import tempfile
 import threading
@@ -99,7 +99,7 @@ def _die_with_parent() -> None:
 def _start(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     output = log_path.open("ab")
     # Its own session, so that the terminal's Ctrl-C reaches only us and we stop it in order.
-    return subprocess.Popen(  # noqa: S603 - fixed argv built here
+    return subprocess.Popen(  # noqa: S603 - a fixed argv built here, no shell  # nosec B603
         command,
         cwd=ROOT,
         env=env,
@@ -218,7 +218,7 @@ class LocalStack:
         if not self.external:
             # moto accepts any credentials; these keep a real ~/.aws profile out of it.
             os.environ.update(AWS_ACCESS_KEY_ID="local", AWS_ENDPOINT_URL=self.endpoint)
-            os.environ["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 - not a secret
+            os.environ["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 - moto takes any key  # nosec B105
             os.environ.pop("AWS_PROFILE", None)
             os.environ.pop("AWS_SESSION_TOKEN", None)
 

@@ -10,7 +10,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib import aws
+from chalicelib.storage import clients as aws
+
+
+def app_clients(service: str) -> list[Any]:
+    """The app's clients for a service: for DynamoDB, the ingest's batch writes go
+    through a client of their own (see chalicelib.storage.batch)."""
+    clients = [aws.client(service)]
+    if service == "dynamodb":
+        clients.append(aws.client(service, bulk=True))
+    return clients
+
+
+def client_for(service: str, operation: str) -> Any:
+    return aws.client(service, bulk=True) if operation == "BatchWriteItem" else aws.client(service)
 
 
 @dataclass
@@ -29,7 +42,8 @@ class CallLog:
 
     def attach(self, *services: str) -> CallLog:
         for service in services:
-            aws.client(service).meta.events.register("before-call", self._record)
+            for client in app_clients(service):
+                client.meta.events.register("before-call", self._record)
         return self
 
     def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
@@ -49,7 +63,7 @@ def withheld_writes(rounds: int, keep: int = 10) -> Iterator[None]:
     """While open, BatchWriteItem leaves all but `keep` requests of each batch
     unprocessed, for the first `rounds` calls, as DynamoDB does under load. Works on the
     request body as sent, so what is withheld is really never written."""
-    client = aws.client("dynamodb")
+    client = client_for("dynamodb", "BatchWriteItem")
     lock = threading.Lock()
     state = {"calls": 0}
 
@@ -83,7 +97,7 @@ def failing_calls(service: str, operation: str, code: str, times: int, message: 
     """While open, the next `times` calls of an operation fail with an AWS error code.
     The failure replaces the whole call, so each one is what the app sees once
     botocore's own retries have given up."""
-    client = aws.client(service)
+    client = client_for(service, operation)
     state = {"left": times}
 
     def before(**_: Any) -> Any:

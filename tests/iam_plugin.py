@@ -5,8 +5,8 @@ Lambda function whose code made it, and check both against that function's polic
 - every grant in a policy must be used by some call (checked when the whole suite
   ran), except CloudWatch Logs and the dead-letter queue, which Lambda itself uses.
 
-Calls are attributed by the module on the stack: chalicelib/ingest.py runs in the
-ingest functions, chalicelib/api.py in the API function.
+Calls are attributed by the package on the stack: chalicelib/ingest/ runs in the
+ingest functions, chalicelib/api/ in the API function.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib import aws
+from chalicelib.storage import clients as aws
 from infra.policies import render_policy
 from infra.stack import create_stack
 from tests import iam
 
 POLICY_OF = {"ingest": "policy-ingest.json", "api": "policy-api.json"}
-_MODULES = {os.path.join("chalicelib", "ingest.py"): "ingest", os.path.join("chalicelib", "api.py"): "api"}
+_PACKAGES = {os.path.join("chalicelib", "ingest", ""): "ingest", os.path.join("chalicelib", "api", ""): "api"}
 _LAMBDA_USES = ("logs:", "sqs:SendMessage")
 _LOG_DIR = "FESTIVAL_IAM_LOG_DIR"
 _MOTO_ACCOUNT = "123456789012"
@@ -40,8 +40,8 @@ records: list[dict[str, Any]] = []
 def _function_on_stack() -> str | None:
     frame = sys._getframe(3)
     while frame is not None:
-        for module, function in _MODULES.items():
-            if frame.f_code.co_filename.endswith(module):
+        for package, function in _PACKAGES.items():
+            if package in frame.f_code.co_filename:
                 return function
         frame = frame.f_back  # type: ignore[assignment]
     return None
@@ -62,8 +62,8 @@ def pytest_configure(config: pytest.Config) -> None:
     creating = aws.client.__wrapped__  # type: ignore[attr-defined]
 
     @functools.cache
-    def recording_client(service: str) -> Any:
-        client = creating(service)
+    def recording_client(service: str, **options: Any) -> Any:
+        client = creating(service, **options)
         client.meta.events.register("before-parameter-build", functools.partial(_record, client.meta.region_name))
         return client
 

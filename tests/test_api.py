@@ -10,7 +10,8 @@ from urllib.parse import quote
 import pytest
 from openapi_spec_validator import validate
 
-from chalicelib.api import ScheduleApi
+from chalicelib.api.params import ROUTE_PARAMETERS
+from chalicelib.api.routes import ScheduleApi
 from chalicelib.services import get_services
 from tests.aws_calls import CallLog
 from tests.conftest import Festival, csv_text
@@ -316,3 +317,19 @@ def test_the_openapi_description_is_valid_and_covers_every_route(festival: Festi
 
     documented = {path.replace("{performance_id}", "{performance_id}") for path in spec["paths"]}
     assert set(app.routes) <= documented | {"/"}
+
+
+def test_each_route_is_checked_and_described_from_one_declaration_of_its_parameters(festival: Festival) -> None:
+    spec = get(festival, "/openapi.json")
+    from app import app
+
+    for path, methods in spec["paths"].items():
+        described = [p["name"] for p in methods["get"]["parameters"] if p["in"] == "query"]
+        assert described == [p.name for p in ROUTE_PARAMETERS[path]], path
+    for path in set(app.routes) - {"/"}:
+        probe = festival.client.http.get(
+            path.format(stage="Main", artist="A", performance_id="2026-07-01T10:00") + "?bogus=1"
+        )
+        accepted = [p.name for p in ROUTE_PARAMETERS[path]]
+        assert probe.status_code == 400, path
+        assert json.loads(probe.body)["Message"].endswith(f"this route takes {', '.join(accepted) or 'none'}"), path

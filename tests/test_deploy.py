@@ -152,7 +152,7 @@ class TestDeploySteps:
         assert iam.allows(ingest, ("s3:GetObject", f"{outputs['ScheduleBucketArn']}/uploads/day 1.csv"))
         assert not iam.allows(ingest, ("s3:GetObject", f"{outputs['ScheduleBucketArn']}/reports/day 1.csv.json"))
         assert iam.allows(ingest, ("sqs:SendMessage", outputs["IngestDeadLetterQueueArn"]))
-        assert (project / "app.py").exists() and (project / "chalicelib" / "ingest.py").exists()
+        assert (project / "app.py").exists() and (project / "chalicelib" / "ingest" / "handler.py").exists()
         assert (project / ".chalice" / "deployed").resolve() == ROOT / ".chalice" / "deployed"
 
     def test_failed_ingest_events_go_to_the_dead_letter_queue(self) -> None:

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from chalicelib.services import get_services
-from chalicelib.store import Backoff, StoreUnavailable
+from chalicelib.storage.batch import Backoff, StoreUnavailable
 from tests.aws_calls import CallLog, failing_calls, withheld_writes
 from tests.conftest import REGION, Festival, csv_text
 

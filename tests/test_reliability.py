@@ -13,8 +13,8 @@ import pytest
 from botocore.exceptions import ResponseStreamingError
 
 from chalicelib.services import get_services
-from chalicelib.state import LEASE_SECONDS, Lease, LeaseBusy
-from tests.aws_calls import CallLog, failing_calls
+from chalicelib.storage.lease import LEASE_SECONDS, Lease, LeaseBusy
+from tests.aws_calls import CallLog, client_for, failing_calls
 from tests.conftest import Festival, csv_text
 from tests.test_ingest import DAY_ONE, slots, state_items
 
@@ -51,7 +51,7 @@ def test_a_run_that_dies_midway_is_repaired_by_the_retry(festival: Festival, mon
         if writes["count"] > 2:
             raise Died
 
-    client = get_services().performances.client
+    client = client_for("dynamodb", "BatchWriteItem")
     client.meta.events.register("before-call.dynamodb.BatchWriteItem", die_after_two_batches)
     monkeypatch.setattr(Lease, "__exit__", lambda self, *exc: None)  # a dead run releases nothing
     with pytest.raises(Died):
@@ -62,7 +62,7 @@ def test_a_run_that_dies_midway_is_repaired_by_the_retry(festival: Festival, mon
     assert 1 < written < 61  # some batches of the new version landed, next to the old set
 
     # The retry finds the lease still held, waits for it to expire, and takes over.
-    state = get_services().state
+    state = get_services().lease
     now = time.time()
     monkeypatch.setattr(state, "clock", lambda: now + LEASE_SECONDS + 1)
     festival.deliver(event)
@@ -74,8 +74,8 @@ def test_a_run_that_dies_midway_is_repaired_by_the_retry(festival: Festival, mon
 
 def test_a_held_lease_makes_the_run_give_up_so_lambda_retries_later(festival: Festival) -> None:
     event = festival.put("uploads/day.csv", MANY)
-    with get_services().state.lease(wait_seconds=1):
-        from chalicelib.ingest import handle_s3_event
+    with get_services().lease.lease(wait_seconds=1):
+        from chalicelib.ingest.handler import handle_s3_event
 
         with pytest.raises(LeaseBusy):
             handle_s3_event(event, get_services(), wait_seconds=0.2)
@@ -194,7 +194,7 @@ def test_sets_a_dead_run_wrote_are_swept_by_the_next_version(
         if params.get("Item", {}).get("pk", {}).get("S") == "stage":
             raise Died
 
-    client = get_services().state.client
+    client = get_services().indexes.client
     client.meta.events.register("before-parameter-build.dynamodb.PutItem", die_when_indexing)
     monkeypatch.setattr(Lease, "__exit__", lambda self, *exc: None)
     with pytest.raises(Died):
@@ -206,7 +206,7 @@ def test_sets_a_dead_run_wrote_are_swept_by_the_next_version(
     # A newer version arrives before Lambda retries the dead one; its lease has expired.
     newer = festival.put("uploads/day.csv", csv_text("Main,2026-07-01,14:00,15:00,Newest,,"))
     now = time.time()
-    monkeypatch.setattr(get_services().state, "clock", lambda: now + LEASE_SECONDS + 1)
+    monkeypatch.setattr(get_services().lease, "clock", lambda: now + LEASE_SECONDS + 1)
     festival.deliver(newer)
     festival.deliver(dying)  # the retry, now older than what was processed: ignored
     assert slots(festival) == [("Main", "2026-07-01#14:00", "Newest")]

@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from chalicelib.schedule import Performance, Rejection, Schedule, read_schedule
+from chalicelib.timetable.rows import Performance, Rejection, Schedule, read_schedule
 
 HEADER = "stage,date,start,end,artist\n"
 

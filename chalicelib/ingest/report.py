@@ -30,8 +30,8 @@ class Changes:
 
     changed: int = 0
     unchanged: int = 0
-    _added: Counter[int] = field(default_factory=Counter)
-    _removed: Counter[int] = field(default_factory=Counter)
+    _added: Counter[tuple[str, str]] = field(default_factory=Counter)
+    _removed: Counter[tuple[str, str]] = field(default_factory=Counter)
     _added_total: int = 0
     _removed_total: int = 0
     track_moves: bool = True
@@ -39,11 +39,11 @@ class Changes:
     def added(self, stage: str, artist: str) -> None:
         self._added_total += 1
         if self.track_moves:
-            self._added[hash((stage, artist))] += 1
+            self._added[stage, artist] += 1
 
     def removed(self, stage: str, artist: str) -> None:
         self._removed_total += 1
-        self._removed[hash((stage, artist))] += 1
+        self._removed[stage, artist] += 1
 
     def as_dict(self) -> dict[str, int]:
         moved = sum(min(count, self._removed[pair]) for pair, count in self._added.items() if pair in self._removed)

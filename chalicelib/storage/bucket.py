@@ -7,7 +7,7 @@ from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
-from chalicelib.report import report_key
+from chalicelib.ingest.report import report_key
 
 # The object changed or went away after the event was sent; a later event covers it.
 _SUPERSEDED = frozenset({"NoSuchKey", "NoSuchVersion", "PreconditionFailed", "404", "412"})

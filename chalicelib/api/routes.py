@@ -1,4 +1,4 @@
-"""The query API's rules: parameters, cursors, and the JSON shape of a performance.
+"""What each route answers: the route logic over the performances table and the indexes.
 
 Every list is one DynamoDB Query per page (a stage's times are one key range; days,
 artists and the stage list have their own index), so a request's cost is bounded
@@ -7,157 +7,27 @@ whatever the table holds. Nothing here ever Scans.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
-import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
-from chalice.app import BadRequestError, NotFoundError
+from chalice.app import NotFoundError
 
-from chalicelib import clock
+from chalicelib.api.cursors import Cursor
+from chalicelib.api.params import FIRST_MOMENT, LAST_MOMENT, InvalidParameter, Params
+from chalicelib.api.params import shown as _shown
+from chalicelib.api.shapes import path_value, performance_json
 from chalicelib.services import Services
-from chalicelib.state import decode_day
-from chalicelib.store import BY_ARTIST, BY_DAY, Item, Key, Page
-
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 500
-FIRST_MOMENT = 1 * clock.MINUTES_PER_DAY  # 0001-01-01T00:00
-LAST_MOMENT = clock.parse_date_strict("9999-12-31") * clock.MINUTES_PER_DAY + clock.MINUTES_PER_DAY - 1
-_MOMENT_FORM = "YYYY-MM-DDTHH:MM or YYYY-MM-DD"
-
-
-class InvalidParameter(BadRequestError):
-    """A request parameter is missing its expected form; the message names both."""
-
-    def __init__(self, name: str, problem: str) -> None:
-        super().__init__(f"{name}: {problem}")
+from chalicelib.storage.batch import Item
+from chalicelib.storage.indexes import decode_day
+from chalicelib.storage.performances import BY_ARTIST, BY_DAY, Page
+from chalicelib.timetable import clock
 
 
 class NotFound(NotFoundError):
     """No stage, artist or performance by that name."""
-
-
-def path_value(raw: str) -> str:
-    """A path parameter as the user spelt it. API Gateway and `chalice local` may pass
-    it still URL-encoded; `unquote` (not `unquote_plus`) keeps a literal '+'."""
-    return unicodedata.normalize("NFC", unquote(raw))
-
-
-def api_base(context: Mapping[str, Any]) -> str:
-    """The path prefix the API lives under (`/api` on API Gateway, '' locally)."""
-    stage = context.get("stage")
-    path = context.get("path") or ""
-    return f"/{stage}" if stage and path.startswith(f"/{stage}/") else ""
-
-
-def performance_json(item: Item, base: str) -> dict[str, Any]:
-    """A stored performance as the API shows it."""
-    stage, start = item["stage"]["S"], item["start"]["S"]
-    shown: dict[str, Any] = {
-        "stage": stage,
-        "id": start,
-        "date": item["date"]["S"],
-        "start": start,
-        "end": item["end"]["S"],
-        "artist": item["artist"]["S"],
-    }
-    for optional in ("genre", "notes"):
-        if optional in item:
-            shown[optional] = item[optional]["S"]
-    shown["day"] = item["day"]["S"]
-    shown["url"] = f"{base}/stages/{quote(stage, safe='')}/performances/{start}"
-    return shown
-
-
-class Params:
-    """A request's query parameters, checked against what the route accepts."""
-
-    def __init__(self, given: Mapping[str, str] | None, allowed: tuple[str, ...]) -> None:
-        self._given = dict(given or {})
-        unknown = sorted(set(self._given) - set(allowed))
-        if unknown:
-            raise InvalidParameter(unknown[0], f"unknown parameter; this route takes {', '.join(allowed) or 'none'}")
-
-    def get(self, name: str) -> str | None:
-        return self._given.get(name)
-
-    def limit(self) -> int:
-        text = self._given.get("limit")
-        if text is None:
-            return DEFAULT_LIMIT
-        # The length check comes first: int() refuses strings of over 4,300 digits.
-        if not (text.isascii() and text.isdigit() and len(text) <= 3) or not 1 <= int(text) <= MAX_LIMIT:
-            raise InvalidParameter("limit", f"expected a whole number from 1 to {MAX_LIMIT}, got {_shown(text)}")
-        return int(text)
-
-    def moment(self, name: str) -> int | None:
-        """`YYYY-MM-DDTHH:MM`, or `YYYY-MM-DD` meaning 00:00 of that date."""
-        text = self._given.get(name)
-        if text is None:
-            return None
-        moment = clock.parse_moment(text)
-        if moment is None and len(text) == 10:
-            day = clock.day_number(text)
-            moment = None if day is None else day * clock.MINUTES_PER_DAY
-        if moment is None:
-            raise InvalidParameter(name, f"expected {_MOMENT_FORM}, got {_shown(text)}")
-        return moment
-
-    def day(self, name: str = "day") -> int | None:
-        text = self._given.get(name)
-        if text is None:
-            return None
-        day = clock.day_number(text)
-        if day is None:
-            raise InvalidParameter(name, f"expected a festival day as YYYY-MM-DD, got {_shown(text)}")
-        return day
-
-
-def _shown(text: str) -> str:
-    return json.dumps(text if len(text) <= 40 else text[:39] + "…", ensure_ascii=False)
-
-
-class Cursor:
-    """An opaque position in one listing: the page's last key, bound to the request
-    that produced it. A cursor from another request, or edited, is refused."""
-
-    def __init__(self, scope: list[Any], key_names: tuple[str, ...], fixed: Mapping[str, str]) -> None:
-        self._scope = hashlib.sha256(json.dumps(scope, ensure_ascii=False).encode()).hexdigest()[:16]
-        self._names = key_names
-        self._fixed = fixed
-
-    def encode(self, key: Key | None) -> str | None:
-        if not key:
-            return None
-        plain = {name: key[name]["S"] for name in self._names}
-        raw = json.dumps({"q": self._scope, "k": plain}, ensure_ascii=False, separators=(",", ":"))
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-    def decode(self, text: str | None, *, check: Callable[[dict[str, str]], bool] = lambda key: True) -> Key | None:
-        if text is None:
-            return None
-        try:
-            raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-            key = raw["k"]
-            valid = (
-                raw["q"] == self._scope
-                and isinstance(key, dict)
-                and sorted(key) == sorted(self._names)
-                and all(isinstance(value, str) and value for value in key.values())
-                and all(key[name] == value for name, value in self._fixed.items())
-                and check(key)
-            )
-        except (ValueError, KeyError, TypeError, binascii.Error):
-            valid = False
-        if not valid:
-            raise InvalidParameter("cursor", "not a cursor from the previous page of this same request")
-        return {name: {"S": value} for name, value in key.items()}
 
 
 def _page(items: list[dict[str, Any]], cursor: Cursor, page: Page) -> dict[str, Any]:
@@ -169,12 +39,12 @@ class ScheduleApi:
 
     def __init__(self, services: Services, base: str = "") -> None:
         self._performances = services.performances
-        self._state = services.state
+        self._state = services.indexes
         self._settings = services.settings
         self._base = base
 
     def stages(self, query: Mapping[str, str] | None) -> dict[str, Any]:
-        params = Params(query, ("limit", "cursor"))
+        params = Params(query, "/stages")
         cursor = Cursor(["stages"], ("pk", "sk"), {"pk": "stage"})
         page = self._state_page("stage", cursor, params)
         items = [  # a stage only claimed by a run that died midway has no count yet, and no sets to list
@@ -185,7 +55,7 @@ class ScheduleApi:
         return _page(items, cursor, page)
 
     def days(self, query: Mapping[str, str] | None) -> dict[str, Any]:
-        params = Params(query, ("limit", "cursor"))
+        params = Params(query, "/days")
         cursor = Cursor(["days"], ("pk", "sk"), {"pk": "day"})
         page = self._state_page("day", cursor, params)
         items = []
@@ -208,7 +78,7 @@ class ScheduleApi:
 
     def stage_performances(self, raw_stage: str, query: Mapping[str, str] | None) -> dict[str, Any]:
         stage = path_value(raw_stage)
-        params = Params(query, ("from", "to", "day", "limit", "cursor"))
+        params = Params(query, "/stages/{stage}/performances")
         first, last, playing_at = self._window(params)
         cursor = Cursor(["stage", stage, first, last], ("stage", "slot"), {"stage": stage})
         low, high = clock.slot(first), clock.slot(last)
@@ -234,7 +104,8 @@ class ScheduleApi:
             raise NotFound(f"no stage named {_shown(stage)}")
         return _page([performance_json(item, self._base) for item in items], cursor, page)
 
-    def performance(self, raw_stage: str, raw_id: str) -> dict[str, Any]:
+    def performance(self, raw_stage: str, raw_id: str, query: Mapping[str, str] | None = None) -> dict[str, Any]:
+        Params(query, "/stages/{stage}/performances/{performance_id}")
         stage, performance_id = path_value(raw_stage), unquote(raw_id)
         start = clock.parse_moment(performance_id)
         if start is None:
@@ -247,7 +118,7 @@ class ScheduleApi:
     def performances(self, query: Mapping[str, str] | None, now: datetime) -> dict[str, Any]:
         """`?day=`: a whole festival day across stages; otherwise what is on `at`
         (default: now in the festival's time zone) and what is next, per stage."""
-        params = Params(query, ("at", "day", "limit", "cursor"))
+        params = Params(query, "/performances")
         day = params.day()
         if day is not None:
             if params.get("at") is not None:
@@ -263,7 +134,7 @@ class ScheduleApi:
 
     def artist_performances(self, raw_artist: str, query: Mapping[str, str] | None) -> dict[str, Any]:
         artist = path_value(raw_artist)
-        params = Params(query, ("limit", "cursor"))
+        params = Params(query, "/artists/{artist}/performances")
         answer = self._index_page(BY_ARTIST, artist, params, ("artist", "start", "stage", "slot"))
         if not answer["items"] and params.get("cursor") is None:
             raise NotFound(f"no performances by {_shown(artist)}")

@@ -148,3 +148,8 @@ def sniff_delimiter(header_line: str, known: set[str]) -> str:
         return sum(1 for name in names if name.strip().lower() in known)
 
     return max(DELIMITERS, key=score)
+
+
+def shown(value: str, limit: int = 40) -> str:
+    """A value quoted for a message, cut to `limit` characters."""
+    return '"' + (value if len(value) <= limit else value[: limit - 1] + "…") + '"'

@@ -14,85 +14,25 @@ import itertools
 import json
 import logging
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote_plus
 
-from chalicelib import clock
-from chalicelib.report import ERROR, REMOVED, Changes, Report
-from chalicelib.schedule import Rejection, Schedule, Timetable, read_schedule
+from chalicelib.ingest.events import ObjectEvent
+from chalicelib.ingest.report import ERROR, REMOVED, Changes, Report
 from chalicelib.services import Services
-from chalicelib.state import DayStage, Lease, SourceState, StateStore
-from chalicelib.store import ItemFactory, PerformanceStore, StoredSet, content_of_performance, key_of
+from chalicelib.storage.indexes import DayStage, Indexes
+from chalicelib.storage.lease import Lease
+from chalicelib.storage.performances import ItemFactory, PerformanceStore, StoredSet, content_of_performance, key_of
+from chalicelib.storage.sources import SourceState
+from chalicelib.timetable import clock
+from chalicelib.timetable.overlaps import Timetable
+from chalicelib.timetable.rows import Rejection, Schedule, read_schedule
 
 log = logging.getLogger("festival.ingest")
 log.setLevel(logging.INFO)
 
 INGESTED, NOTIFIED = "ingested", "notified"
 _SUMMARY_ERRORS = 5
-
-
-@dataclass(frozen=True)
-class ObjectEvent:
-    """One S3 event record, reduced to what decides what to do with it."""
-
-    bucket: str
-    key: str
-    removed: bool
-    version_id: str = ""
-    etag: str = ""
-    sequencer: str = ""
-    event_time: str = ""
-
-    @classmethod
-    def from_record(cls, record: dict[str, Any]) -> ObjectEvent:
-        s3 = record["s3"]
-        found = s3["object"]
-        return cls(
-            bucket=s3["bucket"]["name"],
-            key=unquote_plus(found["key"]),
-            removed=record.get("eventName", "").startswith("ObjectRemoved"),
-            version_id=found.get("versionId") or "",
-            etag=found.get("eTag") or "",
-            sequencer=found.get("sequencer") or "",
-            event_time=record.get("eventTime") or "",
-        )
-
-    @property
-    def delivery(self) -> dict[str, str]:
-        fields = {
-            "kind": "removed" if self.removed else "created",
-            "version_id": self.version_id,
-            "etag": self.etag,
-            "sequencer": self.sequencer,
-            "event_time": self.event_time,
-        }
-        return {name: value for name, value in fields.items() if value}
-
-    @property
-    def version(self) -> str:
-        return self.version_id or self.etag or self.event_time
-
-    def same_delivery(self, delivery: dict[str, str]) -> bool:
-        """The same object version, announced again."""
-        if self.version_id or delivery.get("version_id"):
-            return self.version_id == delivery.get("version_id")
-        mine = self.delivery
-        return all(mine.get(name) == delivery.get(name) for name in ("kind", "etag", "sequencer", "event_time"))
-
-    def is_older_than(self, delivery: dict[str, str]) -> bool:
-        """Whether this event describes a state of the key older than `delivery`'s."""
-        if self.sequencer and delivery.get("sequencer"):
-            # S3's rule: compare sequencers as hex numbers of equal length.
-            return int(self.sequencer, 16) < int(delivery["sequencer"], 16)
-        if self.event_time and delivery.get("event_time"):
-            return _parse_time(self.event_time) < _parse_time(delivery["event_time"])
-        return False
-
-
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _utc_now() -> str:
@@ -120,8 +60,8 @@ def process(event: ObjectEvent, services: Services, *, wait_seconds: float) -> d
 
 
 def _process(event: ObjectEvent, services: Services, *, wait_seconds: float) -> dict[str, Any] | None:
-    with services.state.lease(wait_seconds=wait_seconds) as lease:
-        previous = services.state.source(event.key)
+    with services.lease.lease(wait_seconds=wait_seconds) as lease:
+        previous = services.sources.source(event.key)
         if previous and event.same_delivery(previous.delivery):
             if previous.status == INGESTED:
                 _announce(event.key, previous.summary, services)
@@ -139,7 +79,7 @@ def _process(event: ObjectEvent, services: Services, *, wait_seconds: float) -> 
         if summary is None:
             _log("superseded", event)
             return None
-        services.state.save_source(
+        services.sources.save_source(
             event.key, SourceState(delivery=event.delivery, status=INGESTED, stages=run.stages, summary=summary)
         )
         _announce(event.key, summary, services)
@@ -148,7 +88,7 @@ def _process(event: ObjectEvent, services: Services, *, wait_seconds: float) -> 
 
 def _announce(key: str, summary: dict[str, Any], services: Services) -> None:
     services.notifier.publish(summary)
-    services.state.set_source_status(key, NOTIFIED)
+    services.sources.set_source_status(key, NOTIFIED)
 
 
 def _log(outcome: str, event: ObjectEvent, *, level: int = logging.INFO, **fields: Any) -> None:
@@ -168,7 +108,7 @@ class Snapshot:
     """The sets already stored on the stages a run touches, read once per stage, and
     only for stages the stage index knows: a new stage holds nothing to read."""
 
-    def __init__(self, store: PerformanceStore, state: StateStore) -> None:
+    def __init__(self, store: PerformanceStore, state: Indexes) -> None:
         self._store = store
         self._state = state
         self._known: set[str] | None = None
@@ -196,11 +136,11 @@ class _Run:
         self.services = services
         self.lease = lease
         self.bucket = services.bucket(event.bucket)
-        self.snapshot = Snapshot(services.performances, services.state)
+        self.snapshot = Snapshot(services.performances, services.indexes)
         self.stages: list[str] = list(previous.stages) if previous else []
+        self.changes = Changes(track_moves=bool(self.stages))
         self.report = Report(
-            source={"bucket": event.bucket, "key": event.key, "version": event.version},
-            changes=Changes(track_moves=bool(self.stages)),
+            source={"bucket": event.bucket, "key": event.key, "version": event.version}, changes=self.changes
         )
         self._started = time.monotonic()
         self._started_at = _utc_now()
@@ -228,8 +168,7 @@ class _Run:
         return self._finish()
 
     def _write(self, schedule: Schedule) -> None:
-        key, report, changes = self.event.key, self.report, self.report.changes
-        assert changes is not None
+        key, report, changes = self.event.key, self.report, self.changes
         factory = ItemFactory(key, self._started_at, self.services.settings.day_change_minutes)
         writer = self.services.performances.writer()
         replaced: dict[str, list[int]] = {}
@@ -241,8 +180,8 @@ class _Run:
             report.accepted += 1
             if row.stage not in known:  # noted before the first write, in case this run dies
                 known.add(row.stage)
-                self.services.state.claim_stage(row.stage)
-                self.services.state.add_source_stages(key, [row.stage])
+                self.services.indexes.claim_stage(row.stage)
+                self.services.sources.add_source_stages(key, [row.stage])
                 self.stages.append(row.stage)
             stored = self.snapshot.stage(row.stage).get(row.start)
             if stored is None:
@@ -269,8 +208,7 @@ class _Run:
     def _sweep(self, keep: Timetable) -> None:
         """Delete this source's stored sets that the new version no longer has, then
         bring the stage and day indexes of every touched stage up to date."""
-        key, changes = self.event.key, self.report.changes
-        assert changes is not None
+        key, changes = self.event.key, self.changes
         deleter = self.services.performances.writer()
         for stage in self.stages:
             for stored in self.snapshot.stage(stage).values():
@@ -285,7 +223,7 @@ class _Run:
     def _reindex(self, kept: Timetable) -> None:
         key = self.event.key
         day_change = self.services.settings.day_change_minutes
-        state = self.services.state
+        state = self.services.indexes
         touched_days: set[int] = set()
         shares: dict[str, dict[int, list[int]]] = {}
         for stage in self.snapshot.stages:

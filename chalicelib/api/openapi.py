@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api import MAX_LIMIT
-
-_DAY = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
-_TIME = r"([01]\d|2[0-3]):[0-5]\d"
-_MOMENT = f"^{_DAY}T{_TIME}$"
-_DATE = f"^{_DAY}$"
-_MOMENT_OR_DATE = f"^{_DAY}(T{_TIME})?$"
+from chalicelib.api.params import DATE_PATTERN as _DATE
+from chalicelib.api.params import MOMENT_PATTERN as _MOMENT
+from chalicelib.api.params import ROUTE_PARAMETERS
 
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+def _query(route: str) -> list[dict[str, Any]]:
+    """The query parameters a route takes, from the declarations its checks use."""
+    return [
+        {"name": p.name, "in": "query", "required": False, "description": p.description, "schema": p.schema}
+        for p in ROUTE_PARAMETERS[route]
+    ]
 
 
 def _path(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -31,13 +31,6 @@ def _path(name: str, description: str, schema: dict[str, Any] | None = None) -> 
     }
 
 
-_LIMIT = _query(
-    "limit", f"Items per page, 1 to {MAX_LIMIT} (default 50).", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}
-)
-_CURSOR = _query("cursor", "The `next` value of the previous page.", {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"})
-_DAY_PARAM = _query("day", "A festival day, YYYY-MM-DD.", {"type": "string", "pattern": _DATE})
-
-
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -48,9 +41,12 @@ _ERRORS = {
 }
 
 
-def _get(summary: str, parameters: list[dict[str, Any]], schema: dict[str, Any], *, errors: bool = True) -> Any:
+def _route(
+    path: str, summary: str, parameters: list[dict[str, Any]], schema: dict[str, Any], *, errors: bool = True
+) -> Any:
+    """A GET route: its path parameters, then the query parameters declared for it."""
     responses = {"200": _json(schema, "OK"), **(_ERRORS if errors else {})}
-    return {"get": {"summary": summary, "parameters": parameters, "responses": responses}}
+    return {"get": {"summary": summary, "parameters": parameters + _query(path), "responses": responses}}
 
 
 def _page_of(item: dict[str, Any]) -> dict[str, Any]:
@@ -164,27 +160,16 @@ def openapi_spec() -> dict[str, Any]:
             "Lists answer {items, next}; pass `next` back as `cursor` for the following page.",
         },
         "paths": {
-            "/stages": _get(
-                "Stages with performances, by name, with exact counts", [_LIMIT, _CURSOR], _ref("StagePage")
-            ),
-            "/days": _get("Festival days that have performances", [_LIMIT, _CURSOR], _ref("DayPage")),
-            "/stages/{stage}/performances": _get(
+            "/stages": _route("/stages", "Stages with performances, by name, with exact counts", [], _ref("StagePage")),
+            "/days": _route("/days", "Festival days that have performances", [], _ref("DayPage")),
+            "/stages/{stage}/performances": _route(
+                "/stages/{stage}/performances",
                 "A stage's performances in time order; `from`/`to` select the sets overlapping [from, to)",
-                [
-                    stage,
-                    _query(
-                        "from",
-                        "Start of the window (YYYY-MM-DDTHH:MM or YYYY-MM-DD).",
-                        {"type": "string", "pattern": _MOMENT_OR_DATE},
-                    ),
-                    _query("to", "End of the window, exclusive.", {"type": "string", "pattern": _MOMENT_OR_DATE}),
-                    _DAY_PARAM,
-                    _LIMIT,
-                    _CURSOR,
-                ],
+                [stage],
                 _ref("PerformancePage"),
             ),
-            "/stages/{stage}/performances/{performance_id}": _get(
+            "/stages/{stage}/performances/{performance_id}": _route(
+                "/stages/{stage}/performances/{performance_id}",
                 "One performance",
                 [
                     stage,
@@ -194,26 +179,19 @@ def openapi_spec() -> dict[str, Any]:
                 ],
                 _ref("Performance"),
             ),
-            "/performances": _get(
+            "/performances": _route(
+                "/performances",
                 "What is on at a moment and what is next, per stage; or, with `day`, a whole festival day",
-                [
-                    _query(
-                        "at",
-                        "The moment (default: now in the festival's time zone).",
-                        {"type": "string", "pattern": _MOMENT_OR_DATE},
-                    ),
-                    _DAY_PARAM,
-                    _LIMIT,
-                    _CURSOR,
-                ],
+                [],
                 {"oneOf": [_ref("NowPlaying"), _ref("PerformancePage")]},
             ),
-            "/artists/{artist}/performances": _get(
+            "/artists/{artist}/performances": _route(
+                "/artists/{artist}/performances",
                 "Where and when an artist plays",
-                [_path("artist", "Artist name, URL-encoded."), _LIMIT, _CURSOR],
+                [_path("artist", "Artist name, URL-encoded.")],
                 _ref("PerformancePage"),
             ),
-            "/openapi.json": _get("This description", [], {"type": "object"}, errors=False),
+            "/openapi.json": _route("/openapi.json", "This description", [], {"type": "object"}, errors=False),
         },
         "components": {"schemas": SCHEMAS},
     }

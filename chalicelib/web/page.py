@@ -10,7 +10,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-PAGE = Path(__file__).with_name("web") / "schedule.html"
+PAGE = Path(__file__).with_name("schedule.html")
 
 
 def _hash(source: str) -> str:

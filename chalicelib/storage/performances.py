@@ -7,32 +7,18 @@ directly from typed performances, which keeps the per-row cost of a write small.
 
 from __future__ import annotations
 
-import json
-import random
-import threading
-import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
+from chalicelib.storage.batch import Backoff, BatchWriter, EncodedBatchWrite, Item, Key
+from chalicelib.timetable import clock
+from chalicelib.timetable.rows import Performance
 
-from chalicelib import clock
-from chalicelib.schedule import Performance
-
-BATCH_SIZE = 25
 BY_DAY = "by_day"
 BY_ARTIST = "by_artist"
-THROTTLING = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
-Item = dict[str, dict[str, str]]
-Key = dict[str, dict[str, str]]
+Content = tuple[str, str, str, str]
 _CONTENT = ("end", "artist", "genre", "notes")
-
-
-class StoreUnavailable(RuntimeError):
-    """DynamoDB kept refusing writes after every retry: the caller should fail and retry later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +28,7 @@ class StoredSet:
     start: int
     end: int
     source: str
-    content: int  # hash of end, artist, genre and notes, to tell changed from unchanged
+    content: Content  # end, artist, genre and notes, to tell changed from unchanged
     artist: str
 
 
@@ -54,10 +40,6 @@ class Page:
 
 def key_of(stage: str, start: int) -> Key:
     return {"stage": {"S": stage}, "slot": {"S": clock.slot(start)}}
-
-
-def content_hash(end: str, artist: str, genre: str, notes: str) -> int:
-    return hash((end, artist, genre, notes))
 
 
 class ItemFactory:
@@ -88,133 +70,38 @@ class ItemFactory:
         return item
 
 
-def content_of(item: Item) -> int:
-    """The content hash of a stored item, comparable with `content_hash` of a new row."""
-    return content_hash(*(item.get(name, {}).get("S", "") for name in _CONTENT))
+def content_of(item: Item) -> Content:
+    """What a stored item says about its set beyond where it is."""
+    end, artist, genre, notes = (item.get(name, {}).get("S", "") for name in _CONTENT)
+    return end, artist, genre, notes
 
 
-def content_of_performance(performance: Performance) -> int:
-    return content_hash(clock.iso(performance.end), performance.artist, performance.genre, performance.notes)
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Capped exponential backoff with full jitter, for a bounded number of attempts."""
-
-    attempts: int = 8
-    base: float = 0.05
-    cap: float = 5.0
-    sleep: Callable[[float], None] = time.sleep
-
-    def pause(self, attempt: int) -> None:
-        self.sleep(random.uniform(0, min(self.cap, self.base * 2**attempt)))  # noqa: S311
-
-
-class BatchWriter:
-    """Sends puts or deletes 25 to a BatchWriteItem request, and resends what DynamoDB
-    leaves unprocessed or throttles, backing off between attempts.
-
-    Up to `concurrency` batches are in flight at once, so that building the next
-    batch overlaps with DynamoDB writing the last one. Callers never queue two
-    requests for one key (real DynamoDB rejects such a batch), so the order in which
-    batches land does not matter. A batch that fails for good raises from `put`,
-    `delete` or `flush`.
-    """
-
-    def __init__(self, client: Any, table: str, backoff: Backoff, concurrency: int = 1) -> None:
-        self._client = client
-        self._table = table
-        self._backoff = backoff
-        self._pending: list[dict[str, Any]] = []
-        self._concurrency = concurrency
-        self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="batch-write") if concurrency > 1 else None
-        self._in_flight: deque[Future[None]] = deque()
-        self._lock = threading.Lock()
-        self.requests = 0
-
-    def put(self, item: Item) -> None:
-        self._pending.append({"PutRequest": {"Item": item}})
-        if len(self._pending) == BATCH_SIZE:
-            self._submit()
-
-    def delete(self, key: Key) -> None:
-        self._pending.append({"DeleteRequest": {"Key": key}})
-        if len(self._pending) == BATCH_SIZE:
-            self._submit()
-
-    def flush(self) -> None:
-        """Send what is queued and wait until every batch has landed."""
-        if self._pending:
-            self._submit()
-        while self._in_flight:
-            self._in_flight.popleft().result()
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
-
-    def _submit(self) -> None:
-        batch, self._pending = self._pending, []
-        if self._pool is None:
-            self._send(batch)
-            return
-        while len(self._in_flight) >= self._concurrency:
-            self._in_flight.popleft().result()
-        self._in_flight.append(self._pool.submit(self._send, batch))
-
-    def _send(self, batch: list[dict[str, Any]]) -> None:
-        for attempt in range(self._backoff.attempts):
-            with self._lock:
-                self.requests += 1
-            try:
-                response = self._write(batch)
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") not in THROTTLING:
-                    raise
-                unprocessed = batch
-            else:
-                unprocessed = response.get("UnprocessedItems", {}).get(self._table, [])
-            if not unprocessed:
-                return
-            batch = unprocessed
-            if attempt + 1 < self._backoff.attempts:
-                self._backoff.pause(attempt)
-        raise StoreUnavailable(f"DynamoDB left {len(batch)} writes unprocessed after {self._backoff.attempts} attempts")
-
-    def _write(self, batch: list[dict[str, Any]]) -> Any:
-        """One BatchWriteItem whose JSON body we encode ourselves: the items are already
-        in DynamoDB's wire format, and botocore walking them attribute by attribute
-        cost a third of the ingest's CPU. botocore still signs, sends, retries and parses."""
-        _encoded.body = json.dumps({"RequestItems": {self._table: batch}}, separators=(",", ":")).encode()
-        try:
-            return self._client.batch_write_item(RequestItems={self._table: []})
-        finally:
-            _encoded.body = None
-
-
-_encoded = threading.local()
-
-
-def _send_encoded_body(params: dict[str, Any], **_: Any) -> None:
-    """botocore hook (before-call): swap in the body BatchWriter encoded on this thread."""
-    body = getattr(_encoded, "body", None)
-    if body is not None:
-        params["body"] = body
+def content_of_performance(performance: Performance) -> Content:
+    """The same, for a row just read, to compare with a stored item's."""
+    return clock.iso(performance.end), performance.artist, performance.genre, performance.notes
 
 
 class PerformanceStore:
     """Reads and writes the performances table."""
 
-    def __init__(self, client: Any, table: str, backoff: Backoff | None = None, concurrency: int = 4) -> None:
+    def __init__(
+        self,
+        client: Any,
+        table: str,
+        *,
+        write_client: Callable[[], Any] | None = None,
+        backoff: Backoff | None = None,
+        concurrency: int = 4,
+    ) -> None:
         self.client = client
         self.table = table
+        self._write_client = write_client or (lambda: client)
         self.backoff = backoff or Backoff()
         self.concurrency = concurrency
-        client.meta.events.register_first(
-            "before-call.dynamodb.BatchWriteItem", _send_encoded_body, unique_id="festival-encoded-body"
-        )
 
     def writer(self) -> BatchWriter:
-        return BatchWriter(self.client, self.table, self.backoff, self.concurrency)
+        """Puts and deletes in batches of 25 (for the ingest only: the API never writes)."""
+        return BatchWriter(EncodedBatchWrite(self._write_client(), self.table), self.backoff, self.concurrency)
 
     def stage_sets(self, stage: str) -> Iterator[StoredSet]:
         """Every set stored for a stage, in time order."""

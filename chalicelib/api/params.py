@@ -1,0 +1,119 @@
+"""Query parameters: one declaration per parameter and per route, from which both the
+checks (`Params`) and the OpenAPI description (`api.openapi`) are made."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chalice.app import BadRequestError
+
+from chalicelib.timetable import clock
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+FIRST_MOMENT = 1 * clock.MINUTES_PER_DAY  # 0001-01-01T00:00
+LAST_MOMENT = clock.parse_date_strict("9999-12-31") * clock.MINUTES_PER_DAY + clock.MINUTES_PER_DAY - 1
+_MOMENT_FORM = "YYYY-MM-DDTHH:MM or YYYY-MM-DD"
+_DAY_PATTERN = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+_TIME_PATTERN = r"([01]\d|2[0-3]):[0-5]\d"
+MOMENT_PATTERN = f"^{_DAY_PATTERN}T{_TIME_PATTERN}$"
+DATE_PATTERN = f"^{_DAY_PATTERN}$"
+_MOMENT_OR_DATE = {"type": "string", "pattern": f"^{_DAY_PATTERN}(T{_TIME_PATTERN})?$"}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A query parameter as the OpenAPI description shows it."""
+
+    name: str
+    description: str
+    schema: dict[str, Any]
+
+
+LIMIT = Parameter(
+    "limit",
+    f"Items per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+)
+CURSOR = Parameter(
+    "cursor", "The `next` value of the previous page.", {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}
+)
+DAY = Parameter("day", "A festival day, YYYY-MM-DD.", {"type": "string", "pattern": DATE_PATTERN})
+FROM = Parameter("from", f"Start of the window ({_MOMENT_FORM}).", _MOMENT_OR_DATE)
+TO = Parameter("to", "End of the window, exclusive.", _MOMENT_OR_DATE)
+AT = Parameter("at", "The moment (default: now in the festival's time zone).", _MOMENT_OR_DATE)
+
+# What each route takes, by route path.
+ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
+    "/stages": (LIMIT, CURSOR),
+    "/days": (LIMIT, CURSOR),
+    "/stages/{stage}/performances": (FROM, TO, DAY, LIMIT, CURSOR),
+    "/stages/{stage}/performances/{performance_id}": (),
+    "/performances": (AT, DAY, LIMIT, CURSOR),
+    "/artists/{artist}/performances": (LIMIT, CURSOR),
+    "/openapi.json": (),
+}
+
+
+class InvalidParameter(BadRequestError):
+    """A request parameter is missing its expected form; the message names both."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name}: {problem}")
+
+
+class Params:
+    """A request's query parameters, checked against what the route accepts."""
+
+    def __init__(self, given: Mapping[str, str] | None, route: str) -> None:
+        self._given = dict(given or {})
+        allowed = [parameter.name for parameter in ROUTE_PARAMETERS[route]]
+        unknown = sorted(set(self._given) - set(allowed))
+        if unknown:
+            raise InvalidParameter(unknown[0], f"unknown parameter; this route takes {', '.join(allowed) or 'none'}")
+
+    def get(self, name: str) -> str | None:
+        return self._given.get(name)
+
+    def limit(self) -> int:
+        text = self._given.get("limit")
+        if text is None:
+            return DEFAULT_LIMIT
+        # The length check comes first: int() refuses strings of over 4,300 digits.
+        if not (text.isascii() and text.isdigit() and len(text) <= 3) or not 1 <= int(text) <= MAX_LIMIT:
+            raise InvalidParameter("limit", f"expected a whole number from 1 to {MAX_LIMIT}, got {_shown(text)}")
+        return int(text)
+
+    def moment(self, name: str) -> int | None:
+        """`YYYY-MM-DDTHH:MM`, or `YYYY-MM-DD` meaning 00:00 of that date."""
+        text = self._given.get(name)
+        if text is None:
+            return None
+        moment = clock.parse_moment(text)
+        if moment is None and len(text) == 10:
+            day = clock.day_number(text)
+            moment = None if day is None else day * clock.MINUTES_PER_DAY
+        if moment is None:
+            raise InvalidParameter(name, f"expected {_MOMENT_FORM}, got {_shown(text)}")
+        return moment
+
+    def day(self, name: str = "day") -> int | None:
+        text = self._given.get(name)
+        if text is None:
+            return None
+        day = clock.day_number(text)
+        if day is None:
+            raise InvalidParameter(name, f"expected a festival day as YYYY-MM-DD, got {_shown(text)}")
+        return day
+
+
+def _shown(text: str) -> str:
+    return json.dumps(text if len(text) <= 40 else text[:39] + "…", ensure_ascii=False)
+
+
+def shown(text: str) -> str:
+    """A value quoted for an error message, cut to 40 characters."""
+    return json.dumps(text if len(text) <= 40 else text[:39] + "…", ensure_ascii=False)

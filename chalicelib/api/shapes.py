@@ -1,0 +1,42 @@
+"""How the API shows a stored performance, and where the API lives."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, unquote
+
+from chalicelib.storage.batch import Item
+
+
+def path_value(raw: str) -> str:
+    """A path parameter as the user spelt it. API Gateway and `chalice local` may pass
+    it still URL-encoded; `unquote` (not `unquote_plus`) keeps a literal '+'."""
+    return unicodedata.normalize("NFC", unquote(raw))
+
+
+def api_base(context: Mapping[str, Any]) -> str:
+    """The path prefix the API lives under (`/api` on API Gateway, '' locally)."""
+    stage = context.get("stage")
+    path = context.get("path") or ""
+    return f"/{stage}" if stage and path.startswith(f"/{stage}/") else ""
+
+
+def performance_json(item: Item, base: str) -> dict[str, Any]:
+    """A stored performance as the API shows it."""
+    stage, start = item["stage"]["S"], item["start"]["S"]
+    shown: dict[str, Any] = {
+        "stage": stage,
+        "id": start,
+        "date": item["date"]["S"],
+        "start": start,
+        "end": item["end"]["S"],
+        "artist": item["artist"]["S"],
+    }
+    for optional in ("genre", "notes"):
+        if optional in item:
+            shown[optional] = item[optional]["S"]
+    shown["day"] = item["day"]["S"]
+    shown["url"] = f"{base}/stages/{quote(stage, safe='')}/performances/{start}"
+    return shown

@@ -1,0 +1,146 @@
+"""Batched writes to the performances table: 25 puts or deletes a request, resent with
+backoff while DynamoDB leaves some unprocessed or throttles.
+
+This is the one place where the ingest trades plainness for speed (docs/benchmarks.md):
+`EncodedBatchWrite` hands botocore a request body it encoded itself.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+BATCH_SIZE = 25
+THROTTLING = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
+Item = dict[str, dict[str, str]]
+Key = dict[str, dict[str, str]]
+
+
+class StoreUnavailable(RuntimeError):
+    """DynamoDB kept refusing writes after every retry: the caller should fail and retry later."""
+
+
+class EncodedBatchWrite:
+    """One BatchWriteItem whose JSON body we encode ourselves.
+
+    The items are already in DynamoDB's wire format, and botocore walking them
+    attribute by attribute (to validate, then to serialise) cost a third of the
+    ingest's CPU. botocore still signs, sends, retries and parses. The body is swapped
+    in by a before-call hook, through a thread-local, so the client must be one made
+    with `parameter_validation=False` (`clients.client("dynamodb", bulk=True)`), which
+    only the ingest's writes use.
+    """
+
+    _body = threading.local()
+
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self.table = table
+        client.meta.events.register_first(
+            "before-call.dynamodb.BatchWriteItem", self._swap_body, unique_id="festival-encoded-body"
+        )
+
+    def __call__(self, batch: list[dict[str, Any]]) -> Any:
+        self._body.value = json.dumps({"RequestItems": {self.table: batch}}, separators=(",", ":")).encode()
+        try:
+            return self._client.batch_write_item(RequestItems={self.table: []})
+        finally:
+            self._body.value = None
+
+    @classmethod
+    def _swap_body(cls, params: dict[str, Any], **_: Any) -> None:
+        body = getattr(cls._body, "value", None)
+        if body is not None:
+            params["body"] = body
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Capped exponential backoff with full jitter, for a bounded number of attempts."""
+
+    attempts: int = 8
+    base: float = 0.05
+    cap: float = 5.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def pause(self, attempt: int) -> None:
+        self.sleep(random.uniform(0, min(self.cap, self.base * 2**attempt)))  # noqa: S311 - jitter, not secrecy  # nosec B311
+
+
+class BatchWriter:
+    """Sends puts or deletes 25 to a BatchWriteItem request, and resends what DynamoDB
+    leaves unprocessed or throttles, backing off between attempts.
+
+    Up to `concurrency` batches are in flight at once, so that building the next
+    batch overlaps with DynamoDB writing the last one. Callers never queue two
+    requests for one key (real DynamoDB rejects such a batch), so the order in which
+    batches land does not matter. A batch that fails for good raises from `put`,
+    `delete` or `flush`.
+    """
+
+    def __init__(self, write: EncodedBatchWrite, backoff: Backoff, concurrency: int = 1) -> None:
+        self._write = write
+        self._backoff = backoff
+        self._pending: list[dict[str, Any]] = []
+        self._concurrency = concurrency
+        self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="batch-write") if concurrency > 1 else None
+        self._in_flight: deque[Future[None]] = deque()
+        self._lock = threading.Lock()
+        self.requests = 0
+
+    def put(self, item: Item) -> None:
+        self._pending.append({"PutRequest": {"Item": item}})
+        if len(self._pending) == BATCH_SIZE:
+            self._submit()
+
+    def delete(self, key: Key) -> None:
+        self._pending.append({"DeleteRequest": {"Key": key}})
+        if len(self._pending) == BATCH_SIZE:
+            self._submit()
+
+    def flush(self) -> None:
+        """Send what is queued and wait until every batch has landed."""
+        if self._pending:
+            self._submit()
+        while self._in_flight:
+            self._in_flight.popleft().result()
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def _submit(self) -> None:
+        batch, self._pending = self._pending, []
+        if self._pool is None:
+            self._send(batch)
+            return
+        while len(self._in_flight) >= self._concurrency:
+            self._in_flight.popleft().result()
+        self._in_flight.append(self._pool.submit(self._send, batch))
+
+    def _send(self, batch: list[dict[str, Any]]) -> None:
+        for attempt in range(self._backoff.attempts):
+            with self._lock:
+                self.requests += 1
+            try:
+                response = self._write(batch)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") not in THROTTLING:
+                    raise
+                unprocessed = batch
+            else:
+                unprocessed = response.get("UnprocessedItems", {}).get(self._write.table, [])
+            if not unprocessed:
+                return
+            batch = unprocessed
+            if attempt + 1 < self._backoff.attempts:
+                self._backoff.pause(attempt)
+        raise StoreUnavailable(f"DynamoDB left {len(batch)} writes unprocessed after {self._backoff.attempts} attempts")

@@ -1,0 +1,86 @@
+"""The sets of one file accepted so far, to find duplicates and overlaps as rows arrive."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Iterator
+
+from chalicelib.timetable import clock
+from chalicelib.timetable.text import shown as _shown
+
+
+class Timetable:
+    """The sets accepted so far, per stage, kept compactly to find duplicates and overlaps.
+
+    Each set is one int, `start << 40 | length << 30 | line`, in a sorted list per
+    stage and calendar day: a tuple per row would double the ingest's memory at a
+    million rows (docs/benchmarks.md), and this class is the only place that packs.
+    Accepted sets never overlap, so only the set with the
+    latest start before a new set's end can collide with it.
+    """
+
+    _START = 40
+    _LENGTH = 30
+    _LINE_MASK = (1 << 30) - 1
+
+    def __init__(self) -> None:
+        self._stages: dict[str, dict[int, list[int]]] = {}
+
+    def claim(self, stage: str, start: int, end: int, line: int) -> str | None:
+        """Accept a set, or return why it collides with an earlier one."""
+        days = self._stages.setdefault(stage, {})
+        start_day = start // clock.MINUTES_PER_DAY
+        same_day = days.setdefault(start_day, [])
+        earlier = self._find(same_day, start)
+        if earlier is not None:
+            return (
+                f"duplicate of line {earlier & self._LINE_MASK}: "
+                f"{_shown(stage)} already has a set starting {clock.iso(start)}"
+            )
+        before = self._latest_start_before(days, end)
+        if before is not None:
+            other_start, other_end = self._unpack(before)
+            if start < other_end:
+                return (
+                    f"overlaps the set on line {before & self._LINE_MASK} "
+                    f"({clock.iso(other_start)} to {clock.iso(other_end)} on {_shown(stage)})"
+                )
+        insort(same_day, start << self._START | (end - start) << self._LENGTH | line)
+        return None
+
+    def has(self, stage: str, start: int) -> bool:
+        """Whether a set on this stage starting at this moment was accepted."""
+        bucket = self._stages.get(stage, {}).get(start // clock.MINUTES_PER_DAY)
+        return bool(bucket) and self._find(bucket, start) is not None  # type: ignore[arg-type]
+
+    def stages(self) -> list[str]:
+        return [stage for stage, days in self._stages.items() if any(days.values())]
+
+    def sets(self, stage: str) -> Iterator[tuple[int, int]]:
+        """The accepted sets of a stage as (start, end)."""
+        for bucket in self._stages.get(stage, {}).values():
+            for packed in bucket:
+                yield self._unpack(packed)
+
+    def _find(self, bucket: list[int], start: int) -> int | None:
+        position = bisect_left(bucket, start << self._START)
+        if position < len(bucket) and bucket[position] >> self._START == start:
+            return bucket[position]
+        return None
+
+    def _unpack(self, packed: int) -> tuple[int, int]:
+        start = packed >> self._START
+        return start, start + ((packed >> self._LENGTH) & 0x3FF)
+
+    def _latest_start_before(self, days: dict[int, list[int]], moment: int) -> int | None:
+        """The accepted set with the latest start before `moment`. Accepted sets are
+        disjoint, so it is the only one that can overlap a set ending at `moment`."""
+        day = (moment - 1) // clock.MINUTES_PER_DAY
+        bucket = days.get(day)
+        if bucket:
+            position = bisect_left(bucket, moment << self._START)
+            if position:
+                return bucket[position - 1]
+        # A set lasts at most 12 hours, so only the previous day can still reach here.
+        earlier = days.get(day - 1)
+        return earlier[-1] if earlier else None
