@@ -133,7 +133,7 @@ class Festival:
         return json.loads(body)
 
     def items(self) -> list[dict[str, Any]]:
-        """Every performance item, for assertions (tests may Scan; the app never does)."""
+        """Every performance item, for assertions (tests may Scan; the API never does)."""
         table = boto3.resource("dynamodb", region_name=REGION).Table(self.outputs["PerformancesTableName"])
         items = table.scan()["Items"]
         return sorted(items, key=lambda item: (item["stage"], item["slot"]))

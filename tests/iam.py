@@ -16,10 +16,28 @@ Need = tuple[str, str]  # (action, resource ARN)
 def needs(service: str, operation: str, params: dict[str, Any], region: str, account: str) -> list[Need]:
     """The (action, resource) pairs IAM checks for one call."""
     if service == "s3":
-        action = "s3:GetObjectVersion" if operation == "GetObject" and params.get("VersionId") else f"s3:{operation}"
-        return [(action, f"arn:aws:s3:::{params['Bucket']}/{params['Key']}")]
+        action = f"s3:{operation}"
+        if operation in ("GetObject", "HeadObject"):
+            action = "s3:GetObjectVersion" if params.get("VersionId") else "s3:GetObject"
+        found = [(action, f"arn:aws:s3:::{params['Bucket']}/{params['Key']}")]
+        if operation == "HeadObject":  # without ListBucket, a deleted key answers 403, not 404
+            found.append(("s3:ListBucket", f"arn:aws:s3:::{params['Bucket']}"))
+        return found
+    if service == "dynamodb" and operation == "TransactWriteItems":
+        steps = {
+            "Put": "PutItem",
+            "Update": "UpdateItem",
+            "Delete": "DeleteItem",
+            "ConditionCheck": "ConditionCheckItem",
+        }
+        return [
+            (f"dynamodb:{steps[kind]}", f"arn:aws:dynamodb:{region}:{account}:table/{step[kind]['TableName']}")
+            for step in params["TransactItems"]
+            for kind in step
+        ]
     if service == "dynamodb":
-        tables = list(params["RequestItems"]) if operation == "BatchWriteItem" else [params["TableName"]]
+        batched = operation in ("BatchWriteItem", "BatchGetItem")
+        tables = list(params["RequestItems"]) if batched else [params["TableName"]]
         index = f"/index/{params['IndexName']}" if params.get("IndexName") else ""
         return [
             (f"dynamodb:{operation}", f"arn:aws:dynamodb:{region}:{account}:table/{table}{index}") for table in tables

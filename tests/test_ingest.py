@@ -6,13 +6,12 @@ import json
 import logging
 import math
 
-import boto3
 import pytest
 
 from chalicelib.services import get_services
 from chalicelib.storage.batch import Backoff, StoreUnavailable
 from tests.aws_calls import CallLog, failing_calls, withheld_writes
-from tests.conftest import REGION, Festival, csv_text
+from tests.conftest import Festival, csv_text
 
 DAY_ONE = csv_text(
     "Main Stage,2026-07-03,18:00,19:00,Opening Act,indie,",
@@ -24,9 +23,14 @@ DAY_ONE = csv_text(
 
 
 def state_items(festival: Festival, kind: str) -> dict[str, dict]:
-    table = boto3.resource("dynamodb", region_name=REGION).Table(festival.outputs["StateTableName"])
-    response = table.query(KeyConditionExpression="pk = :kind", ExpressionAttributeValues={":kind": kind})
-    return {item["sk"]: item for item in response["Items"]}
+    """The festival index as `stage` (name -> count) or `day` (day -> stage -> share) views."""
+    index = get_services().indexes.festival(consistent=True)
+    if kind == "stage":
+        return {name: {"performances": count} for name, count in index.stage_counts().items()}
+    return {
+        day: {"stages": {stage: vars(share) for stage, share in stages.items()}}
+        for day, stages in index.day_shares().items()
+    }
 
 
 def slots(festival: Festival) -> list[tuple[str, str, str]]:
@@ -106,12 +110,12 @@ class TestOneUpload:
         assert report["reason"] == "every one of the 1 data rows was rejected"
         assert festival.items() == before
 
-    def test_a_header_only_file_is_an_empty_schedule_that_clears_the_file(self, festival: Festival) -> None:
+    def test_a_header_only_reupload_fails_and_keeps_the_live_sets(self, festival: Festival) -> None:
         festival.upload("uploads/day 1.csv", DAY_ONE)
         report = festival.upload("uploads/day 1.csv", csv_text())
-        assert report["status"] == "ok" and report["accepted"] == 0
-        assert report["changes"]["removed"] == 5
-        assert festival.items() == []
+        assert report["status"] == "failed" and report["accepted"] == 0
+        assert "no data rows" in report["reason"] and "delete the file" in report["reason"]
+        assert len(festival.items()) == 5
 
     def test_errors_are_capped_at_a_thousand(self, festival: Festival) -> None:
         rows = [f"Main,2026-07-03,25:{n % 60:02d},11:00,x{n},," for n in range(1200)]
@@ -237,7 +241,7 @@ class TestVersions:
         assert report["status"] == "removed" and report["changes"]["removed"] == 5
         [message] = festival.notifications()
         assert message["subject"] == "Timetable removed (5 sets removed): day 1.csv"
-        assert state_items(festival, "stage") == {"Main Stage": {"pk": "stage", "sk": "Main Stage", "performances": 1}}
+        assert state_items(festival, "stage") == {"Main Stage": {"performances": 1}}
 
     def test_the_same_event_twice_changes_nothing_and_notifies_once(self, festival: Festival) -> None:
         event = festival.put("uploads/day 1.csv", DAY_ONE)
@@ -264,11 +268,13 @@ class TestVersions:
         assert len(festival.items()) == 5
         assert len(festival.notifications()) == 3
 
-    def test_an_event_for_an_overwritten_object_is_left_to_the_newer_event(self, festival: Festival) -> None:
+    def test_an_event_for_an_overwritten_object_applies_what_the_key_holds_now(self, festival: Festival) -> None:
         stale = festival.put("uploads/day 1.csv", DAY_ONE)
-        festival.put("uploads/day 1.csv", csv_text("Main Stage,2026-07-03,20:00,21:00,Newest,,"))
-        festival.deliver(stale)  # its version is no longer there to read
-        assert festival.items() == [] and festival.notifications() == []
+        newest = festival.put("uploads/day 1.csv", csv_text("Main Stage,2026-07-03,20:00,21:00,Newest,,"))
+        festival.deliver(stale)  # its version is gone: the key's current object is applied
+        assert slots(festival) == [("Main Stage", "2026-07-03#20:00", "Newest")]
+        festival.deliver(newest)  # already live: nothing more to say
+        assert len(festival.notifications()) == 1
 
     def test_stage_and_day_indexes_are_exact_after_every_change(self, festival: Festival) -> None:
         festival.upload("uploads/day 1.csv", DAY_ONE)
@@ -301,18 +307,16 @@ class TestVersionedBucket:
         festival.s3.put_bucket_versioning(Bucket=festival.bucket, VersioningConfiguration={"Status": "Enabled"})
         return festival
 
-    def test_each_version_is_read_as_announced_even_after_newer_uploads(self, versioned: Festival) -> None:
+    def test_an_older_versions_event_applies_the_current_version_once(self, versioned: Festival) -> None:
         first = versioned.put("uploads/day 1.csv", DAY_ONE)
         second = versioned.put("uploads/day 1.csv", csv_text("Main Stage,2026-07-03,20:00,21:00,Newest,,"))
         assert first["Records"][0]["s3"]["object"]["versionId"]
-        versioned.deliver(first)  # an older version, still readable by its id
-        assert len(versioned.items()) == 5
-        versioned.deliver(second)
+        versioned.deliver(first)  # an older version's event: the key now holds the second
         assert slots(versioned) == [("Main Stage", "2026-07-03#20:00", "Newest")]
-        versioned.deliver(first)  # a late duplicate of the older version: ignored
+        versioned.deliver(second)
+        versioned.deliver(first)  # a late duplicate
         assert slots(versioned) == [("Main Stage", "2026-07-03#20:00", "Newest")]
         assert [m["body"]["source"]["version"] for m in versioned.notifications()] == [
-            first["Records"][0]["s3"]["object"]["versionId"],
             second["Records"][0]["s3"]["object"]["versionId"],
         ]
 

@@ -190,16 +190,15 @@ def test_sets_a_dead_run_wrote_are_swept_by_the_next_version(
     class Died(BaseException):
         pass
 
-    def die_when_indexing(params: dict[str, Any], **_: Any) -> None:
-        if params.get("Item", {}).get("pk", {}).get("S") == "stage":
-            raise Died
+    def die_when_committing(**_: Any) -> None:
+        raise Died
 
     client = get_services().indexes.client
-    client.meta.events.register("before-parameter-build.dynamodb.PutItem", die_when_indexing)
+    client.meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", die_when_committing)
     monkeypatch.setattr(Lease, "__exit__", lambda self, *exc: None)
     with pytest.raises(Died):
         festival.deliver(dying)
-    client.meta.events.unregister("before-parameter-build.dynamodb.PutItem", die_when_indexing)
+    client.meta.events.unregister("before-parameter-build.dynamodb.TransactWriteItems", die_when_committing)
     monkeypatch.undo()
     assert "Side" in {stage for stage, _, _ in slots(festival)}
 

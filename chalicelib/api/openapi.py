@@ -61,11 +61,16 @@ def _page_of(item: dict[str, Any]) -> dict[str, Any]:
 _NEXT = {"type": ["string", "null"], "description": "Cursor for the next page; null on the last."}
 _STRING = {"type": "string"}
 _MOMENT_STRING = {"type": "string", "pattern": _MOMENT}
+_RFC3339 = {
+    "type": "string",
+    "format": "date-time",
+    "description": "The same time as an RFC 3339 date-time with the festival's UTC offset.",
+}
 
 SCHEMAS: dict[str, Any] = {
     "Performance": {
         "type": "object",
-        "required": ["stage", "id", "date", "start", "end", "artist", "day", "url"],
+        "required": ["stage", "id", "date", "start", "end", "artist", "day", "starts_at", "ends_at", "url"],
         "properties": {
             "stage": _STRING,
             "id": {**_MOMENT_STRING, "description": "The set's start; unique on its stage."},
@@ -76,6 +81,8 @@ SCHEMAS: dict[str, Any] = {
             "genre": _STRING,
             "notes": _STRING,
             "day": {"type": "string", "pattern": _DATE, "description": "The festival day the set belongs to."},
+            "starts_at": _RFC3339,
+            "ends_at": _RFC3339,
             "url": {"type": "string", "description": "This performance's own path."},
         },
         "additionalProperties": False,

@@ -21,13 +21,23 @@ from chalicelib.api.params import shown as _shown
 from chalicelib.api.shapes import path_value, performance_json
 from chalicelib.services import Services
 from chalicelib.storage.batch import Item
-from chalicelib.storage.indexes import decode_day
 from chalicelib.storage.performances import BY_ARTIST, BY_DAY, Page
 from chalicelib.timetable import clock
 
 
 class NotFound(NotFoundError):
     """No stage, artist or performance by that name."""
+
+
+def _names_page(names: list[str], cursor: Cursor, params: Params, **carried: str) -> tuple[list[str], Page]:
+    """One page of a sorted list of names held in memory (stages, days)."""
+    start_key = cursor.decode(params.get("cursor"))
+    after = start_key["name"]["S"] if start_key else None
+    remaining = [name for name in names if after is None or name > after]
+    chosen = remaining[: params.limit()]
+    more = len(remaining) > len(chosen)
+    last = {"name": {"S": chosen[-1]}, **{k: {"S": v} for k, v in carried.items()}} if more else None
+    return chosen, Page(items=[], last_key=last)
 
 
 def _page(items: list[dict[str, Any]], cursor: Cursor, page: Page) -> dict[str, Any]:
@@ -39,31 +49,29 @@ class ScheduleApi:
 
     def __init__(self, services: Services, base: str = "") -> None:
         self._performances = services.performances
-        self._state = services.indexes
+        self._indexes = services.indexes
         self._settings = services.settings
+        self._zone = services.settings.zone
         self._base = base
 
     def stages(self, query: Mapping[str, str] | None) -> dict[str, Any]:
         params = Params(query, "/stages")
-        cursor = Cursor(["stages"], ("pk", "sk"), {"pk": "stage"})
-        page = self._state_page("stage", cursor, params)
-        items = [  # a stage only claimed by a run that died midway has no count yet, and no sets to list
-            {"stage": item["sk"]["S"], "performances": int(item["performances"]["N"])}
-            for item in page.items
-            if "performances" in item
-        ]
-        return _page(items, cursor, page)
+        cursor = Cursor(["stages"], ("name",), {})
+        counts = self._indexes.festival().stage_counts()
+        names, page = _names_page(list(counts), cursor, params)
+        return _page([{"stage": name, "performances": counts[name]} for name in names], cursor, page)
 
     def days(self, query: Mapping[str, str] | None) -> dict[str, Any]:
         params = Params(query, "/days")
-        cursor = Cursor(["days"], ("pk", "sk"), {"pk": "day"})
-        page = self._state_page("day", cursor, params)
+        cursor = Cursor(["days"], ("name",), {})
+        days = self._indexes.festival().day_shares()
+        names, page = _names_page(list(days), cursor, params)
         items = []
-        for item in page.items:
-            shares = decode_day(item)
+        for day in names:
+            shares = days[day]
             items.append(
                 {
-                    "day": item["sk"]["S"],
+                    "day": day,
                     "stages": sorted(shares),
                     "first_start": min(share.first_start for share in shares.values()),
                     "last_end": max(share.last_end for share in shares.values()),
@@ -100,9 +108,14 @@ class ScheduleApi:
             lambda: self._performances.stage_range(stage, first, last, limit=limit, start_key=start_key), params
         )
         items = earlier + page.items
-        if not items and not page.last_key and start_key is None and self._state.stage_count(stage) is None:
+        if (
+            not items
+            and not page.last_key
+            and start_key is None
+            and stage not in self._indexes.festival().stage_counts()
+        ):
             raise NotFound(f"no stage named {_shown(stage)}")
-        return _page([performance_json(item, self._base) for item in items], cursor, page)
+        return _page([performance_json(item, self._base, self._zone) for item in items], cursor, page)
 
     def performance(self, raw_stage: str, raw_id: str, query: Mapping[str, str] | None = None) -> dict[str, Any]:
         Params(query, "/stages/{stage}/performances/{performance_id}")
@@ -113,7 +126,7 @@ class ScheduleApi:
         item = self._performances.get(stage, start)
         if item is None:
             raise NotFound(f"no performance on {_shown(stage)} starting {performance_id}")
-        return performance_json(item, self._base)
+        return performance_json(item, self._base, self._zone)
 
     def performances(self, query: Mapping[str, str] | None, now: datetime) -> dict[str, Any]:
         """`?day=`: a whole festival day across stages; otherwise what is on `at`
@@ -124,12 +137,19 @@ class ScheduleApi:
             if params.get("at") is not None:
                 raise InvalidParameter("at", "give either at or day, not both")
             return self._index_page(BY_DAY, clock.iso_date(day), params, ("day", "start", "stage", "slot"))
+        # The cursor carries its moment: the next page of "now" is the same moment's.
+        cursor = Cursor(["now"], ("name", "at"), {})
+        start_key = cursor.decode(params.get("cursor"))
         at = params.moment("at")
+        if start_key is not None:
+            carried = clock.parse_moment(start_key["at"]["S"])
+            if carried is None or (at is not None and at != carried):
+                raise InvalidParameter("cursor", "not a cursor from the previous page of this same request")
+            at = carried
         if at is None:
             at = clock.moment_of(now.astimezone(self._settings.zone))
-        cursor = Cursor(["now", at], ("pk", "sk"), {"pk": "stage"})
-        page = self._state_page("stage", cursor, params)
-        items = [self._on_stage(item["sk"]["S"], at) for item in page.items]
+        names, page = _names_page(list(self._indexes.festival().stage_counts()), cursor, params, at=clock.iso(at))
+        items = [self._on_stage(name, at) for name in names]
         return {"at": clock.iso(at), "timezone": self._settings.timezone, **_page(items, cursor, page)}
 
     def artist_performances(self, raw_artist: str, query: Mapping[str, str] | None) -> dict[str, Any]:
@@ -147,8 +167,8 @@ class ScheduleApi:
         following = self._performances.stage_range(stage, min(at + 1, LAST_MOMENT), LAST_MOMENT, limit=1)
         return {
             "stage": stage,
-            "now": performance_json(playing.items[0], self._base) if playing.items else None,
-            "next": performance_json(following.items[0], self._base) if following.items else None,
+            "now": performance_json(playing.items[0], self._base, self._zone) if playing.items else None,
+            "next": performance_json(following.items[0], self._base, self._zone) if following.items else None,
         }
 
     def _index_page(self, index: str, value: str, params: Params, names: tuple[str, ...]) -> dict[str, Any]:
@@ -157,7 +177,7 @@ class ScheduleApi:
         page = self._read(
             lambda: self._performances.index_page(index, value, limit=params.limit(), start_key=start_key), params
         )
-        return _page([performance_json(item, self._base) for item in page.items], cursor, page)
+        return _page([performance_json(item, self._base, self._zone) for item in page.items], cursor, page)
 
     def _window(self, params: Params) -> tuple[int, int, int | None]:
         """The range of start times to read, and the moment from which sets that began
@@ -174,10 +194,6 @@ class ScheduleApi:
         first = FIRST_MOMENT if begin is None else begin
         last = LAST_MOMENT if until is None else max(until - 1, FIRST_MOMENT)
         return first, last, begin
-
-    def _state_page(self, kind: str, cursor: Cursor, params: Params) -> Page:
-        start_key = cursor.decode(params.get("cursor"))
-        return self._read(lambda: self._state.page(kind, limit=params.limit(), start_key=start_key), params)
 
     def _read(self, query: Callable[[], Page], params: Params) -> Page:
         """Run a query; DynamoDB refusing the start key of a (tampered) cursor is the

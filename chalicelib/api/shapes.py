@@ -6,8 +6,10 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote
+from zoneinfo import ZoneInfo
 
 from chalicelib.storage.batch import Item
+from chalicelib.timetable import clock
 
 
 def path_value(raw: str) -> str:
@@ -23,7 +25,7 @@ def api_base(context: Mapping[str, Any]) -> str:
     return f"/{stage}" if stage and path.startswith(f"/{stage}/") else ""
 
 
-def performance_json(item: Item, base: str) -> dict[str, Any]:
+def performance_json(item: Item, base: str, zone: ZoneInfo) -> dict[str, Any]:
     """A stored performance as the API shows it."""
     stage, start = item["stage"]["S"], item["start"]["S"]
     shown: dict[str, Any] = {
@@ -38,5 +40,8 @@ def performance_json(item: Item, base: str) -> dict[str, Any]:
         if optional in item:
             shown[optional] = item[optional]["S"]
     shown["day"] = item["day"]["S"]
+    # The same times on the timeline, for clients in other zones (RFC 3339, the festival's offset).
+    shown["starts_at"] = clock.rfc3339(clock.stored_moment(start), zone)
+    shown["ends_at"] = clock.rfc3339(clock.stored_moment(item["end"]["S"]), zone)
     shown["url"] = f"{base}/stages/{quote(stage, safe='')}/performances/{start}"
     return shown

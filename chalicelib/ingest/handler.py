@@ -1,42 +1,41 @@
-"""An S3 event -> validated performances in the table, a report beside the upload,
-the stage and day indexes brought up to date, and one SNS message per object version.
+"""An S3 event -> the live schedule made equal to what the upload's key holds now in S3,
+a report beside the upload, and one SNS message for each change.
 
-S3 delivers events at least once and in any order, so every run first takes the
-ingest lease, then compares the event with the last delivery processed for its key:
-a repeat is answered from memory, an older event is ignored. A data problem never
-raises; a transient AWS failure that outlasts the retries does, so that Lambda
-retries the event, and the rerun repairs whatever the failed run left half done.
+S3 delivers events at least once, in any order, and an event says what happened to
+*a* version (created, deleted, a delete marker made or removed), not what the key holds
+now. So every run takes the ingest lease, asks S3 for the key's current object, and
+compares it with the version whose sets are live: the same one means nothing to do
+(however old or repeated the event); another one is applied; none at all removes the
+file's sets. A data problem never raises; a transient AWS failure that outlasts the
+retries does, so that Lambda retries the event; an error that a retry cannot fix
+(a refused request, a missing permission) fails the file with a report instead.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
-import time
-from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from chalicelib.ingest.apply import Outcome, Run
 from chalicelib.ingest.events import ObjectEvent
-from chalicelib.ingest.report import ERROR, REMOVED, Changes, Report
+from chalicelib.ingest.report import ERROR, FAILED, Report
 from chalicelib.services import Services
-from chalicelib.storage.indexes import DayStage, Indexes
-from chalicelib.storage.lease import Lease
-from chalicelib.storage.performances import ItemFactory, PerformanceStore, StoredSet, content_of_performance, key_of
-from chalicelib.storage.sources import SourceState
-from chalicelib.timetable import clock
-from chalicelib.timetable.overlaps import Timetable
-from chalicelib.timetable.rows import Rejection, Schedule, read_schedule
+from chalicelib.storage.bucket import CurrentObject
+from chalicelib.storage.indexes import INDEX_KEY, FestivalIndex
+from chalicelib.storage.lease import Lease, LeaseLost
+from chalicelib.storage.sources import SourceRecords, SourceState
 
 log = logging.getLogger("festival.ingest")
 log.setLevel(logging.INFO)
 
 INGESTED, NOTIFIED = "ingested", "notified"
-_SUMMARY_ERRORS = 5
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+# AWS errors that the same request will meet again on every retry.
+PERMANENT_ERRORS = frozenset(
+    {"ValidationException", "AccessDenied", "AccessDeniedException", "ResourceNotFoundException"}
+)
 
 
 def handle_s3_event(raw_event: dict[str, Any], services: Services, *, wait_seconds: float) -> list[dict[str, Any]]:
@@ -60,35 +59,85 @@ def process(event: ObjectEvent, services: Services, *, wait_seconds: float) -> d
 
 
 def _process(event: ObjectEvent, services: Services, *, wait_seconds: float) -> dict[str, Any] | None:
+    bucket = services.bucket(event.bucket)
     with services.lease.lease(wait_seconds=wait_seconds) as lease:
-        previous = services.sources.source(event.key)
-        if previous and event.same_delivery(previous.delivery):
-            if previous.status == INGESTED:
+        # An event says what happened to *a* version; what counts is what the key holds now.
+        current = bucket.current(event.key)
+        record_item, index_item = services.sources.read(SourceRecords.key(event.key), INDEX_KEY)
+        previous = SourceRecords.decode(event.key, record_item)
+        index = FestivalIndex.from_item(index_item)
+        unfinished = bool(previous and previous.in_progress)
+        if current is None and not (previous and previous.live) and not unfinished:
+            _log("nothing-current", event)
+            return None
+        if current is not None and previous and current.same_as(previous.processed) and not unfinished:
+            if previous.status == INGESTED:  # its announcement failed: send it now
                 _announce(event.key, previous.summary, services)
-            _log("duplicate", event)
+            _log("up-to-date", event)
             return None
-        if previous and event.is_older_than(previous.delivery):
-            _log("older", event)
-            return None
-        run = _Run(event, previous, services, lease)
+        run = Run(event, previous, index, services, lease, current)
         try:
-            summary = run.remove() if event.removed else run.ingest()
+            if current is None:
+                outcome: Outcome | None = run.remove("removed: S3 holds no current version of the file")
+            else:
+                outcome = run.ingest(current, _what(event, current, previous))
+        except ClientError as error:
+            if _error_code(error) not in PERMANENT_ERRORS:
+                report_failure(run, error, retried=True)
+                raise
+            report_failure(run, error, retried=False)
+            _log("failed", event, level=logging.ERROR, error=f"{type(error).__name__}: {error}", retried=False)
+            return None
         except Exception as error:
-            run.report_failure(error)
+            report_failure(run, error, retried=True)
             raise
-        if summary is None:
+        if outcome is None:
             _log("superseded", event)
             return None
-        services.sources.save_source(
-            event.key, SourceState(delivery=event.delivery, status=INGESTED, stages=run.stages, summary=summary)
+        _commit(event.key, outcome, index, services, lease)
+        summary = outcome.summary
+        _log(
+            summary["status"],
+            event,
+            accepted=summary.get("accepted"),
+            rejected=summary.get("rejected"),
+            duration_ms=run.report.details["timings"]["duration_ms"],
+            report=summary["report"],
         )
-        _announce(event.key, summary, services)
-        return summary
+        _announce(event.key, outcome.summary, services)
+        return outcome.summary
+
+
+def _what(event: ObjectEvent, current: CurrentObject, previous: SourceState | None) -> str:
+    """What this run does, in words for the report and the message."""
+    if event.removed and previous and not previous.live:
+        return (
+            f"restored: the delete marker was removed, so the version uploaded at {current.uploaded} is current again"
+        )
+    if event.removed:
+        return f"rolled back to the version uploaded at {current.uploaded} (a newer version was deleted)"
+    return f"ingested the version uploaded at {current.uploaded}"
+
+
+def _commit(key: str, outcome: Outcome, index: FestivalIndex, services: Services, lease: Lease) -> None:
+    """The record, the index and any record that lost sets, together, only while the lease is held."""
+    index.replace_source(key, outcome.shares)
+    for source, shares in outcome.other_shares.items():
+        index.replace_source(source, shares)
+    outcome.record.status = INGESTED
+    puts = [SourceRecords.encode(key, outcome.record), index.as_item()]
+    puts += [SourceRecords.encode(source, record) for source, record in outcome.others.items()]
+    if not services.sources.commit(lease.fence(), puts):
+        raise LeaseLost("the ingest lease expired and another run took over before this one could finish")
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def _announce(key: str, summary: dict[str, Any], services: Services) -> None:
     services.notifier.publish(summary)
-    services.sources.set_source_status(key, NOTIFIED)
+    services.sources.set_status(key, NOTIFIED)
 
 
 def _log(outcome: str, event: ObjectEvent, *, level: int = logging.INFO, **fields: Any) -> None:
@@ -104,198 +153,20 @@ def _log(outcome: str, event: ObjectEvent, *, level: int = logging.INFO, **field
     log.log(level, json.dumps(line, ensure_ascii=False))
 
 
-class Snapshot:
-    """The sets already stored on the stages a run touches, read once per stage, and
-    only for stages the stage index knows: a new stage holds nothing to read."""
-
-    def __init__(self, store: PerformanceStore, state: Indexes) -> None:
-        self._store = store
-        self._state = state
-        self._known: set[str] | None = None
-        self._stages: dict[str, dict[int, StoredSet]] = {}
-
-    def stage(self, stage: str) -> dict[int, StoredSet]:
-        sets = self._stages.get(stage)
-        if sets is None:
-            if self._known is None:
-                self._known = self._state.stage_names()
-            stored = self._store.stage_sets(stage) if stage in self._known else ()
-            sets = self._stages[stage] = {found.start: found for found in stored}
-        return sets
-
-    @property
-    def stages(self) -> list[str]:
-        return list(self._stages)
-
-
-class _Run:
-    """One upload or removal being applied under the lease."""
-
-    def __init__(self, event: ObjectEvent, previous: SourceState | None, services: Services, lease: Lease) -> None:
-        self.event = event
-        self.services = services
-        self.lease = lease
-        self.bucket = services.bucket(event.bucket)
-        self.snapshot = Snapshot(services.performances, services.indexes)
-        self.stages: list[str] = list(previous.stages) if previous else []
-        self.changes = Changes(track_moves=bool(self.stages))
-        self.report = Report(
-            source={"bucket": event.bucket, "key": event.key, "version": event.version}, changes=self.changes
-        )
-        self._started = time.monotonic()
-        self._started_at = _utc_now()
-        self._requests = {"performance_writes": 0, "performance_deletes": 0}
-
-    def ingest(self) -> dict[str, Any] | None:
-        body = self.bucket.open_upload(self.event.key, version_id=self.event.version_id, etag=self.event.etag)
-        if body is None:
-            return None
-        schedule = read_schedule(body)
-        if isinstance(schedule, str):
-            self.report.fail(schedule)
-        else:
-            self.report.describe(schedule.encoding, schedule.delimiter, schedule.warnings())
-            self._write(schedule)
-            if self.report.accepted or not self.report.rejected:
-                self._sweep(keep=schedule.timetable)
-                self.stages = sorted(schedule.timetable.stages())
-        return self._finish()
-
-    def remove(self) -> dict[str, Any]:
-        self.report.status_override = REMOVED
-        self._sweep(keep=Timetable())
-        self.stages = []
-        return self._finish()
-
-    def _write(self, schedule: Schedule) -> None:
-        key, report, changes = self.event.key, self.report, self.changes
-        factory = ItemFactory(key, self._started_at, self.services.settings.day_change_minutes)
-        writer = self.services.performances.writer()
-        replaced: dict[str, list[int]] = {}
-        known = set(self.stages)
-        for row in schedule.rows():
-            if isinstance(row, Rejection):
-                report.reject(row.line, row.reason)
-                continue
-            report.accepted += 1
-            if row.stage not in known:  # noted before the first write, in case this run dies
-                known.add(row.stage)
-                self.services.indexes.claim_stage(row.stage)
-                self.services.sources.add_source_stages(key, [row.stage])
-                self.stages.append(row.stage)
-            stored = self.snapshot.stage(row.stage).get(row.start)
-            if stored is None:
-                changes.added(row.stage, row.artist)
-            elif stored.source == key:
-                if stored.content == content_of_performance(row):
-                    changes.unchanged += 1
-                else:
-                    changes.changed += 1
-            else:
-                replaced.setdefault(stored.source, []).append(row.line)
-                changes.added(row.stage, row.artist)
-            writer.put(factory.item(row))
-            self.lease.keep_alive()
-        writer.flush()
-        self._requests["performance_writes"] = writer.requests
-        for source, lines in replaced.items():
-            shown = ", ".join(str(line) for line in lines[:10]) + (", ..." if len(lines) > 10 else "")
-            report.warnings.append(
-                f"{len(lines):,} {'row replaces a set' if len(lines) == 1 else 'rows replace sets'} "
-                f'that came from "{source}" (same stage and start; line {shown})'
-            )
-
-    def _sweep(self, keep: Timetable) -> None:
-        """Delete this source's stored sets that the new version no longer has, then
-        bring the stage and day indexes of every touched stage up to date."""
-        key, changes = self.event.key, self.changes
-        deleter = self.services.performances.writer()
-        for stage in self.stages:
-            for stored in self.snapshot.stage(stage).values():
-                if stored.source == key and not keep.has(stage, stored.start):
-                    deleter.delete(key_of(stage, stored.start))
-                    changes.removed(stage, stored.artist)
-                    self.lease.keep_alive()
-        deleter.flush()
-        self._requests["performance_deletes"] = deleter.requests
-        self._reindex(keep)
-
-    def _reindex(self, kept: Timetable) -> None:
-        key = self.event.key
-        day_change = self.services.settings.day_change_minutes
-        state = self.services.indexes
-        touched_days: set[int] = set()
-        shares: dict[str, dict[int, list[int]]] = {}
-        for stage in self.snapshot.stages:
-            stored_sets = self.snapshot.stage(stage).values()
-            touched_days.update(clock.festival_day(stored.start, day_change) for stored in stored_sets)
-            # What the stage holds now: the new sets, and the stored ones that were
-            # neither overwritten nor this source's.
-            remaining = [
-                (stored.start, stored.end)
-                for stored in stored_sets
-                if stored.source != key and not kept.has(stage, stored.start)
-            ]
-            days: dict[int, list[int]] = {}
-            for start, end in itertools.chain(kept.sets(stage), remaining):
-                day = clock.festival_day(start, day_change)
-                share = days.get(day)
-                if share is None:
-                    days[day] = [1, start, end]
-                else:
-                    share[0] += 1
-                    share[1] = min(share[1], start)
-                    share[2] = max(share[2], end)
-            shares[stage] = days
-            touched_days.update(days)
-            state.put_stage(stage, sum(share[0] for share in days.values()))
-        for day in sorted(touched_days):
-            name = clock.iso_date(day)
-            current = state.day(name)
-            for stage, days in shares.items():
-                share = days.get(day)
-                if share:
-                    current[stage] = DayStage(share[0], clock.iso(share[1]), clock.iso(share[2]))
-                else:
-                    current.pop(stage, None)
-            state.put_day(name, current)
-
-    def report_failure(self, error: Exception) -> None:
-        """Tell the organiser, where S3 still lets us, that this version will be retried."""
-        report = Report(source=self.report.source, status_override=ERROR)
+def report_failure(run: Run, error: Exception, *, retried: bool) -> None:
+    """Tell the organiser, where S3 still lets us, what failed and whether it will be retried."""
+    report = Report(source=run.report.source, status_override=ERROR if retried else FAILED)
+    if retried:
         report.fail(
             f"{type(error).__name__}: {error}. The upload will be processed again automatically; "
             "nothing needs doing unless this report stays."
         )
-        try:
-            self.bucket.put_report(self.event.key, report.as_dict())
-        except Exception:  # S3 may be what failed; the log line says it all
-            log.warning("could not write the error report for %s", self.event.key)
-
-    def _finish(self) -> dict[str, Any]:
-        report = self.report
-        report.details["timings"] = {
-            "started_at": self._started_at,
-            "finished_at": _utc_now(),
-            "duration_ms": round((time.monotonic() - self._started) * 1000),
-        }
-        report.details["requests"] = dict(self._requests)
-        full = report.as_dict()
-        location = self.bucket.put_report(self.event.key, full)
-        summary: dict[str, Any] = {
-            name: full[name]
-            for name in ("status", "reason", "source", "accepted", "rejected", "changes")
-            if name in full
-        }
-        summary["errors"] = full["errors"][:_SUMMARY_ERRORS]
-        summary["warnings"] = full["warnings"]
-        summary["report"] = f"s3://{self.bucket.name}/{location}"
-        _log(
-            full["status"],
-            self.event,
-            accepted=report.accepted,
-            rejected=report.rejected,
-            duration_ms=full["timings"]["duration_ms"],
-            report=location,
+    else:
+        report.fail(
+            f"{type(error).__name__}: {error}. This is not a passing fault, so it will not be retried: "
+            "the sets that were live stay live; tell the operators, and upload the file again once they have fixed it."
         )
-        return summary
+    try:
+        run.bucket.put_report(run.key, report.as_dict())
+    except Exception:  # S3 may be what failed; the log line says it all
+        log.warning("could not write the error report for %s", run.key)

@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import UTC
 from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
 from chalicelib.ingest.report import report_key
 
-# The object changed or went away after the event was sent; a later event covers it.
+# HeadObject's answer for a key with no current version (a delete marker answers 404 too).
+_ABSENT = frozenset({"404", "NoSuchKey", "NotFound"})
+# The object changed or went away after it was looked at; a later event covers it.
 _SUPERSEDED = frozenset({"NoSuchKey", "NoSuchVersion", "PreconditionFailed", "404", "412"})
+
+
+@dataclass(frozen=True)
+class CurrentObject:
+    """The version of an upload that S3 serves now."""
+
+    version_id: str  # "" in an unversioned bucket
+    etag: str
+    uploaded: str  # ISO 8601, UTC
+
+    def same_as(self, applied: dict[str, str]) -> bool:
+        """Whether this is the version whose sets are live."""
+        if self.version_id or applied.get("version_id"):
+            return self.version_id == applied.get("version_id")
+        return bool(self.etag) and self.etag == applied.get("etag")
+
+    def as_record(self) -> dict[str, str]:
+        fields = {"version_id": self.version_id, "etag": self.etag, "uploaded": self.uploaded}
+        return {name: value for name, value in fields.items() if value}
 
 
 class ScheduleBucket:
@@ -19,6 +42,22 @@ class ScheduleBucket:
     def __init__(self, client: Any, bucket: str) -> None:
         self._client = client
         self.name = bucket
+
+    def current(self, key: str) -> CurrentObject | None:
+        """What the key holds now, whatever event announced it: None when it holds nothing
+        (never uploaded, deleted, or a delete marker is current)."""
+        try:
+            head = self._client.head_object(Bucket=self.name, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _ABSENT:
+                return None
+            raise
+        version = head.get("VersionId") or ""
+        return CurrentObject(
+            version_id="" if version == "null" else version,
+            etag=head["ETag"].strip('"'),
+            uploaded=head["LastModified"].astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        )
 
     def open_upload(self, key: str, *, version_id: str | None, etag: str | None) -> BinaryIO | None:
         """A stream of exactly the version the event announced, or None when that

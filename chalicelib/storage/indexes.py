@@ -1,17 +1,21 @@
-"""The stage and day indexes the API lists from without a Scan:
+"""The festival index (`index/festival`): one small item the API lists stages and days from
+without a Scan, and the ingest reads and writes once per run.
 
-- `stage/<stage>`: how many performances the stage has.
-- `day/<YYYY-MM-DD>`: per stage, how many sets that festival day has, and when the
-  first starts and the last ends.
+It holds, per festival day and stage, each source's share of that stage's sets on that
+day: how many, when the first starts and when the last ends. Keeping the shares per
+source means a run replaces exactly its own file's shares, and knows which other files
+play on the same stage and day (the only ones whose sets it can collide with).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.storage.bookkeeping import BookkeepingTable, item_key
-from chalicelib.storage.performances import Page
+
+INDEX_KEY = item_key("index", "festival")
 
 
 @dataclass(frozen=True)
@@ -22,85 +26,95 @@ class DayStage:
     first_start: str
     last_end: str
 
+    def plus(self, other: DayStage) -> DayStage:
+        return DayStage(
+            self.performances + other.performances,
+            min(self.first_start, other.first_start),
+            max(self.last_end, other.last_end),
+        )
+
+
+Shares = dict[str, dict[str, DayStage]]  # festival day -> stage -> share
+
+
+@dataclass
+class FestivalIndex:
+    """Festival day -> stage -> source -> that source's share."""
+
+    days: dict[str, dict[str, dict[str, DayStage]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any] | None) -> FestivalIndex:
+        if not item:
+            return cls()
+        raw = json.loads(item["days"]["S"])
+        return cls(
+            {
+                day: {
+                    stage: {source: DayStage(*share) for source, share in sources.items()}
+                    for stage, sources in stages.items()
+                }
+                for day, stages in raw.items()
+            }
+        )
+
+    def as_item(self) -> dict[str, Any]:
+        raw = {
+            day: {
+                stage: {source: [s.performances, s.first_start, s.last_end] for source, s in sources.items()}
+                for stage, sources in stages.items()
+            }
+            for day, stages in sorted(self.days.items())
+        }
+        return {**INDEX_KEY, "days": {"S": json.dumps(raw, ensure_ascii=False, separators=(",", ":"))}}
+
+    def replace_source(self, source: str, shares: Shares) -> None:
+        """Put `source`'s shares in place of the ones it had."""
+        for day in list(self.days):
+            for stage in list(self.days[day]):
+                self.days[day][stage].pop(source, None)
+                if not self.days[day][stage]:
+                    del self.days[day][stage]
+            if not self.days[day]:
+                del self.days[day]
+        for day, stages in shares.items():
+            for stage, share in stages.items():
+                self.days.setdefault(day, {}).setdefault(stage, {})[source] = share
+
+    def sources_sharing(self, source: str, shares: Shares) -> set[str]:
+        """Other sources with sets on a stage and festival day where `shares` has some."""
+        return {
+            other
+            for day, stages in shares.items()
+            for stage in stages
+            for other in self.days.get(day, {}).get(stage, {})
+            if other != source
+        }
+
+    def stage_counts(self) -> dict[str, int]:
+        """Stage -> how many sets it has, in name order."""
+        counts: dict[str, int] = {}
+        for stages in self.days.values():
+            for stage, sources in stages.items():
+                counts[stage] = counts.get(stage, 0) + sum(share.performances for share in sources.values())
+        return dict(sorted(counts.items()))
+
+    def day_shares(self) -> Shares:
+        """Festival day -> stage -> that stage's share from every source, in day order."""
+        result: Shares = {}
+        for day, stages in sorted(self.days.items()):
+            for stage, sources in sorted(stages.items()):
+                total: DayStage | None = None
+                for share in sources.values():
+                    total = share if total is None else total.plus(share)
+                if total is not None:
+                    result.setdefault(day, {})[stage] = total
+        return result
+
 
 class Indexes(BookkeepingTable):
-    """Reads and writes the stage and day index items."""
+    """Reads the festival index (the ingest writes it in its closing transaction)."""
 
-    def put_stage(self, stage: str, performances: int) -> None:
-        if performances:
-            self.client.put_item(
-                TableName=self.table,
-                Item={**item_key("stage", stage), "performances": {"N": str(performances)}},
-            )
-        else:
-            self.client.delete_item(TableName=self.table, Key=item_key("stage", stage))
-
-    def claim_stage(self, stage: str) -> None:
-        """Mark a stage as possibly holding sets before the first write there; the
-        next reindex gives it its count (or deletes it). Runs read only marked stages."""
-        self.client.update_item(
-            TableName=self.table,
-            Key=item_key("stage", stage),
-            UpdateExpression="SET claimed = :yes",
-            ExpressionAttributeValues={":yes": {"BOOL": True}},
-        )
-
-    def stage_names(self) -> set[str]:
-        """Every stage that holds sets, or may since a run died there."""
-        names: set[str] = set()
-        start_key: dict[str, Any] | None = None
-        while True:
-            page = self.page("stage", limit=1000, start_key=start_key)
-            names.update(item["sk"]["S"] for item in page.items)
-            if not page.last_key:
-                return names
-            start_key = page.last_key
-
-    def stage_count(self, stage: str) -> int | None:
-        """How many sets a stage has, or None when it has none (or is only claimed)."""
-        item = self.client.get_item(TableName=self.table, Key=item_key("stage", stage)).get("Item")
-        return int(item["performances"]["N"]) if item and "performances" in item else None
-
-    def day(self, day: str) -> dict[str, DayStage]:
-        item = self.client.get_item(TableName=self.table, Key=item_key("day", day), ConsistentRead=True).get("Item")
-        return decode_day(item) if item else {}
-
-    def put_day(self, day: str, stages: dict[str, DayStage]) -> None:
-        if not stages:
-            self.client.delete_item(TableName=self.table, Key=item_key("day", day))
-            return
-        encoded = {
-            stage: {
-                "M": {
-                    "performances": {"N": str(share.performances)},
-                    "first_start": {"S": share.first_start},
-                    "last_end": {"S": share.last_end},
-                }
-            }
-            for stage, share in stages.items()
-        }
-        self.client.put_item(TableName=self.table, Item={**item_key("day", day), "stages": {"M": encoded}})
-
-    def page(self, kind: str, *, limit: int, start_key: dict[str, Any] | None = None) -> Page:
-        """One page of `stage` or `day` index items, in name order."""
-        request: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :kind",
-            "ExpressionAttributeValues": {":kind": {"S": kind}},
-            "Limit": limit,
-        }
-        if start_key:
-            request["ExclusiveStartKey"] = start_key
-        response = self.client.query(**request)
-        return Page(items=response["Items"], last_key=response.get("LastEvaluatedKey"))
-
-
-def decode_day(item: dict[str, Any]) -> dict[str, DayStage]:
-    return {
-        stage: DayStage(
-            performances=int(value["M"]["performances"]["N"]),
-            first_start=value["M"]["first_start"]["S"],
-            last_end=value["M"]["last_end"]["S"],
-        )
-        for stage, value in item["stages"]["M"].items()
-    }
+    def festival(self, *, consistent: bool = False) -> FestivalIndex:
+        item = self.client.get_item(TableName=self.table, Key=INDEX_KEY, ConsistentRead=consistent).get("Item")
+        return FestivalIndex.from_item(item)

@@ -35,22 +35,37 @@ class LeaseStore(BookkeepingTable):
     def lease(self, *, wait_seconds: float) -> Lease:
         return Lease(self, wait_seconds=wait_seconds)
 
-    def claim(self, owner: str) -> bool:
-        """Take or renew the lease for `owner`; False when another run holds it."""
+    def claim(self, owner: str, *, renewal: bool = False) -> bool:
+        """Take the lease for `owner` (or, with `renewal`, extend it only while `owner` still
+        holds it); False when another run holds it, or took it meanwhile."""
         now = self.clock()
+        condition = "#o = :me" if renewal else "attribute_not_exists(pk) OR expires < :now OR #o = :me"
+        values = {":me": {"S": owner}} if renewal else {":now": {"N": repr(now)}, ":me": {"S": owner}}
         try:
             self.client.put_item(
                 TableName=self.table,
                 Item={**_KEY, "owner": {"S": owner}, "expires": {"N": repr(now + LEASE_SECONDS)}},
-                ConditionExpression="attribute_not_exists(pk) OR expires < :now OR #o = :me",
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#o": "owner"},
-                ExpressionAttributeValues={":now": {"N": repr(now)}, ":me": {"S": owner}},
+                ExpressionAttributeValues=values,
             )
         except ClientError as error:
             if conditional_failed(error):
                 return False
             raise
         return True
+
+    def held_by(self, owner: str) -> dict[str, Any]:
+        """A transaction step that holds only while `owner` still has the lease."""
+        return {
+            "ConditionCheck": {
+                "TableName": self.table,
+                "Key": _KEY,
+                "ConditionExpression": "#o = :me AND expires >= :now",
+                "ExpressionAttributeNames": {"#o": "owner"},
+                "ExpressionAttributeValues": {":me": {"S": owner}, ":now": {"N": repr(self.clock())}},
+            }
+        }
 
     def drop(self, owner: str) -> None:
         try:
@@ -94,9 +109,13 @@ class Lease:
         """Renew the lease when a third of it has passed; cheap to call per batch."""
         if time.monotonic() < self._renew_at:
             return
-        if not self._store.claim(self.owner):
+        if not self._store.claim(self.owner, renewal=True):
             raise LeaseLost("the ingest lease expired and another run took over")
         self._renew_at = time.monotonic() + LEASE_SECONDS / 3
+
+    def fence(self) -> dict[str, Any]:
+        """The transaction step that makes a write land only while this run holds the lease."""
+        return self._store.held_by(self.owner)
 
     def __exit__(self, *exc_info: object) -> None:
         self._store.drop(self.owner)

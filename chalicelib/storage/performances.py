@@ -7,29 +7,19 @@ directly from typed performances, which keeps the per-row cost of a write small.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.storage.batch import Backoff, BatchWriter, EncodedBatchWrite, Item, Key
+from chalicelib.storage.sources import StoredSet
 from chalicelib.timetable import clock
 from chalicelib.timetable.rows import Performance
 
 BY_DAY = "by_day"
 BY_ARTIST = "by_artist"
-Content = tuple[str, str, str, str]
 _CONTENT = ("end", "artist", "genre", "notes")
-
-
-@dataclass(frozen=True, slots=True)
-class StoredSet:
-    """What the ingest needs to know about a set already in the table."""
-
-    start: int
-    end: int
-    source: str
-    content: Content  # end, artist, genre and notes, to tell changed from unchanged
-    artist: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +60,22 @@ class ItemFactory:
         return item
 
 
-def content_of(item: Item) -> Content:
-    """What a stored item says about its set beyond where it is."""
+def content_digest(end: str, artist: str, genre: str, notes: str) -> str:
+    """A short, stable digest of what a set says beyond where it is, to tell a changed set
+    from an unchanged one; kept in the source's manifest, so it must not vary by process."""
+    text = "\x1f".join((end, artist, genre, notes)).encode("utf-8", "surrogateescape")
+    return hashlib.blake2b(text, digest_size=8).hexdigest()
+
+
+def content_of(item: Item) -> str:
+    """The digest of a stored item."""
     end, artist, genre, notes = (item.get(name, {}).get("S", "") for name in _CONTENT)
-    return end, artist, genre, notes
+    return content_digest(end, artist, genre, notes)
 
 
-def content_of_performance(performance: Performance) -> Content:
-    """The same, for a row just read, to compare with a stored item's."""
-    return clock.iso(performance.end), performance.artist, performance.genre, performance.notes
+def content_of_performance(performance: Performance) -> str:
+    """The digest of a row just read, comparable with a stored item's."""
+    return content_digest(clock.iso(performance.end), performance.artist, performance.genre, performance.notes)
 
 
 class PerformanceStore:
@@ -109,13 +106,27 @@ class PerformanceStore:
             "TableName": self.table,
             "KeyConditionExpression": "stage = :stage",
             "ExpressionAttributeValues": {":stage": {"S": stage}},
-            "ExpressionAttributeNames": {"#e": "end", "#n": "notes", "#s": "source"},
-            "ProjectionExpression": "slot, #e, artist, genre, #n, #s",
         }
+        return self._stored_sets(self.client.query, request)
+
+    def sets_from(self, source: str) -> Iterator[StoredSet]:
+        """Every set a source put in the table, wherever it is. A Scan: only for repairing
+        after a run that died before it could record what it wrote."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": "#s = :source",
+            "ExpressionAttributeValues": {":source": {"S": source}},
+        }
+        return self._stored_sets(self.client.scan, request)
+
+    def _stored_sets(self, read: Callable[..., Any], request: dict[str, Any]) -> Iterator[StoredSet]:
+        request["ExpressionAttributeNames"] = {"#e": "end", "#n": "notes", "#s": "source"}
+        request["ProjectionExpression"] = "stage, slot, #e, artist, genre, #n, #s"
         while True:
-            response = self.client.query(**request)
+            response = read(**request)
             for item in response["Items"]:
                 yield StoredSet(
+                    stage=item["stage"]["S"],
                     start=clock.stored_moment(item["slot"]["S"]),
                     end=clock.stored_moment(item["end"]["S"]),
                     source=item["source"]["S"],

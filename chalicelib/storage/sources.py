@@ -1,5 +1,7 @@
-"""One record per uploaded object (`source/<object key>`): the last delivery processed for
-it, what came of it, and the stages where its performances are."""
+"""One record per uploaded object (`source/<object key>`): which version of it is live, what
+came of it, and the sets it put in the table (its manifest), so that the next version is
+compared with the last one without reading the table.
+"""
 
 from __future__ import annotations
 
@@ -8,57 +10,107 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.storage.bookkeeping import BookkeepingTable, item_key
+from chalicelib.timetable import clock
+
+# A manifest larger than this is not kept (a DynamoDB item holds at most 400 KB);
+# the next run then reads the source's stages from the table instead.
+MAX_MANIFEST_BYTES = 300_000
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSet:
+    """A set in the table, as the ingest compares it with a new row."""
+
+    stage: str
+    start: int
+    end: int
+    artist: str
+    content: str  # a digest of end, artist, genre and notes (see storage.performances.content_digest)
+    source: str = ""
 
 
 @dataclass
 class SourceState:
     """What is remembered about one uploaded object."""
 
-    delivery: dict[str, str]
-    status: str
+    processed: dict[str, str] = field(default_factory=dict)  # the version last handled: version_id, etag, uploaded
+    live: bool = False  # whether sets of this source are in the table
+    status: str = ""
     stages: list[str] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    sets: list[StoredSet] | None = None  # None: not kept (too large), read the stages instead
+    in_progress: str = ""  # a run began writing and has not finished: its writes may be anywhere
+
+
+def encode_sets(sets: list[StoredSet]) -> str | None:
+    text = json.dumps(
+        [[s.stage, clock.iso(s.start), clock.iso(s.end), s.artist, s.content] for s in sets],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return text if len(text.encode()) <= MAX_MANIFEST_BYTES else None
+
+
+def _decode_sets(text: str, source: str) -> list[StoredSet]:
+    return [
+        StoredSet(stage, clock.stored_moment(start), clock.stored_moment(end), artist, content, source)
+        for stage, start, end, artist, content in json.loads(text)
+    ]
 
 
 class SourceRecords(BookkeepingTable):
     """Reads and writes the per-object records."""
 
-    def source(self, key: str) -> SourceState | None:
-        item = self.client.get_item(TableName=self.table, Key=item_key("source", key), ConsistentRead=True).get("Item")
+    @staticmethod
+    def key(source: str) -> dict[str, dict[str, str]]:
+        return item_key("source", source)
+
+    @staticmethod
+    def decode(source: str, item: dict[str, Any] | None) -> SourceState | None:
         if not item:
             return None
-        # A run that died may have left only the stages it had begun to write on.
+        sets = item.get("sets", {}).get("S")
         return SourceState(
-            delivery={name: value["S"] for name, value in item.get("delivery", {}).get("M", {}).items()},
+            processed={name: value["S"] for name, value in item.get("processed", {}).get("M", {}).items()},
+            live=item.get("live", {}).get("BOOL", False),
             status=item.get("status", {}).get("S", ""),
             stages=[value["S"] for value in item.get("stages", {}).get("L", [])],
             summary=json.loads(item.get("summary", {}).get("S", "{}")),
+            sets=None if sets is None else _decode_sets(sets, source),
+            in_progress=item.get("in_progress", {}).get("S", ""),
         )
 
-    def save_source(self, key: str, state: SourceState) -> None:
-        item = {
-            **item_key("source", key),
-            "delivery": {"M": {name: {"S": value} for name, value in state.delivery.items()}},
+    @staticmethod
+    def encode(source: str, state: SourceState) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            **item_key("source", source),
+            "processed": {"M": {name: {"S": value} for name, value in state.processed.items()}},
+            "live": {"BOOL": state.live},
             "status": {"S": state.status},
             "stages": {"L": [{"S": stage} for stage in state.stages]},
             "summary": {"S": json.dumps(state.summary, ensure_ascii=False)},
         }
-        self.client.put_item(TableName=self.table, Item=item)
+        manifest = None if state.sets is None else encode_sets(state.sets)
+        if manifest is not None:
+            item["sets"] = {"S": manifest}
+        if state.in_progress:
+            item["in_progress"] = {"S": state.in_progress}
+        return item
 
-    def add_source_stages(self, key: str, stages: list[str]) -> None:
-        """Note, before writing there, that a source has sets on these stages, so that
-        whatever a run that dies midway wrote is found and swept by later runs."""
+    def mark_in_progress(self, source: str, run: str) -> None:
+        """Note, before the first write, that a run is writing this source's sets: if it
+        dies, the next run looks for what it wrote on every stage."""
         self.client.update_item(
             TableName=self.table,
-            Key=item_key("source", key),
-            UpdateExpression="SET stages = list_append(if_not_exists(stages, :none), :stages)",
-            ExpressionAttributeValues={":none": {"L": []}, ":stages": {"L": [{"S": stage} for stage in stages]}},
+            Key=self.key(source),
+            UpdateExpression="SET in_progress = :run",
+            ExpressionAttributeValues={":run": {"S": run}},
         )
 
-    def set_source_status(self, key: str, status: str) -> None:
+    def set_status(self, source: str, status: str) -> None:
         self.client.update_item(
             TableName=self.table,
-            Key=item_key("source", key),
+            Key=self.key(source),
             UpdateExpression="SET #s = :status",
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={":status": {"S": status}},

@@ -7,8 +7,9 @@ Ints are compact (the ingest keeps one per row) and compare and subtract cheaply
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 MINUTES_PER_DAY = 24 * 60
 MAX_SET_MINUTES = 12 * 60
@@ -105,3 +106,30 @@ def day_bounds(day: int, day_change: int) -> tuple[int, int]:
 def moment_of(when: datetime) -> int:
     """A naive or zone-converted local datetime as a moment (seconds are dropped)."""
     return when.toordinal() * MINUTES_PER_DAY + when.hour * 60 + when.minute
+
+
+def local_datetime(moment: int, zone: ZoneInfo) -> datetime:
+    """A moment as an aware datetime. A time the autumn change makes ambiguous means its
+    first occurrence (fold=0: before the clocks go back), as printed programmes mean it."""
+    day, minute = divmod(moment, MINUTES_PER_DAY)
+    return datetime.combine(date.fromordinal(day), datetime.min.time(), tzinfo=zone) + timedelta(minutes=minute)
+
+
+@lru_cache(maxsize=256)
+def _changes_clock(day: int, zone: ZoneInfo) -> bool:
+    """Whether the zone's UTC offset changes during this calendar day."""
+    start = datetime.combine(date.fromordinal(day), datetime.min.time(), tzinfo=zone)
+    return start.utcoffset() != (start + timedelta(days=1)).utcoffset()
+
+
+def exists(moment: int, zone: ZoneInfo) -> bool:
+    """False for a local time the spring change skips (e.g. 02:30 when 02:00 becomes 03:00)."""
+    if not _changes_clock(moment // MINUTES_PER_DAY, zone):
+        return True
+    local = local_datetime(moment, zone)
+    return local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None)
+
+
+def rfc3339(moment: int, zone: ZoneInfo) -> str:
+    """`YYYY-MM-DDTHH:MM:00+02:00`: the local time with the festival's UTC offset."""
+    return local_datetime(moment, zone).isoformat(timespec="seconds")

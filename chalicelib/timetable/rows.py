@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 from chalicelib.timetable import clock
 from chalicelib.timetable.overlaps import Timetable
@@ -37,6 +38,10 @@ EARLIEST_DATE, LATEST_DATE = "2000-01-01", "2099-12-31"
 _EARLIEST_DAY, _LATEST_DAY = (clock.parse_date_strict(text) for text in (EARLIEST_DATE, LATEST_DATE))
 _SHOWN_UNKNOWN = 20
 _NORMALISED = ("stage", "artist")
+# Stage is the table's partition key and artist the by_artist index's: DynamoDB refuses
+# a partition key over 2,048 bytes, and would fail the whole file on every retry.
+MAX_KEY_BYTES = 2048
+_KEYS = ("stage", "artist")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,7 @@ class Rejection:
 
     line: int
     reason: str
+    artist: str = ""  # when the row names one: its set in the previous version stays live
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,10 @@ def resolve_columns(names: list[str]) -> Columns | str:
 class Schedule:
     """A timetable file whose header has been read; `rows()` reads the rest."""
 
-    def __init__(self, text: TextFile, delimiter: str, columns: Columns, header_end: int) -> None:
+    def __init__(
+        self, text: TextFile, delimiter: str, columns: Columns, header_end: int, zone: ZoneInfo | None = None
+    ) -> None:
+        self._zone = zone
         self.text = text
         self.delimiter = delimiter
         self.columns = columns
@@ -158,7 +167,7 @@ class Schedule:
             if isinstance(result, Performance):
                 conflict = self.timetable.claim(result.stage, result.start, result.end, line)
                 if conflict:
-                    result = Rejection(line, conflict)
+                    result = Rejection(line, conflict, result.artist)
             yield result
 
     def _performance(self, fields: list[str], joined: str, line: int) -> Performance | Rejection:
@@ -185,6 +194,14 @@ class Schedule:
             elif name in _NORMALISED and not value.isascii() and not bad_byte:
                 value = unicodedata.normalize("NFC", value)
             values[name] = value
+        for name in _KEYS:
+            size = len(values[name].encode("utf-8", "surrogateescape"))
+            if size > MAX_KEY_BYTES:
+                problems.append(
+                    f"{name} is {size:,} bytes long in UTF-8; the table keeps at most {MAX_KEY_BYTES:,} bytes "
+                    "(DynamoDB's key limit): shorten it"
+                )
+                values[name] = ""
         missing = [name for name in REQUIRED if not values[name]]
         if missing:
             problems.append(f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} empty")
@@ -209,8 +226,15 @@ class Schedule:
                     f"the set would last {length // 60} h {length % 60:02d} min "
                     f"({values['start']} to {values['end']}{next_day}); the longest allowed is 12 h"
                 )
+        if self._zone is not None and not problems:
+            for name, moment in (("start", start), ("end", end)):
+                if not clock.exists(moment, self._zone):
+                    problems.append(
+                        f"{name} {clock.iso(moment)} does not exist in {self._zone.key}: the clocks "
+                        "go forward that night (write the time as the clocks showed it)"
+                    )
         if problems:
-            return Rejection(line, "; ".join(problems))
+            return Rejection(line, "; ".join(problems), values["artist"])
         return Performance(
             line=line,
             stage=values["stage"],
@@ -251,7 +275,7 @@ def _csv_problem(error: str, delimiter: str) -> str:
     return f"cannot be read as CSV: {error}"
 
 
-def read_schedule(stream: BinaryIO) -> Schedule | str:
+def read_schedule(stream: BinaryIO, zone: ZoneInfo | None = None) -> Schedule | str:
     """Read a file's encoding and header; a string says why the file cannot be used."""
     text = open_text(stream)
     if isinstance(text, str):
@@ -272,4 +296,4 @@ def read_schedule(stream: BinaryIO) -> Schedule | str:
     columns = resolve_columns(names)
     if isinstance(columns, str):
         return columns
-    return Schedule(text, delimiter, columns, header_number)
+    return Schedule(text, delimiter, columns, header_number, zone)

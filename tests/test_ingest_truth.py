@@ -1,0 +1,234 @@
+"""The live schedule follows each upload's current object in S3, and no bad or stale write
+reaches it: the reproductions of what a review against real S3 and DynamoDB found."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chalicelib.ingest import apply
+from chalicelib.services import get_services
+from chalicelib.storage import sources
+from chalicelib.storage.lease import LEASE_SECONDS
+from tests.aws_calls import CallLog
+from tests.conftest import Festival, csv_text
+from tests.test_ingest import slots, state_items
+
+V1 = csv_text("Main,2026-07-03,20:00,21:00,One,,", "Main,2026-07-03,21:30,22:30,Two,,")
+V2 = csv_text("Main,2026-07-03,20:00,21:00,One,,", "Main,2026-07-03,22:00,23:00,Two moved,,")
+
+
+@pytest.fixture
+def versioned(festival: Festival) -> Festival:
+    festival.s3.put_bucket_versioning(Bucket=festival.bucket, VersioningConfiguration={"Status": "Enabled"})
+    return festival
+
+
+def delete_version(festival: Festival, key: str, version_id: str) -> dict[str, Any]:
+    """What S3 does and sends for DELETE with a version id (moto sends no event in a
+    versioned bucket, so the test builds the real-shaped one)."""
+    festival.s3.delete_object(Bucket=festival.bucket, Key=key, VersionId=version_id)
+    return festival.event(key, "ObjectRemoved:Delete", version_id=version_id)
+
+
+def version_of(event: dict[str, Any]) -> str:
+    return str(event["Records"][0]["s3"]["object"]["versionId"])
+
+
+def artists(festival: Festival) -> list[str]:
+    return [artist for _, _, artist in slots(festival)]
+
+
+class TestVersions:
+    def test_deleting_an_old_version_changes_nothing_and_announces_nothing(self, versioned: Festival) -> None:
+        first = versioned.put("uploads/day.csv", V1)
+        versioned.deliver(first)
+        versioned.upload("uploads/day.csv", V2)
+        versioned.notifications()
+        versioned.deliver(delete_version(versioned, "uploads/day.csv", version_of(first)))
+        assert artists(versioned) == ["One", "Two moved"]
+        assert versioned.notifications() == []
+
+    def test_deleting_the_current_version_rolls_back_and_says_so(self, versioned: Festival) -> None:
+        versioned.upload("uploads/day.csv", V1)
+        second = versioned.put("uploads/day.csv", V2)
+        versioned.deliver(second)
+        versioned.notifications()
+        versioned.deliver(delete_version(versioned, "uploads/day.csv", version_of(second)))
+        assert artists(versioned) == ["One", "Two"]
+        [message] = versioned.notifications()
+        assert message["body"]["what"].startswith("rolled back to the version uploaded at")
+        assert versioned.report("uploads/day.csv")["what"] == message["body"]["what"]
+
+    def test_removing_the_delete_marker_restores_the_file(self, versioned: Festival) -> None:
+        versioned.upload("uploads/day.csv", V1)
+        marker = versioned.delete("uploads/day.csv")
+        versioned.deliver(marker)
+        assert versioned.items() == []
+        versioned.deliver(delete_version(versioned, "uploads/day.csv", version_of(marker)))
+        assert artists(versioned) == ["One", "Two"]
+        assert "restored" in versioned.notifications()[-1]["body"]["what"]
+        assert state_items(versioned, "stage") == {"Main": {"performances": 2}}
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.sampled_from(["put1", "put2", "delete", "drop-current", "drop-oldest"]), max_size=6))
+    def test_any_sequence_of_operations_leaves_the_current_objects_sets(self, versioned: Festival, ops: Any) -> None:
+        key = f"uploads/{time.monotonic_ns()}.csv"
+        bodies = {"put1": V1, "put2": V2}
+        events = []
+        for op in ops:
+            listing = versioned.s3.list_object_versions(Bucket=versioned.bucket, Prefix=key)
+            everything = sorted(
+                listing.get("Versions", []) + listing.get("DeleteMarkers", []), key=lambda v: v["LastModified"]
+            )
+            if op in bodies:
+                events.append(versioned.put(key, bodies[op]))
+            elif op == "delete":
+                events.append(versioned.delete(key))
+            elif everything:
+                chosen = everything[-1] if op == "drop-current" else everything[0]
+                events.append(delete_version(versioned, key, chosen["VersionId"]))
+        for event in [*events, *reversed(events)]:  # every event, in both orders, and repeated
+            versioned.deliver(event)
+        try:
+            body = versioned.s3.get_object(Bucket=versioned.bucket, Key=key)["Body"].read().decode()
+        except versioned.s3.exceptions.NoSuchKey:
+            body = ""
+        expected = [line.split(",")[4] for line in body.strip().splitlines()[1:]]
+        assert artists(versioned) == expected, ops
+        if expected:  # leave an empty festival for the next example
+            versioned.deliver(versioned.delete(key))
+        assert versioned.items() == [] and state_items(versioned, "stage") == {}
+        versioned.notifications()
+
+
+class TestBadReuploads:
+    def test_a_rejected_row_keeps_the_set_it_stood_for(self, festival: Festival) -> None:
+        festival.upload("uploads/day.csv", V1)
+        report = festival.upload(
+            "uploads/day.csv", csv_text("Main,2026-07-03,20:00,21:00,One,,", "Main,03/07/2026,21:30,22:30,Two,,")
+        )
+        assert report["status"] == "partial"
+        assert artists(festival) == ["One", "Two"]  # Two's row was rejected: its live set stays
+        assert report["kept"] == [{"stage": "Main", "start": "2026-07-03T21:30", "artist": "Two"}]
+        assert any("stayed live" in warning for warning in report["warnings"])
+
+    def test_most_rows_rejected_removes_none_of_the_sets_they_stood_for(self, festival: Festival) -> None:
+        rows = [f"Main,2026-07-03,{10 + n}:00,{10 + n}:30,Act {n},," for n in range(10)]
+        festival.upload("uploads/day.csv", csv_text(*rows))
+        rewritten = [row.replace("2026-07-03", "7/3/26") for row in rows[1:]]
+        report = festival.upload("uploads/day.csv", csv_text(rows[0], *rewritten))
+        assert (report["accepted"], report["rejected"]) == (1, 9)
+        assert len(festival.items()) == 10
+        assert report["changes"]["removed"] == 0
+
+    def test_a_clean_reupload_still_moves_and_drops(self, festival: Festival) -> None:
+        festival.upload("uploads/day.csv", V1)
+        report = festival.upload("uploads/day.csv", V2)
+        assert artists(festival) == ["One", "Two moved"]
+        assert report["changes"]["removed"] + report["changes"]["moved"] >= 1
+
+
+class TestLimitsAndClocks:
+    def test_a_stage_or_artist_over_the_key_limit_is_rejected_naming_the_limit(self, festival: Festival) -> None:
+        long_artist = "𝄞" * 600  # 2,400 bytes in 600 characters
+        report = festival.upload(
+            "uploads/day.csv",
+            csv_text(f"Main,2026-07-03,20:00,21:00,{long_artist},,", "Main,2026-07-03,22:00,23:00,Fine,,"),
+        )
+        assert report["rejected"] == 1 and report["accepted"] == 1
+        assert "2,400 bytes" in report["errors"][0]["reason"] and "2,048" in report["errors"][0]["reason"]
+
+    def test_an_error_no_retry_can_fix_fails_the_file_without_promising_a_retry(self, festival: Festival) -> None:
+        from tests.aws_calls import failing_calls
+
+        event = festival.put("uploads/day.csv", V1)
+        with failing_calls("dynamodb", "BatchWriteItem", "ValidationException", times=1):
+            festival.deliver(event)  # returns: Lambda does not retry it to the dead-letter queue
+        report = festival.report("uploads/day.csv")
+        assert report["status"] == "failed" and "will not be retried" in report["reason"]
+
+    def test_a_time_the_clocks_skip_is_rejected(self, festival: Festival) -> None:
+        report = festival.upload(
+            "uploads/spring.csv",
+            csv_text("Main,2026-03-29,02:30,03:30,Ghost,,", "Main,2026-03-29,03:30,04:00,Real,,"),
+        )
+        assert report["rejected"] == 1
+        assert "does not exist in Europe/Amsterdam" in report["errors"][0]["reason"]
+
+    def test_times_carry_the_festival_offset_and_ambiguous_ones_mean_the_first(self, festival: Festival) -> None:
+        festival.upload("uploads/autumn.csv", csv_text("Main,2026-10-25,02:30,03:30,Twice,,"))
+        body = json.loads(festival.client.http.get("/stages/Main/performances").body)
+        [item] = body["items"]
+        assert (item["starts_at"], item["ends_at"]) == ("2026-10-25T02:30:00+02:00", "2026-10-25T03:30:00+01:00")
+
+    def test_the_now_cursor_carries_its_moment(self, festival: Festival) -> None:
+        festival.upload("uploads/day.csv", csv_text(*(f"S{n},2026-07-03,20:00,21:00,A{n},," for n in range(3))))
+        first = json.loads(festival.client.http.get("/performances?limit=2").body)
+        assert first["next"]
+        later = festival.client.http.get(f"/performances?limit=2&cursor={first['next']}")
+        assert later.status_code == 200, later.body
+        second = json.loads(later.body)
+        assert second["at"] == first["at"] and [i["stage"] for i in second["items"]] == ["S2"]
+
+
+def test_a_typical_festival_file_costs_a_bounded_number_of_bookkeeping_requests(festival: Festival) -> None:
+    rows = [
+        f"Stage {stage},2026-07-0{3 + day},{12 + slot}:00,{12 + slot}:50,Act {stage}-{day}-{slot},,"
+        for stage in range(12)
+        for day in range(4)
+        for slot in range(5)
+    ]
+    calls = CallLog().attach("dynamodb", "s3", "sns")
+    report = festival.upload("uploads/festival.csv", csv_text(*rows))
+    assert report["accepted"] == 240
+    writes = [c for c in calls.calls if c.operation == "BatchWriteItem"]
+    bookkeeping = [f"{c.service}:{c.operation}" for c in calls.calls if c.operation != "BatchWriteItem"]
+    assert len(writes) == 10
+    assert len(bookkeeping) <= 15, bookkeeping
+    calls.clear()
+    festival.upload("uploads/festival.csv", csv_text(*rows[:-10]))  # a re-upload that drops ten sets
+    bookkeeping = [f"{c.service}:{c.operation}" for c in calls.calls if c.operation != "BatchWriteItem"]
+    assert len(bookkeeping) <= 15, bookkeeping
+
+
+def test_a_manifest_too_large_to_keep_is_read_back_from_the_table(
+    festival: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(apply, "MAX_MANIFEST_BYTES", 200)
+    monkeypatch.setattr(sources, "MAX_MANIFEST_BYTES", 200)
+    rows = [f"Main,2026-07-03,{10 + n}:00,{10 + n}:30,Act {n},," for n in range(8)]
+    festival.upload("uploads/day.csv", csv_text(*rows))
+    report = festival.upload("uploads/day.csv", csv_text(*rows[:5], "Side,2026-07-03,10:00,10:30,Act 5,,"))
+    assert report["changes"]["removed"] == 3  # Act 5 left Main for Side: removed there, added here
+    assert state_items(festival, "stage") == {"Main": {"performances": 5}, "Side": {"performances": 1}}
+
+
+def test_a_run_that_lost_the_lease_writes_no_index(festival: Festival, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lease expires mid-run and a removal of another file takes over: the first run's
+    commit is refused, and its retry ends with exact counts."""
+    festival.upload("uploads/other.csv", csv_text("Main,2026-07-04,20:00,21:00,Other,,"))
+    event = festival.put("uploads/day.csv", V1)
+    lease = get_services().lease
+    real_clock = lease.clock
+    removal = festival.delete("uploads/other.csv")
+
+    def expire_and_take_over(**_: Any) -> None:
+        monkeypatch.setattr(lease, "clock", lambda: real_clock() + LEASE_SECONDS + 1)
+        get_services().indexes.client.meta.events.unregister("before-call.dynamodb.TransactWriteItems", hook)
+        festival.deliver(removal)  # takes the expired lease, removes, commits, drops the lease
+        monkeypatch.setattr(lease, "clock", real_clock)
+
+    hook = expire_and_take_over
+    get_services().indexes.client.meta.events.register("before-call.dynamodb.TransactWriteItems", hook)
+    with pytest.raises(Exception, match="another run took over"):
+        festival.deliver(event)
+    assert state_items(festival, "stage") == {}  # the stale run's index never landed
+    festival.deliver(event)  # Lambda's retry
+    assert state_items(festival, "stage") == {"Main": {"performances": 2}}
+    assert artists(festival) == ["One", "Two"]
