@@ -237,6 +237,9 @@ def write_report(results: dict[str, Any], docs: Path) -> None:
         "",
         REAL_AWS,
     ]
+    history = docs / "benchmarks-history.md"  # before/after measurements of past changes, kept by hand
+    if history.exists():
+        lines += ["", history.read_text().rstrip()]
     (docs / "benchmarks.md").write_text("\n".join(lines) + "\n")
 
 
