@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -152,8 +153,31 @@ class Festival:
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
+_MOTO_ITEM_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "get_item", "batch_get_item")
+
+
+def _atomic_moto_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto checks a ConditionExpression and then writes, with nothing between the two
+    stopping another thread: two concurrent conditional puts can both succeed, so two
+    runs could both take the ingest lease, which real DynamoDB never allows. Tests that
+    deliver events from several threads need the atomicity DynamoDB gives, so every item
+    operation of moto's backend runs under one lock here (never in production code)."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in _MOTO_ITEM_WRITES:
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(*args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)
+
+
 @contextmanager
 def _festival(monkeypatch: pytest.MonkeyPatch) -> Iterator[Festival]:
+    _atomic_moto_dynamodb(monkeypatch)
     with mock_aws():
         outputs = create_stack(boto3.client("cloudformation", region_name=REGION), "festival-test", TEST_STACK)
         for name, value in environment(outputs).items():
