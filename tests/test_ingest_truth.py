@@ -232,3 +232,19 @@ def test_a_run_that_lost_the_lease_writes_no_index(festival: Festival, monkeypat
     festival.deliver(event)  # Lambda's retry
     assert state_items(festival, "stage") == {"Main": {"performances": 2}}
     assert artists(festival) == ["One", "Two"]
+
+
+def test_a_file_without_a_manifest_is_read_on_every_stage_another_file_may_take_over(
+    festival: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(apply, "MAX_MANIFEST_BYTES", 100)
+    monkeypatch.setattr(sources, "MAX_MANIFEST_BYTES", 100)
+    festival.upload(
+        "uploads/a.csv",
+        csv_text(*(f"{stage},2026-07-03,{h}:00,{h}:30,A {stage} {h},," for stage in ("X", "Y") for h in (10, 11, 12))),
+    )
+    report = festival.upload(
+        "uploads/b.csv", csv_text("X,2026-07-03,15:00,15:30,B first,,", "Y,2026-07-03,11:00,11:30,B takes over,,")
+    )
+    assert any('that came from "uploads/a.csv"' in warning for warning in report["warnings"]), report["warnings"]
+    assert state_items(festival, "stage") == {"X": {"performances": 4}, "Y": {"performances": 3}}

@@ -20,7 +20,7 @@ from chalicelib.api.params import FIRST_MOMENT, LAST_MOMENT, InvalidParameter, P
 from chalicelib.api.params import shown as _shown
 from chalicelib.api.shapes import path_value, performance_json
 from chalicelib.services import Services
-from chalicelib.storage.batch import Item
+from chalicelib.storage.batch import Item, Key
 from chalicelib.storage.performances import BY_ARTIST, BY_DAY, Page
 from chalicelib.timetable import clock
 
@@ -29,9 +29,8 @@ class NotFound(NotFoundError):
     """No stage, artist or performance by that name."""
 
 
-def _names_page(names: list[str], cursor: Cursor, params: Params, **carried: str) -> tuple[list[str], Page]:
-    """One page of a sorted list of names held in memory (stages, days)."""
-    start_key = cursor.decode(params.get("cursor"))
+def _names_page(names: list[str], start_key: Key | None, params: Params, **carried: str) -> tuple[list[str], Page]:
+    """One page of a sorted list of names held in memory (stages, days), after the cursor's name."""
     after = start_key["name"]["S"] if start_key else None
     remaining = [name for name in names if after is None or name > after]
     chosen = remaining[: params.limit()]
@@ -58,14 +57,14 @@ class ScheduleApi:
         params = Params(query, "/stages")
         cursor = Cursor(["stages"], ("name",), {})
         counts = self._indexes.festival().stage_counts()
-        names, page = _names_page(list(counts), cursor, params)
+        names, page = _names_page(list(counts), cursor.decode(params.get("cursor")), params)
         return _page([{"stage": name, "performances": counts[name]} for name in names], cursor, page)
 
     def days(self, query: Mapping[str, str] | None) -> dict[str, Any]:
         params = Params(query, "/days")
         cursor = Cursor(["days"], ("name",), {})
         days = self._indexes.festival().day_shares()
-        names, page = _names_page(list(days), cursor, params)
+        names, page = _names_page(list(days), cursor.decode(params.get("cursor")), params)
         items = []
         for day in names:
             shares = days[day]
@@ -148,7 +147,8 @@ class ScheduleApi:
             at = carried
         if at is None:
             at = clock.moment_of(now.astimezone(self._settings.zone))
-        names, page = _names_page(list(self._indexes.festival().stage_counts()), cursor, params, at=clock.iso(at))
+        stages = list(self._indexes.festival().stage_counts())
+        names, page = _names_page(stages, start_key, params, at=clock.iso(at))
         items = [self._on_stage(name, at) for name in names]
         return {"at": clock.iso(at), "timezone": self._settings.timezone, **_page(items, cursor, page)}
 

@@ -9,7 +9,7 @@ handler to commit in one transaction fenced by the lease.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -65,10 +65,10 @@ class StoredSets:
         day = clock.iso_date(clock.festival_day(start, self._services.settings.day_change_minutes))
         sharing = set(self._index.days.get(day, {}).get(stage, {})) - self._loaded_sources
         if sharing:
-            self._load(sharing, stage)
+            self._load(sharing)
         return self._others.get((stage, start))
 
-    def _load(self, sources: set[str], stage: str) -> None:
+    def _load(self, sources: set[str]) -> None:
         self._loaded_sources |= sources
         names = sorted(sources)
         items = self._services.sources.read(*(SourceRecords.key(name) for name in names))
@@ -78,7 +78,8 @@ class StoredSets:
                 continue
             self.other_records[name] = record
             if record.sets is None or record.in_progress:
-                self._read_table({stage})
+                # Its sets may be on any of its stages; the next rows may meet them there.
+                self._read_table(record.stages or self._index.stage_counts())
             else:
                 self._others.update(((s.stage, s.start), s) for s in record.sets)
 
@@ -90,6 +91,16 @@ class StoredSets:
                     self.own[stored.stage, stored.start] = stored
                 else:
                     self._others[stored.stage, stored.start] = stored
+
+
+@dataclass
+class Written:
+    """What writing a version's rows found."""
+
+    sets: list[StoredSet] | None  # None: too many to keep in the manifest
+    stages: list[str]
+    protected: Callable[[StoredSet], bool]  # a previous set a rejected row stands for
+    taken: dict[str, list[Slot]]  # other sources' slots this version took over
 
 
 @dataclass
@@ -147,23 +158,25 @@ class Run:
             return self._keep_previous()
         self.report.describe(schedule.encoding, schedule.delimiter, schedule.warnings())
         self.services.sources.mark_in_progress(self.key, self.lease.owner)
-        written, protected, taken = self._write(schedule)
+        written = self._write(schedule)
         if not self.report.accepted:
             if not self.report.rejected:
                 self.report.fail("the file has a header but no data rows; to remove a file's sets, delete the file")
             # Nothing was written: what was live stays live. The in-progress mark is cleared by the commit.
             return self._keep_previous()
-        kept = self._sweep(schedule.timetable, protected)
-        return self._outcome(written + kept, taken)
+        kept = self._sweep(schedule.timetable, written.protected)
+        if written.sets is None:
+            return self._outcome(None, written.stages, written.taken)
+        return self._outcome(written.sets + kept, written.stages, written.taken)
 
     def remove(self, what: str) -> Outcome:
         """The key holds no current object: take its sets away."""
         self.report.status_override = REMOVED
         self.report.details["what"] = what
         self._sweep(Timetable(), protected=lambda stored: False)
-        return self._outcome([], {})
+        return self._outcome([], [], {})
 
-    def _write(self, schedule: Schedule) -> tuple[list[StoredSet], Any, dict[str, list[Slot]]]:
+    def _write(self, schedule: Schedule) -> Written:
         report, changes = self.report, self.changes
         factory = ItemFactory(self.key, self._started_at, self._day_change)
         writer = self.services.performances.writer()
@@ -210,15 +223,13 @@ class Run:
                 f"{len(lines):,} {'row replaces a set' if len(lines) == 1 else 'rows replace sets'} "
                 f'that came from "{source}" (same stage and start; line {shown})'
             )
-        self._manifest_kept = written is not None
-        self._stages = sorted(schedule.timetable.stages())
 
         def protected(stored: StoredSet) -> bool:
             return unreadable or stored.artist in rejected_artists
 
-        return written or [], protected, taken
+        return Written(written, sorted(schedule.timetable.stages()), protected, taken)
 
-    def _sweep(self, keep: Timetable, protected: Any) -> list[StoredSet]:
+    def _sweep(self, keep: Timetable, protected: Callable[[StoredSet], bool]) -> list[StoredSet]:
         """Delete this source's sets that the new version no longer has, except those a
         rejected row stands for; returns the ones kept that way."""
         deleter = self.services.performances.writer()
@@ -254,36 +265,39 @@ class Run:
             stages[s.stage] = stages[s.stage].plus(share) if s.stage in stages else share
         return shares
 
-    def _outcome(self, live: list[StoredSet], taken: dict[str, list[Slot]]) -> Outcome:
+    def _outcome(self, live: list[StoredSet] | None, stages: list[str], taken: dict[str, list[Slot]]) -> Outcome:
+        """`live`: every set of this source now in the table, or None when too many to keep."""
         summary = self.finish()
-        manifest_kept = getattr(self, "_manifest_kept", True)
         record = SourceState(
             processed=self.current.as_record() if self.current else {"removed": self.event.version},
-            live=bool(live) or not manifest_kept,
+            live=live is None or bool(live),
             status="",
-            stages=sorted({s.stage for s in live} | set(getattr(self, "_stages", []))),
+            stages=sorted({s.stage for s in live or ()} | set(stages)),
             summary=summary,
-            sets=live if manifest_kept else None,
+            sets=live,
         )
-        shares = self._shares(live) if manifest_kept else self._shares_from_table(record.stages)
+        shares = self._shares_from_table(record.stages, self.key) if live is None else self._shares(live)
         outcome = Outcome(summary, record, shares)
         for source, slots in taken.items():
             other = self.stored.other_records.get(source)
-            if other is None or other.sets is None:
-                continue  # its next run reads the table, which no longer has them
+            if other is None:
+                continue
+            if other.sets is None:  # no manifest to edit: its shares are read back from the table
+                outcome.other_shares[source] = self._shares_from_table(other.stages, source)
+                continue
             lost = set(slots)
             other.sets = [s for s in other.sets if (s.stage, s.start) not in lost]
             outcome.others[source] = other
             outcome.other_shares[source] = self._shares(other.sets)
         return outcome
 
-    def _shares_from_table(self, stages: list[str]) -> Shares:
-        """This source's shares when its manifest is too large to keep: read back its stages."""
+    def _shares_from_table(self, stages: list[str], source: str) -> Shares:
+        """A source's shares when its manifest is too large to keep: read back its stages."""
         return self._shares(
             stored
             for stage in stages
             for stored in self.services.performances.stage_sets(stage)
-            if stored.source == self.key
+            if stored.source == source
         )
 
     def _keep_previous(self) -> Outcome:
@@ -296,12 +310,12 @@ class Run:
             status="",
             stages=previous.stages,
             summary=summary,
+            # read from the table when the manifest was too large or a run died before writing it
             sets=previous.sets
             if previous.sets is not None and not previous.in_progress
             else list(self.stored.own.values()),
         )
-        live = record.sets if record.sets is not None else list(self.stored.own.values())
-        return Outcome(summary, record, self._shares(live))
+        return Outcome(summary, record, self._shares(record.sets or ()))
 
     def finish(self) -> dict[str, Any]:
         report = self.report
