@@ -67,9 +67,19 @@ def list_stage_performances(stage: str) -> dict[str, Any]:
     return _api().stage_performances(stage, _query())
 
 
-@app.route("/stages/{stage}/performances/{performance_id}")
-def get_performance(stage: str, performance_id: str) -> dict[str, Any]:
-    return _api().performance(stage, performance_id, _query())
+@app.route("/stages/{stage}/performances/{start}")
+def get_performance_in_slot(stage: str, start: str) -> dict[str, Any]:
+    return _api().performance_in_slot(stage, start, _query())
+
+
+@app.route("/performances/{performance_id}")
+def get_performance(performance_id: str) -> dict[str, Any]:
+    return _api().performance(performance_id, _query())
+
+
+@app.route("/changes")
+def list_changes() -> dict[str, Any]:
+    return _api().changes(_query())
 
 
 @app.route("/performances")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.ingest.report import FAILED, OK, Report
+from chalicelib.settings import get_settings
 from chalicelib.timetable.rows import Rejection, read_schedule
 
 
@@ -22,8 +23,9 @@ def validate_file(path: Path) -> dict[str, Any]:
     """The report for one local file, as the ingest would write it (less what only
     the table can tell: changes against the previous version)."""
     report = Report(source={"file": str(path)})
+    settings = get_settings()  # FESTIVAL_TIMEZONE and DAY_CHANGE, as the deployment reads them
     with path.open("rb") as stream:
-        schedule = read_schedule(stream)
+        schedule = read_schedule(stream, settings.zone, settings.day_change_minutes)
         if isinstance(schedule, str):
             report.fail(schedule)
         else:
@@ -33,6 +35,7 @@ def validate_file(path: Path) -> dict[str, Any]:
                     report.reject(row.line, row.reason)
                 else:
                     report.accepted += 1
+            report.warnings.extend(schedule.closing_warnings())
     return report.as_dict()
 
 

@@ -13,6 +13,7 @@ from chalicelib.storage.bucket import ScheduleBucket
 from chalicelib.storage.indexes import Indexes
 from chalicelib.storage.lease import LeaseStore
 from chalicelib.storage.performances import PerformanceStore
+from chalicelib.storage.releases import Releases
 from chalicelib.storage.sources import SourceRecords
 
 
@@ -25,6 +26,7 @@ class Services:
     lease: LeaseStore
     sources: SourceRecords
     indexes: Indexes
+    releases: Releases
     notifier: Notifier
     s3_client: Any
 
@@ -44,6 +46,7 @@ def get_services() -> Services:
         lease=LeaseStore(dynamodb, settings.state_table),
         sources=SourceRecords(dynamodb, settings.state_table),
         indexes=Indexes(dynamodb, settings.state_table),
+        releases=Releases(dynamodb, settings.state_table),
         notifier=Notifier(aws.client("sns"), settings.notify_topic_arn),
         s3_client=aws.client("s3"),
     )

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from chalicelib.timetable import clock
+
 UPLOAD_PREFIX = "uploads/"
 REPORT_PREFIX = "reports/"
 
@@ -29,7 +31,7 @@ class Settings:
     @property
     def day_change(self) -> str:
         """The day-change time as HH:MM."""
-        return f"{self.day_change_minutes // 60:02d}:{self.day_change_minutes % 60:02d}"
+        return clock.hh_mm(self.day_change_minutes)
 
 
 def _parse_day_change(text: str) -> int:
@@ -52,5 +54,5 @@ def get_settings() -> Settings:
         state_table=env.get("STATE_TABLE", ""),
         notify_topic_arn=env.get("NOTIFY_TOPIC_ARN", ""),
         timezone=timezone,
-        day_change_minutes=_parse_day_change(env.get("DAY_CHANGE", "06:00")),
+        day_change_minutes=_parse_day_change(env.get("DAY_CHANGE", clock.hh_mm(clock.DEFAULT_DAY_CHANGE))),
     )

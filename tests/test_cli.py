@@ -30,7 +30,7 @@ def validate(path: Path) -> tuple[int, dict, str]:
     [
         (["A,2026-07-03,10:00,11:00,x,,"], 0, "ok"),
         (["A,2026-07-03,10:00,11:00,x,,", "A,2026-07-03,10:30,11:00,y,,"], 1, "partial"),
-        (["A,2026-07-03,25:00,11:00,x,,"], 2, "failed"),
+        (["A,2026-07-03,30:00,11:00,x,,"], 2, "failed"),
     ],
 )
 def test_exit_code_follows_the_status(tmp_path: Path, rows: list[str], code: int, status: str) -> None:
@@ -55,3 +55,12 @@ def test_a_file_problem_is_reported_without_a_traceback(tmp_path: Path) -> None:
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     returncode, _, stderr = validate(tmp_path / "nope.csv")
     assert returncode == 2 and "nope.csv: no such file" in stderr
+
+
+def test_the_validator_warns_about_after_midnight_sets_dated_like_their_evening(tmp_path: Path) -> None:
+    path = tmp_path / "friday.csv"
+    path.write_text(csv_text("Main,2026-06-26,22:00,23:45,Closer,,", "Main,2026-06-26,00:30,02:00,Late DJ,,"))
+    returncode, report, _ = validate(path)
+    assert returncode == 0 and report["status"] == "ok"
+    [warning] = report["warnings"]
+    assert "1 after-midnight set (line 3)" in warning and "add a day column" in warning

@@ -77,7 +77,7 @@ class TestTemplate:
         assert {
             index["IndexName"]: [key["AttributeName"] for key in index["KeySchema"]]
             for index in performances["GlobalSecondaryIndexes"]
-        } == {"by_day": ["day", "start"], "by_artist": ["artist", "start"]}
+        } == {"by_day": ["day", "start"], "by_artist": ["artist", "start"], "by_id": ["id"]}
 
     def test_a_dead_letter_queue_and_alarms_on_errors_and_dead_letters(self, template: dict[str, Any]) -> None:
         assert resources(template, "AWS::SQS::Queue")

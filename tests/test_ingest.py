@@ -52,9 +52,11 @@ class TestOneUpload:
             "artist": "Moderat",
             "genre": "electronic",
             "notes": "ends after midnight, on the 4th",
+            "id": moderat["id"],
             "source": "uploads/day 1.csv",
             "ingested_at": moderat["ingested_at"],
         }
+        assert len({item["id"] for item in festival.items()}) == 5
         night_owl = next(item for item in festival.items() if item["artist"] == "Night Owl")
         assert (night_owl["date"], night_owl["day"]) == ("2026-07-04", "2026-07-03")
         assert "genre" not in next(item for item in festival.items() if item["artist"] == "Day Tripper")
@@ -70,7 +72,7 @@ class TestOneUpload:
             {"line": 7, "reason": 'overlaps the set on line 6 (2026-07-04T14:00 to 2026-07-04T15:00 on "Tent & Bar")'}
         ]
         assert report["errors_truncated"] is False
-        assert report["changes"] == {"added": 5, "moved": 0, "changed": 0, "removed": 0, "unchanged": 0}
+        assert report["changes"] == {"new": 5, "moved": 0, "changed": 0, "cancelled": 0, "removed": 0, "unchanged": 0}
         assert report["encoding"] == "UTF-8"
         assert report["timings"]["duration_ms"] >= 0
         assert report["requests"]["performance_writes"] == 1
@@ -91,7 +93,7 @@ class TestOneUpload:
         body = message["body"]
         assert body["status"] == "ok" and body["source"]["key"] == key
         assert body["report"] == f"s3://{festival.bucket}/reports/{key.removeprefix('uploads/')}.json"
-        assert body["changes"]["added"] == 5
+        assert body["changes"]["new"] == 5
 
     def test_a_failed_file_writes_nothing_and_keeps_the_previous_version(self, festival: Festival) -> None:
         festival.upload("uploads/day 1.csv", DAY_ONE)
@@ -105,7 +107,7 @@ class TestOneUpload:
     def test_a_file_whose_every_row_is_rejected_fails_and_keeps_the_previous_version(self, festival: Festival) -> None:
         festival.upload("uploads/day 1.csv", DAY_ONE)
         before = festival.items()
-        report = festival.upload("uploads/day 1.csv", csv_text("Main Stage,2026-07-03,25:00,26:00,x,,"))
+        report = festival.upload("uploads/day 1.csv", csv_text("Main Stage,2026-07-03,30:00,31:00,x,,"))
         assert report["status"] == "failed"
         assert report["reason"] == "every one of the 1 data rows was rejected"
         assert festival.items() == before
@@ -118,7 +120,7 @@ class TestOneUpload:
         assert len(festival.items()) == 5
 
     def test_errors_are_capped_at_a_thousand(self, festival: Festival) -> None:
-        rows = [f"Main,2026-07-03,25:{n % 60:02d},11:00,x{n},," for n in range(1200)]
+        rows = [f"Main,2026-07-03,30:{n % 60:02d},11:00,x{n},," for n in range(1200)]
         report = festival.upload("uploads/bad.csv", csv_text("Main,2026-07-03,10:00,11:00,good,,", *rows))
         assert (report["accepted"], report["rejected"]) == (1, 1200)
         assert len(report["errors"]) == 1000 and report["errors_truncated"] is True
@@ -208,7 +210,7 @@ class TestVersions:
                 # Night Owl and Day Tripper dropped
             ),
         )
-        assert report["changes"] == {"added": 1, "moved": 1, "changed": 1, "removed": 2, "unchanged": 1}
+        assert report["changes"] == {"new": 1, "moved": 1, "changed": 1, "cancelled": 0, "removed": 2, "unchanged": 1}
         assert slots(festival) == [
             ("Main Stage", "2026-07-03#18:00", "Opening Act"),
             ("Main Stage", "2026-07-03#21:00", "Björk"),

@@ -115,7 +115,8 @@ class TestBadReuploads:
         )
         assert report["status"] == "partial"
         assert artists(festival) == ["One", "Two"]  # Two's row was rejected: its live set stays
-        assert report["kept"] == [{"stage": "Main", "start": "2026-07-03T21:30", "artist": "Two"}]
+        two = next(item for item in festival.items() if item["artist"] == "Two")
+        assert report["kept"] == [{"id": two["id"], "stage": "Main", "start": "2026-07-03T21:30", "artist": "Two"}]
         assert any("stayed live" in warning for warning in report["warnings"])
 
     def test_most_rows_rejected_removes_none_of_the_sets_they_stood_for(self, festival: Festival) -> None:
@@ -205,7 +206,8 @@ def test_a_manifest_too_large_to_keep_is_read_back_from_the_table(
     rows = [f"Main,2026-07-03,{10 + n}:00,{10 + n}:30,Act {n},," for n in range(8)]
     festival.upload("uploads/day.csv", csv_text(*rows))
     report = festival.upload("uploads/day.csv", csv_text(*rows[:5], "Side,2026-07-03,10:00,10:30,Act 5,,"))
-    assert report["changes"]["removed"] == 3  # Act 5 left Main for Side: removed there, added here
+    assert report["changes"]["removed"] == 2  # Act 5 left Main for Side: it moved
+    assert report["changes"]["moved"] == 1
     assert state_items(festival, "stage") == {"Main": {"performances": 5}, "Side": {"performances": 1}}
 
 

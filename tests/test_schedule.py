@@ -114,9 +114,9 @@ class TestValues:
         [
             ("A,2026-02-30,10:00,11:00,x", 'date "2026-02-30" is not a calendar date'),
             ("A,03/07/2026,10:00,11:00,x", 'date "03/07/2026" is not a date in the form YYYY-MM-DD'),
-            ("A,2026-07-03,25:00,11:00,x", 'start "25:00" is not a time of day'),
+            ("A,2026-07-03,30:00,11:00,x", 'start "30:00" is not a time of day'),
             ("A,2026-07-03,10:00,10:60,x", 'end "10:60" is not a time of day'),
-            ("A,2026-07-03,10:00,24:00,x", "write 00:00 for midnight"),
+            ("A,2026-07-03,10:00,30:00,x", "is not a time of day (00:00 to 23:59, or 24:00 to 29:59"),
             ("A,2026-07-03,10:00:30,11:00,x", "has seconds"),
             ("A,2026-07-03,10am,11:00,x", "is not a time in the form HH:MM"),
             ("A,2026-07-03,10:00,10:00,x", "end is the same as start"),
@@ -230,7 +230,7 @@ class TestConflicts:
         verdicts = [(row.line, isinstance(row, Performance)) for row in rows]
         assert verdicts == [(2, True), (3, False), (4, True), (5, True), (6, False)]
         assert isinstance(rows[1], Rejection)
-        assert rows[1].reason == 'overlaps the set on line 2 (2026-07-03T23:00 to 2026-07-04T01:00 on "A")'
+        assert rows[1].reason.startswith('overlaps the set on line 2 (2026-07-03T23:00 to 2026-07-04T01:00 on "A");')
 
     def test_a_set_inside_a_long_set_from_the_day_before_overlaps(self) -> None:
         _, rows = parse(HEADER + "A,2026-07-03,20:00,07:00,all night\nA,2026-07-04,05:00,05:30,dawn\n")

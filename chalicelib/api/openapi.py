@@ -6,7 +6,8 @@ from typing import Any
 
 from chalicelib.api.params import DATE_PATTERN as _DATE
 from chalicelib.api.params import MOMENT_PATTERN as _MOMENT
-from chalicelib.api.params import ROUTE_PARAMETERS
+from chalicelib.api.params import RELEASE_PATTERN, ROUTE_PARAMETERS
+from chalicelib.storage.performances import SET_ID
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -60,6 +61,8 @@ def _page_of(item: dict[str, Any]) -> dict[str, Any]:
 
 _NEXT = {"type": ["string", "null"], "description": "Cursor for the next page; null on the last."}
 _STRING = {"type": "string"}
+_SET_ID = {"type": "string", "pattern": f"^{SET_ID.pattern}$"}
+_RELEASE = {"type": "string", "pattern": f"^{RELEASE_PATTERN}$"}
 _MOMENT_STRING = {"type": "string", "pattern": _MOMENT}
 _RFC3339 = {
     "type": "string",
@@ -70,10 +73,10 @@ _RFC3339 = {
 SCHEMAS: dict[str, Any] = {
     "Performance": {
         "type": "object",
-        "required": ["stage", "id", "date", "start", "end", "artist", "day", "starts_at", "ends_at", "url"],
+        "required": ["stage", "id", "date", "start", "end", "artist", "day", "status", "starts_at", "ends_at", "url"],
         "properties": {
             "stage": _STRING,
-            "id": {**_MOMENT_STRING, "description": "The set's start; unique on its stage."},
+            "id": {**_SET_ID, "description": "The set's stable id: it stays while the set moves (see README)."},
             "date": {"type": "string", "pattern": _DATE, "description": "Calendar date of the start."},
             "start": _MOMENT_STRING,
             "end": _MOMENT_STRING,
@@ -81,9 +84,51 @@ SCHEMAS: dict[str, Any] = {
             "genre": _STRING,
             "notes": _STRING,
             "day": {"type": "string", "pattern": _DATE, "description": "The festival day the set belongs to."},
+            "status": {"enum": ["scheduled", "cancelled"], "description": "A cancelled set stays listed."},
             "starts_at": _RFC3339,
             "ends_at": _RFC3339,
-            "url": {"type": "string", "description": "This performance's own path."},
+            "url": {"type": "string", "description": "This performance's own path, by its id."},
+        },
+        "additionalProperties": False,
+    },
+    "ChangePage": _page_of(
+        {
+            "type": "object",
+            "required": ["release", "at", "source", "changes"],
+            "properties": {
+                "release": {**_RELEASE, "description": "The release id; pass it as `since` to get what came after."},
+                "at": {**_RELEASE, "description": "When the release was made (UTC)."},
+                "source": {"type": "string", "description": "The uploaded file (object key) it came from."},
+                "changes": {"type": "array", "items": _ref("Change")},
+                "truncated": {"type": "boolean", "description": "More changes than listed; see the report."},
+                "report": {"type": "string", "description": "The full report's location."},
+            },
+            "additionalProperties": False,
+        }
+    ),
+    "Change": {
+        "type": "object",
+        "required": ["change", "id", "artist", "stage", "start", "end", "status"],
+        "properties": {
+            "change": {"enum": ["new", "moved", "changed", "cancelled", "removed"]},
+            "id": _SET_ID,
+            "artist": _STRING,
+            "stage": _STRING,
+            "start": _MOMENT_STRING,
+            "end": _MOMENT_STRING,
+            "status": {"enum": ["scheduled", "cancelled"]},
+            "from": {
+                "type": "object",
+                "description": "Where a moved set was.",
+                "required": ["stage", "start", "end"],
+                "properties": {"stage": _STRING, "start": _MOMENT_STRING, "end": _MOMENT_STRING},
+                "additionalProperties": False,
+            },
+            "fields": {
+                "type": "array",
+                "items": {"enum": ["end", "artist", "genre", "notes", "status"]},
+                "description": "What else changed.",
+            },
         },
         "additionalProperties": False,
     },
@@ -175,16 +220,24 @@ def openapi_spec() -> dict[str, Any]:
                 [stage],
                 _ref("PerformancePage"),
             ),
-            "/stages/{stage}/performances/{performance_id}": _route(
-                "/stages/{stage}/performances/{performance_id}",
-                "One performance",
-                [
-                    stage,
-                    _path(
-                        "performance_id", "The set's start, YYYY-MM-DDTHH:MM.", {"type": "string", "pattern": _MOMENT}
-                    ),
-                ],
+            "/stages/{stage}/performances/{start}": _route(
+                "/stages/{stage}/performances/{start}",
+                "The performance in a slot: on this stage, starting at this moment",
+                [stage, _path("start", "The set's start, YYYY-MM-DDTHH:MM.", {"type": "string", "pattern": _MOMENT})],
                 _ref("Performance"),
+            ),
+            "/performances/{performance_id}": _route(
+                "/performances/{performance_id}",
+                "One performance by its stable id, wherever it is now",
+                [_path("performance_id", "The set's id, as the API gives it.", _SET_ID)],
+                _ref("Performance"),
+            ),
+            "/changes": _route(
+                "/changes",
+                "The schedule's releases, newest first, each with the sets it added, moved, changed, "
+                "cancelled or removed",
+                [],
+                _ref("ChangePage"),
             ),
             "/performances": _route(
                 "/performances",

@@ -7,9 +7,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from chalice.app import BadRequestError
 
+from chalicelib.storage.releases import RELEASE_ID, release_id
 from chalicelib.timetable import clock
 
 DEFAULT_LIMIT = 50
@@ -21,6 +23,7 @@ _DAY_PATTERN = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
 _TIME_PATTERN = r"([01]\d|2[0-3]):[0-5]\d"
 MOMENT_PATTERN = f"^{_DAY_PATTERN}T{_TIME_PATTERN}$"
 DATE_PATTERN = f"^{_DAY_PATTERN}$"
+RELEASE_PATTERN = RELEASE_ID.pattern
 _MOMENT_OR_DATE = {"type": "string", "pattern": f"^{_DAY_PATTERN}(T{_TIME_PATTERN})?$"}
 
 
@@ -45,14 +48,21 @@ DAY = Parameter("day", "A festival day, YYYY-MM-DD.", {"type": "string", "patter
 FROM = Parameter("from", f"Start of the window ({_MOMENT_FORM}).", _MOMENT_OR_DATE)
 TO = Parameter("to", "End of the window, exclusive.", _MOMENT_OR_DATE)
 AT = Parameter("at", "The moment (default: now in the festival's time zone).", _MOMENT_OR_DATE)
+SINCE = Parameter(
+    "since",
+    "Only releases made after this one: a release id, or a moment (YYYY-MM-DDTHH:MM, festival time).",
+    {"type": "string", "pattern": f"^({RELEASE_PATTERN}|{_DAY_PATTERN}T{_TIME_PATTERN})$"},
+)
 
 # What each route takes, by route path.
 ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "/stages": (LIMIT, CURSOR),
     "/days": (LIMIT, CURSOR),
     "/stages/{stage}/performances": (FROM, TO, DAY, LIMIT, CURSOR),
-    "/stages/{stage}/performances/{performance_id}": (),
+    "/stages/{stage}/performances/{start}": (),
     "/performances": (AT, DAY, LIMIT, CURSOR),
+    "/performances/{performance_id}": (),
+    "/changes": (SINCE, LIMIT, CURSOR),
     "/artists/{artist}/performances": (LIMIT, CURSOR),
     "/openapi.json": (),
 }
@@ -99,6 +109,19 @@ class Params:
         if moment is None:
             raise InvalidParameter(name, f"expected {_MOMENT_FORM}, got {_shown(text)}")
         return moment
+
+    def since(self, zone: ZoneInfo) -> str | None:
+        """`since` as the release id to list releases after: a release id as given, or a
+        festival-local moment as the id a release made at that moment would have."""
+        text = self._given.get("since")
+        if text is None or RELEASE_ID.fullmatch(text):
+            return text
+        moment = clock.parse_moment(text)
+        if moment is None:
+            raise InvalidParameter(
+                "since", f"expected a release id (as in /changes) or YYYY-MM-DDTHH:MM, got {_shown(text)}"
+            )
+        return release_id(clock.local_datetime(moment, zone))
 
     def day(self, name: str = "day") -> int | None:
         text = self._given.get(name)

@@ -21,7 +21,8 @@ from chalicelib.api.params import shown as _shown
 from chalicelib.api.shapes import path_value, performance_json
 from chalicelib.services import Services
 from chalicelib.storage.batch import Item, Key
-from chalicelib.storage.performances import BY_ARTIST, BY_DAY, Page
+from chalicelib.storage.performances import BY_ARTIST, BY_DAY, SET_ID, Page
+from chalicelib.storage.releases import KIND as RELEASE_KIND
 from chalicelib.timetable import clock
 
 
@@ -49,6 +50,7 @@ class ScheduleApi:
     def __init__(self, services: Services, base: str = "") -> None:
         self._performances = services.performances
         self._indexes = services.indexes
+        self._releases = services.releases
         self._settings = services.settings
         self._zone = services.settings.zone
         self._base = base
@@ -116,16 +118,39 @@ class ScheduleApi:
             raise NotFound(f"no stage named {_shown(stage)}")
         return _page([performance_json(item, self._base, self._zone) for item in items], cursor, page)
 
-    def performance(self, raw_stage: str, raw_id: str, query: Mapping[str, str] | None = None) -> dict[str, Any]:
-        Params(query, "/stages/{stage}/performances/{performance_id}")
-        stage, performance_id = path_value(raw_stage), unquote(raw_id)
-        start = clock.parse_moment(performance_id)
+    def performance_in_slot(
+        self, raw_stage: str, raw_start: str, query: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The set on a stage starting at a moment, whichever set that is now."""
+        Params(query, "/stages/{stage}/performances/{start}")
+        stage, start_text = path_value(raw_stage), unquote(raw_start)
+        start = clock.parse_moment(start_text)
         if start is None:
-            raise InvalidParameter("id", f"expected the set's start as YYYY-MM-DDTHH:MM, got {_shown(performance_id)}")
+            raise InvalidParameter("start", f"expected the set's start as YYYY-MM-DDTHH:MM, got {_shown(start_text)}")
         item = self._performances.get(stage, start)
         if item is None:
-            raise NotFound(f"no performance on {_shown(stage)} starting {performance_id}")
+            raise NotFound(f"no performance on {_shown(stage)} starting {start_text}")
         return performance_json(item, self._base, self._zone)
+
+    def performance(self, raw_id: str, query: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The set with this id, wherever it is now."""
+        Params(query, "/performances/{performance_id}")
+        set_id = unquote(raw_id)
+        if not SET_ID.fullmatch(set_id):
+            raise InvalidParameter("id", f"expected a performance id as the API gives it, got {_shown(set_id)}")
+        item = self._performances.by_id(set_id)
+        if item is None:
+            raise NotFound(f"no performance with id {set_id}: it was removed, or never existed")
+        return performance_json(item, self._base, self._zone)
+
+    def changes(self, query: Mapping[str, str] | None) -> dict[str, Any]:
+        """The festival's releases, newest first, each with the changes it made."""
+        params = Params(query, "/changes")
+        since = params.since(self._zone)
+        cursor = Cursor(["changes", since or ""], ("pk", "sk"), {"pk": RELEASE_KIND})
+        start_key = cursor.decode(params.get("cursor"))
+        page = self._releases.newest(after=since, limit=params.limit(), start_key=start_key)
+        return _page([release.as_json() for release in page.releases], cursor, Page([], page.last_key))
 
     def performances(self, query: Mapping[str, str] | None, now: datetime) -> dict[str, Any]:
         """`?day=`: a whole festival day across stages; otherwise what is on `at`
@@ -162,13 +187,19 @@ class ScheduleApi:
 
     def _on_stage(self, stage: str, at: int) -> dict[str, Any]:
         playing = self._performances.stage_range(
-            stage, max(at - clock.MAX_SET_MINUTES, FIRST_MOMENT), at, ending_after=at, limit=None, descending=True
+            stage,
+            max(at - clock.MAX_SET_MINUTES, FIRST_MOMENT),
+            at,
+            ending_after=at,
+            limit=None,
+            descending=True,
+            scheduled_only=True,
         )
-        following = self._performances.stage_range(stage, min(at + 1, LAST_MOMENT), LAST_MOMENT, limit=1)
+        following = self._performances.next_scheduled(stage, min(at, LAST_MOMENT - 1), LAST_MOMENT)
         return {
             "stage": stage,
             "now": performance_json(playing.items[0], self._base, self._zone) if playing.items else None,
-            "next": performance_json(following.items[0], self._base, self._zone) if following.items else None,
+            "next": performance_json(following, self._base, self._zone) if following else None,
         }
 
     def _index_page(self, index: str, value: str, params: Params, names: tuple[str, ...]) -> dict[str, Any]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from chalicelib.storage.batch import Item
 from chalicelib.timetable import clock
+
+SCHEDULED = "scheduled"
 
 
 def path_value(raw: str) -> str:
@@ -27,10 +29,11 @@ def api_base(context: Mapping[str, Any]) -> str:
 
 def performance_json(item: Item, base: str, zone: ZoneInfo) -> dict[str, Any]:
     """A stored performance as the API shows it."""
-    stage, start = item["stage"]["S"], item["start"]["S"]
+    start = item["start"]["S"]
+    set_id = item["id"]["S"]
     shown: dict[str, Any] = {
-        "stage": stage,
-        "id": start,
+        "stage": item["stage"]["S"],
+        "id": set_id,
         "date": item["date"]["S"],
         "start": start,
         "end": item["end"]["S"],
@@ -40,8 +43,9 @@ def performance_json(item: Item, base: str, zone: ZoneInfo) -> dict[str, Any]:
         if optional in item:
             shown[optional] = item[optional]["S"]
     shown["day"] = item["day"]["S"]
+    shown["status"] = item.get("status", {}).get("S", SCHEDULED)
     # The same times on the timeline, for clients in other zones (RFC 3339, the festival's offset).
     shown["starts_at"] = clock.rfc3339(clock.stored_moment(start), zone)
     shown["ends_at"] = clock.rfc3339(clock.stored_moment(item["end"]["S"]), zone)
-    shown["url"] = f"{base}/stages/{quote(stage, safe='')}/performances/{start}"
+    shown["url"] = f"{base}/performances/{set_id}"
     return shown

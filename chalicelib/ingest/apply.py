@@ -15,19 +15,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.ingest.events import ObjectEvent
-from chalicelib.ingest.report import REMOVED, Changes, Report
+from chalicelib.ingest.identity import Identities
+from chalicelib.ingest.report import REMOVED, Changelog, Report, report_key
 from chalicelib.services import Services
 from chalicelib.storage.bucket import CurrentObject
 from chalicelib.storage.indexes import DayStage, FestivalIndex, Shares
 from chalicelib.storage.lease import Lease
-from chalicelib.storage.performances import ItemFactory, content_of_performance, key_of
+from chalicelib.storage.performances import ItemFactory, key_of, stored_set
+from chalicelib.storage.releases import Release, next_release_id
 from chalicelib.storage.sources import MAX_MANIFEST_BYTES, SourceRecords, SourceState, StoredSet
 from chalicelib.timetable import clock
 from chalicelib.timetable.overlaps import Timetable
 from chalicelib.timetable.rows import Performance, Rejection, Schedule, read_schedule
 
 Slot = tuple[str, int]  # stage, start
-_MANIFEST_ENTRY_BYTES = 64  # a manifest entry's size beyond its stage and artist, about
+MAX_ANNOUNCED_CHANGES = 50  # in the SNS message and the source's record; the report has more
+_MANIFEST_ENTRY_BYTES = 96  # a manifest entry's size beyond its stage and artist, about
 
 
 def utc_now() -> str:
@@ -112,6 +115,7 @@ class Outcome:
     shares: Shares
     others: dict[str, SourceState] = field(default_factory=dict)  # records that lost sets to this one
     other_shares: dict[str, Shares] = field(default_factory=dict)
+    release: Release | None = None  # None: nothing live changed
 
 
 class Run:
@@ -134,7 +138,8 @@ class Run:
         self.previous = previous
         self.bucket = services.bucket(event.bucket)
         self.stored = StoredSets(event.key, previous, index, services)
-        self.changes = Changes(track_moves=bool(self.stored.own))
+        self.changes = Changelog()
+        self.identities = Identities(event.key, self.stored.own.values())
         version = current.version_id or current.etag if current else event.version
         self.report = Report(
             source={"bucket": event.bucket, "key": event.key, "version": version}, changes=self.changes
@@ -143,6 +148,8 @@ class Run:
         self._started_at = utc_now()
         self._requests = {"performance_writes": 0, "performance_deletes": 0}
         self._day_change = services.settings.day_change_minutes
+        self._latest_release = index.release
+        self.release: Release | None = None
 
     def ingest(self, current: CurrentObject, what: str) -> Outcome | None:
         """Apply the current version; None when it changed since it was looked at."""
@@ -152,7 +159,7 @@ class Run:
         if body is None:
             return None
         self.report.details["what"] = what
-        schedule = read_schedule(body, self.services.settings.zone)
+        schedule = read_schedule(body, self.services.settings.zone, self._day_change)
         if isinstance(schedule, str):
             self.report.fail(schedule)
             return self._keep_previous()
@@ -177,15 +184,11 @@ class Run:
         return self._outcome([], [], {})
 
     def _write(self, schedule: Schedule) -> Written:
-        report, changes = self.report, self.changes
-        factory = ItemFactory(self.key, self._started_at, self._day_change)
-        writer = self.services.performances.writer()
-        written: list[StoredSet] | None = []
-        manifest_bytes = 0
-        taken: dict[str, list[Slot]] = {}
-        taken_lines: dict[str, list[int]] = {}
+        report = self.report
+        placing = _Placing(self, ItemFactory(self.key, self._started_at, self._day_change))
         rejected_artists: set[str] = set()
         unreadable = False
+        waiting: list[Performance] = []  # rows that may continue a set of the same artist elsewhere
         for row in schedule.rows():
             if isinstance(row, Rejection):
                 report.reject(row.line, row.reason)
@@ -195,29 +198,17 @@ class Run:
                     unreadable = True
                 continue
             report.accepted += 1
-            digest = content_of_performance(row)
-            stored = self.stored.own.get((row.stage, row.start))
-            other = None if stored else self.stored.other_at(row.stage, row.start)
-            if stored is not None:
-                if stored.content == digest:
-                    changes.unchanged += 1
-                else:
-                    changes.changed += 1
-            else:
-                changes.added(row.stage, row.artist)
-                if other is not None:
-                    taken.setdefault(other.source, []).append((row.stage, row.start))
-                    taken_lines.setdefault(other.source, []).append(row.line)
-            if written is not None:
-                written.append(_stored(row, digest, self.key))
-                manifest_bytes += len(row.stage) + len(row.artist) + _MANIFEST_ENTRY_BYTES
-                if manifest_bytes > MAX_MANIFEST_BYTES:
-                    written = None  # too large to keep; the next run reads the stages instead
-            writer.put(factory.item(row))
-            self.lease.keep_alive()
-        writer.flush()
-        self._requests["performance_writes"] = writer.requests
-        for source, lines in taken_lines.items():
+            previous = self.identities.same_slot(row)
+            if previous is None and self.identities.may_continue(row.artist):
+                waiting.append(row)
+                continue
+            placing.place(row, previous)
+        for row, previous in self.identities.pair(waiting):
+            placing.place(row, previous)
+        placing.writer.flush()
+        report.warnings.extend(schedule.closing_warnings())
+        self._requests["performance_writes"] = placing.writer.requests
+        for source, lines in placing.taken_lines.items():
             shown = ", ".join(str(line) for line in lines[:10]) + (", ..." if len(lines) > 10 else "")
             report.warnings.append(
                 f"{len(lines):,} {'row replaces a set' if len(lines) == 1 else 'rows replace sets'} "
@@ -227,27 +218,32 @@ class Run:
         def protected(stored: StoredSet) -> bool:
             return unreadable or stored.artist in rejected_artists
 
-        return Written(written, sorted(schedule.timetable.stages()), protected, taken)
+        return Written(placing.written, sorted(schedule.timetable.stages()), protected, placing.taken)
 
     def _sweep(self, keep: Timetable, protected: Callable[[StoredSet], bool]) -> list[StoredSet]:
-        """Delete this source's sets that the new version no longer has, except those a
-        rejected row stands for; returns the ones kept that way."""
+        """Delete this source's sets that the new version no longer has in their slot,
+        except those a rejected row stands for; returns the ones kept that way. A set
+        another row continues (it moved) goes quietly: the changelog has it as moved."""
         deleter = self.services.performances.writer()
         kept: list[StoredSet] = []
         for stored in self.stored.own.values():
-            if keep.has(stored.stage, stored.start):
+            continued = self.identities.continued(stored)
+            if keep.has(stored.stage, stored.start):  # overwritten by this version's set in that slot
+                if not continued:
+                    self.changes.removed(stored)
                 continue
-            if protected(stored):
+            if not continued and protected(stored):
                 kept.append(stored)
                 continue
             deleter.delete(key_of(stored.stage, stored.start))
-            self.changes.removed(stored.stage, stored.artist)
+            if not continued:
+                self.changes.removed(stored)
             self.lease.keep_alive()
         deleter.flush()
         self._requests["performance_deletes"] = deleter.requests
         if kept:
             self.report.details["kept"] = [
-                {"stage": s.stage, "start": clock.iso(s.start), "artist": s.artist} for s in kept[:100]
+                {"id": s.id, "stage": s.stage, "start": clock.iso(s.start), "artist": s.artist} for s in kept[:100]
             ]
             self.report.warnings.append(
                 f"{len(kept):,} {'set' if len(kept) == 1 else 'sets'} of the previous version stayed live because "
@@ -277,7 +273,7 @@ class Run:
             sets=live,
         )
         shares = self._shares_from_table(record.stages, self.key) if live is None else self._shares(live)
-        outcome = Outcome(summary, record, shares)
+        outcome = Outcome(summary, record, shares, release=self.release)
         for source, slots in taken.items():
             other = self.stored.other_records.get(source)
             if other is None:
@@ -325,18 +321,59 @@ class Run:
             "duration_ms": round((time.monotonic() - self._started) * 1000),
         }
         report.details["requests"] = dict(self._requests)
+        location = report_key(self.key)
+        if self.changes.total:
+            self.release = Release(
+                next_release_id(datetime.now(UTC), self._latest_release),
+                self.key,
+                self.changes.entries,
+                truncated=self.changes.total > len(self.changes.entries),
+                report=f"s3://{self.bucket.name}/{location}",
+            )
+            report.details["release"] = self.release.release
         full = report.as_dict()
-        location = self.bucket.put_report(self.key, full)
+        self.bucket.put_report(self.key, full)
         summary: dict[str, Any] = {
             name: full[name]
-            for name in ("status", "what", "reason", "source", "accepted", "rejected", "changes")
+            for name in ("status", "what", "reason", "source", "release", "accepted", "rejected", "changes")
             if name in full
         }
+        summary["changelog"] = full.get("changelog", [])[:MAX_ANNOUNCED_CHANGES]
+        summary["changelog_truncated"] = self.changes.total > len(summary["changelog"])
         summary["errors"] = full["errors"][:5]
         summary["warnings"] = full["warnings"]
         summary["report"] = f"s3://{self.bucket.name}/{location}"
         return summary
 
 
-def _stored(row: Performance, digest: str, source: str) -> StoredSet:
-    return StoredSet(row.stage, row.start, row.end, row.artist, digest, source)
+class _Placing:
+    """Writes a version's sets one by one, with their ids, into the table, the changelog
+    and the manifest."""
+
+    def __init__(self, run: Run, factory: ItemFactory) -> None:
+        self._run = run
+        self._factory = factory
+        self.writer = run.services.performances.writer()
+        self.written: list[StoredSet] | None = []
+        self._manifest_bytes = 0
+        self.taken: dict[str, list[Slot]] = {}
+        self.taken_lines: dict[str, list[int]] = {}
+
+    def place(self, row: Performance, previous: StoredSet | None) -> None:
+        run = self._run
+        set_id = previous.id if previous else run.identities.new_id(row.artist)
+        new = stored_set(row, set_id, run.key)
+        run.changes.compare(new, previous)
+        if (row.stage, row.start) not in run.stored.own:
+            other = run.stored.other_at(row.stage, row.start)
+            if other is not None:
+                run.changes.removed(other)
+                self.taken.setdefault(other.source, []).append((row.stage, row.start))
+                self.taken_lines.setdefault(other.source, []).append(row.line)
+        if self.written is not None:
+            self.written.append(new)
+            self._manifest_bytes += len(row.stage) + len(row.artist) + _MANIFEST_ENTRY_BYTES
+            if self._manifest_bytes > MAX_MANIFEST_BYTES:
+                self.written = None  # too large to keep; the next run reads the stages instead
+        self.writer.put(self._factory.item(row, set_id))
+        run.lease.keep_alive()

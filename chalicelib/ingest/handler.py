@@ -26,6 +26,7 @@ from chalicelib.services import Services
 from chalicelib.storage.bucket import CurrentObject
 from chalicelib.storage.indexes import INDEX_KEY, FestivalIndex
 from chalicelib.storage.lease import Lease, LeaseLost
+from chalicelib.storage.releases import Releases
 from chalicelib.storage.sources import SourceRecords, SourceState
 
 log = logging.getLogger("festival.ingest")
@@ -120,12 +121,17 @@ def _what(event: ObjectEvent, current: CurrentObject, previous: SourceState | No
 
 
 def _commit(key: str, outcome: Outcome, index: FestivalIndex, services: Services, lease: Lease) -> None:
-    """The record, the index and any record that lost sets, together, only while the lease is held."""
+    """The record, the index, the release and any record that lost sets, together, only
+    while the lease is held."""
     index.replace_source(key, outcome.shares)
     for source, shares in outcome.other_shares.items():
         index.replace_source(source, shares)
     outcome.record.status = INGESTED
+    if outcome.release is not None:
+        index.release = outcome.release.release
     puts = [SourceRecords.encode(key, outcome.record), index.as_item()]
+    if outcome.release is not None:
+        puts.append(Releases.encode(outcome.release))
     puts += [SourceRecords.encode(source, record) for source, record in outcome.others.items()]
     if not services.sources.commit(lease.fence(), puts):
         raise LeaseLost("the ingest lease expired and another run took over before this one could finish")

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.settings import REPORT_PREFIX, UPLOAD_PREFIX
+from chalicelib.storage.performances import changed_fields
+from chalicelib.storage.sources import StoredSet
+from chalicelib.timetable import clock
 
 MAX_ERRORS = 1000
 OK, PARTIAL, FAILED, REMOVED = "ok", "partial", "failed", "removed"
@@ -20,40 +23,72 @@ def report_key(upload_key: str) -> str:
     return f"{REPORT_PREFIX}{name}.json"
 
 
-@dataclass
-class Changes:
-    """How a new version of a file differs from the previous one.
+NEW, MOVED, CHANGED, CANCELLED, GONE, UNCHANGED = "new", "moved", "changed", "cancelled", "removed", "unchanged"
+KINDS = (NEW, MOVED, CHANGED, CANCELLED, GONE, UNCHANGED)
+MAX_LISTED_CHANGES = 1000  # the report lists this many; the counts are always complete
 
-    A set is identified by stage and start. A set that disappears from one slot and
-    appears in another of the same stage with the same artist counts as moved.
+
+def _where(stored: StoredSet) -> dict[str, str]:
+    return {"stage": stored.stage, "start": clock.iso(stored.start), "end": clock.iso(stored.end)}
+
+
+@dataclass
+class Changelog:
+    """What a new version of a file changed, set by set: the release's entries.
+
+    Sets are matched by their stable id (see `ingest.identity`): `new`, `moved` (with
+    where `from`), `changed` (with which `fields`), `cancelled`, `removed`; unchanged
+    sets are only counted.
     """
 
-    changed: int = 0
-    unchanged: int = 0
-    _added: Counter[tuple[str, str]] = field(default_factory=Counter)
-    _removed: Counter[tuple[str, str]] = field(default_factory=Counter)
-    _added_total: int = 0
-    _removed_total: int = 0
-    track_moves: bool = True
+    counts: Counter[str] = field(default_factory=Counter)
+    entries: list[dict[str, Any]] = field(default_factory=list)
 
-    def added(self, stage: str, artist: str) -> None:
-        self._added_total += 1
-        if self.track_moves:
-            self._added[stage, artist] += 1
+    def compare(self, new: StoredSet, previous: StoredSet | None) -> None:
+        """Record how a set of the new version differs from the one it continues."""
+        if previous is None:
+            self._add(NEW, new)
+            return
+        moved = (previous.stage, previous.start) != (new.stage, new.start)
+        fields = changed_fields(previous, new)
+        if moved and new.end - new.start == previous.end - previous.start:
+            fields = [name for name in fields if name != "end"]  # it only moved with the start
+        if new.cancelled and not previous.cancelled:
+            kind = CANCELLED
+        elif moved:
+            kind = MOVED
+        else:
+            kind = CHANGED if fields else UNCHANGED
+        self._add(kind, new, previous if moved else None, fields)
 
-    def removed(self, stage: str, artist: str) -> None:
-        self._removed_total += 1
-        self._removed[stage, artist] += 1
+    def removed(self, gone: StoredSet) -> None:
+        self._add(GONE, gone)
+
+    def _add(
+        self, kind: str, stored: StoredSet, origin: StoredSet | None = None, fields: list[str] | None = None
+    ) -> None:
+        self.counts[kind] += 1
+        if kind == UNCHANGED or len(self.entries) >= MAX_LISTED_CHANGES:
+            return
+        entry: dict[str, Any] = {
+            "change": kind,
+            "id": stored.id,
+            "artist": stored.artist,
+            **_where(stored),
+            "status": CANCELLED if stored.cancelled else "scheduled",
+        }
+        if origin is not None:
+            entry["from"] = _where(origin)
+        if fields:
+            entry["fields"] = list(fields)
+        self.entries.append(entry)
+
+    @property
+    def total(self) -> int:
+        return sum(count for kind, count in self.counts.items() if kind != UNCHANGED)
 
     def as_dict(self) -> dict[str, int]:
-        moved = sum(min(count, self._removed[pair]) for pair, count in self._added.items() if pair in self._removed)
-        return {
-            "added": self._added_total - moved,
-            "moved": moved,
-            "changed": self.changed,
-            "removed": self._removed_total - moved,
-            "unchanged": self.unchanged,
-        }
+        return {kind: self.counts[kind] for kind in KINDS}
 
 
 @dataclass
@@ -68,7 +103,7 @@ class Report:
     reason: str | None = None
     status_override: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
-    changes: Changes | None = None
+    changes: Changelog | None = None
 
     def describe(self, encoding: str, delimiter: str, warnings: list[str]) -> None:
         """Record how the file was read."""
@@ -105,5 +140,7 @@ class Report:
         )
         if self.changes is not None:
             report["changes"] = self.changes.as_dict()
+            report["changelog"] = self.changes.entries
+            report["changelog_truncated"] = self.changes.total > len(self.changes.entries)
         report.update(self.details)
         return report

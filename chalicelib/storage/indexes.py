@@ -42,6 +42,7 @@ class FestivalIndex:
     """Festival day -> stage -> source -> that source's share."""
 
     days: dict[str, dict[str, dict[str, DayStage]]] = field(default_factory=dict)
+    release: str = ""  # the latest release's id ("" before the first)
 
     @classmethod
     def from_item(cls, item: dict[str, Any] | None) -> FestivalIndex:
@@ -49,13 +50,14 @@ class FestivalIndex:
             return cls()
         raw = json.loads(item["days"]["S"])
         return cls(
-            {
+            release=item.get("release", {}).get("S", ""),
+            days={
                 day: {
                     stage: {source: DayStage(*share) for source, share in sources.items()}
                     for stage, sources in stages.items()
                 }
                 for day, stages in raw.items()
-            }
+            },
         )
 
     def as_item(self) -> dict[str, Any]:
@@ -66,7 +68,10 @@ class FestivalIndex:
             }
             for day, stages in sorted(self.days.items())
         }
-        return {**INDEX_KEY, "days": {"S": json.dumps(raw, ensure_ascii=False, separators=(",", ":"))}}
+        item = {**INDEX_KEY, "days": {"S": json.dumps(raw, ensure_ascii=False, separators=(",", ":"))}}
+        if self.release:
+            item["release"] = {"S": self.release}
+        return item
 
     def replace_source(self, source: str, shares: Shares) -> None:
         """Put `source`'s shares in place of the ones it had."""

@@ -8,6 +8,7 @@ directly from typed performances, which keeps the per-row cost of a write small.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,9 @@ from chalicelib.timetable.rows import Performance
 
 BY_DAY = "by_day"
 BY_ARTIST = "by_artist"
-_CONTENT = ("end", "artist", "genre", "notes")
+BY_ID = "by_id"
+CANCELLED = "cancelled"
+SET_ID = re.compile(r"[a-z2-7]{16}")  # see ingest.identity.set_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +43,7 @@ class ItemFactory:
         self._provenance = {"source": {"S": source}, "ingested_at": {"S": ingested_at}}
         self._day_change = day_change
 
-    def item(self, performance: Performance) -> Item:
+    def item(self, performance: Performance, set_id: str) -> Item:
         start = performance.start
         day = start // clock.MINUTES_PER_DAY
         item = {
@@ -51,8 +54,11 @@ class ItemFactory:
             "start": {"S": clock.iso(start)},
             "end": {"S": clock.iso(performance.end)},
             "artist": {"S": performance.artist},
+            "id": {"S": set_id},
             **self._provenance,
         }
+        if performance.cancelled:
+            item["status"] = {"S": CANCELLED}
         if performance.genre:
             item["genre"] = {"S": performance.genre}
         if performance.notes:
@@ -60,22 +66,45 @@ class ItemFactory:
         return item
 
 
-def content_digest(end: str, artist: str, genre: str, notes: str) -> str:
-    """A short, stable digest of what a set says beyond where it is, to tell a changed set
-    from an unchanged one; kept in the source's manifest, so it must not vary by process."""
-    text = "\x1f".join((end, artist, genre, notes)).encode("utf-8", "surrogateescape")
-    return hashlib.blake2b(text, digest_size=8).hexdigest()
+def content_digest(genre: str, notes: str) -> str:
+    """Short, stable digests of what a set says beyond its artist, place and time, to tell
+    which of them changed; kept in the source's manifest, so they must not vary by process."""
+    return _digest(genre) + _digest(notes)
 
 
-def content_of(item: Item) -> str:
-    """The digest of a stored item."""
-    end, artist, genre, notes = (item.get(name, {}).get("S", "") for name in _CONTENT)
-    return content_digest(end, artist, genre, notes)
+def changed_fields(old: StoredSet, new: StoredSet) -> list[str]:
+    """The fields, beyond stage and start, in which two versions of a set differ."""
+    changed = [name for name in ("end", "artist") if getattr(old, name) != getattr(new, name)]
+    half = len(old.content) // 2
+    changed += [
+        name
+        for name, a, b in (
+            ("genre", old.content[:half], new.content[:half]),
+            ("notes", old.content[half:], new.content[half:]),
+        )
+        if a != b
+    ]
+    if old.cancelled != new.cancelled:
+        changed.append("status")
+    return changed
 
 
-def content_of_performance(performance: Performance) -> str:
-    """The digest of a row just read, comparable with a stored item's."""
-    return content_digest(clock.iso(performance.end), performance.artist, performance.genre, performance.notes)
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=4).hexdigest()
+
+
+def stored_set(performance: Performance, set_id: str, source: str) -> StoredSet:
+    """A row just read, as the manifest keeps it."""
+    return StoredSet(
+        performance.stage,
+        performance.start,
+        performance.end,
+        performance.artist,
+        content_digest(performance.genre, performance.notes),
+        source,
+        set_id,
+        performance.cancelled,
+    )
 
 
 class PerformanceStore:
@@ -120,18 +149,21 @@ class PerformanceStore:
         return self._stored_sets(self.client.scan, request)
 
     def _stored_sets(self, read: Callable[..., Any], request: dict[str, Any]) -> Iterator[StoredSet]:
-        request["ExpressionAttributeNames"] = {"#e": "end", "#n": "notes", "#s": "source"}
-        request["ProjectionExpression"] = "stage, slot, #e, artist, genre, #n, #s"
+        request["ExpressionAttributeNames"] = {"#e": "end", "#n": "notes", "#s": "source", "#st": "status"}
+        request["ProjectionExpression"] = "stage, slot, #e, artist, genre, #n, #s, id, #st"
         while True:
             response = read(**request)
             for item in response["Items"]:
+                genre, notes = (item.get(name, {}).get("S", "") for name in ("genre", "notes"))
                 yield StoredSet(
                     stage=item["stage"]["S"],
                     start=clock.stored_moment(item["slot"]["S"]),
                     end=clock.stored_moment(item["end"]["S"]),
                     source=item["source"]["S"],
-                    content=content_of(item),
+                    content=content_digest(genre, notes),
                     artist=item["artist"]["S"],
+                    id=item["id"]["S"],
+                    cancelled=item.get("status", {}).get("S") == CANCELLED,
                 )
             if "LastEvaluatedKey" not in response:
                 return
@@ -143,6 +175,28 @@ class PerformanceStore:
         item: Item | None = self.client.get_item(TableName=self.table, Key=key_of(stage, start)).get("Item")
         return item
 
+    def by_id(self, set_id: str) -> Item | None:
+        """The set with this id, wherever it is now (one Query on the `by_id` index)."""
+        response = self.client.query(
+            TableName=self.table,
+            IndexName=BY_ID,
+            KeyConditionExpression="id = :id",
+            ExpressionAttributeValues={":id": {"S": set_id}},
+            Limit=1,
+        )
+        items: list[Item] = response["Items"]
+        return items[0] if items else None
+
+    def next_scheduled(self, stage: str, after: int, last: int) -> Item | None:
+        """The first set of a stage starting after `after` that is not cancelled: one
+        Query, and one more for each page of cancelled sets in the way."""
+        start_key: Key | None = None
+        while True:
+            page = self.stage_range(stage, after + 1, last, limit=1, start_key=start_key, scheduled_only=True)
+            if page.items or page.last_key is None:
+                return page.items[0] if page.items else None
+            start_key = page.last_key
+
     def stage_range(
         self,
         stage: str,
@@ -153,9 +207,10 @@ class PerformanceStore:
         limit: int | None,
         start_key: Key | None = None,
         descending: bool = False,
+        scheduled_only: bool = False,
     ) -> Page:
         """Sets of a stage starting in [first_start, last_start]; with `ending_after`,
-        only those still playing after that moment."""
+        only those still playing after that moment; with `scheduled_only`, none cancelled."""
         request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "stage = :stage AND slot BETWEEN :first AND :last",
@@ -168,10 +223,17 @@ class PerformanceStore:
         }
         if limit is not None:
             request["Limit"] = limit
+        filters, names = [], {}
         if ending_after is not None:
-            request["FilterExpression"] = "#e > :after"
-            request["ExpressionAttributeNames"] = {"#e": "end"}
+            filters.append("#e > :after")
+            names["#e"] = "end"
             request["ExpressionAttributeValues"][":after"] = {"S": clock.iso(ending_after)}
+        if scheduled_only:
+            filters.append("attribute_not_exists(#st)")
+            names["#st"] = "status"
+        if filters:
+            request["FilterExpression"] = " AND ".join(filters)
+            request["ExpressionAttributeNames"] = names
         if start_key:
             request["ExclusiveStartKey"] = start_key
         return self._page(request)

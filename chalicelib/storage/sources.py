@@ -25,8 +25,10 @@ class StoredSet:
     start: int
     end: int
     artist: str
-    content: str  # a digest of end, artist, genre and notes (see storage.performances.content_digest)
+    content: str  # digests of genre and notes (see storage.performances.content_digest)
     source: str = ""
+    id: str = ""
+    cancelled: bool = False
 
 
 @dataclass
@@ -44,7 +46,7 @@ class SourceState:
 
 def encode_sets(sets: list[StoredSet]) -> str | None:
     text = json.dumps(
-        [[s.stage, clock.iso(s.start), clock.iso(s.end), s.artist, s.content] for s in sets],
+        [[s.id, s.stage, clock.iso(s.start), clock.iso(s.end), s.artist, s.content, int(s.cancelled)] for s in sets],
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -53,8 +55,17 @@ def encode_sets(sets: list[StoredSet]) -> str | None:
 
 def _decode_sets(text: str, source: str) -> list[StoredSet]:
     return [
-        StoredSet(stage, clock.stored_moment(start), clock.stored_moment(end), artist, content, source)
-        for stage, start, end, artist, content in json.loads(text)
+        StoredSet(
+            stage,
+            clock.stored_moment(start),
+            clock.stored_moment(end),
+            artist,
+            content,
+            source,
+            set_id,
+            bool(cancelled),
+        )
+        for set_id, stage, start, end, artist, content, cancelled in json.loads(text)
     ]
 
 

@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo
 
 MINUTES_PER_DAY = 24 * 60
 MAX_SET_MINUTES = 12 * 60
+DEFAULT_DAY_CHANGE = 6 * 60  # sets starting before 06:00 belong to the previous festival day
+# Timetables write the small hours after a date as 24:00 to 29:59 (25:30 = 01:30 the next morning).
+_LATEST_HOUR = 29
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
@@ -31,19 +34,29 @@ def parse_date(text: str) -> int | str:
 
 
 def parse_time(text: str) -> int | str:
-    """A 24-hour `HH:MM` (or `H:MM`, or `HH:MM:00`) as minutes after midnight,
-    or the reason it is not one."""
+    """A 24-hour `HH:MM` (or `H:MM`, or `HH:MM:00`) as minutes after midnight, or the
+    reason it is not one. 24:00 to 29:59 are the small hours of the next morning, so
+    they come back as 1440 and more."""
     match = _TIME.fullmatch(text)
     if not match:
         return "is not a time in the form HH:MM (24-hour)"
     hours, minutes, seconds = int(match[1]), int(match[2]), match[3]
     if seconds is not None and seconds != "00":
         return "has seconds; times are whole minutes (HH:MM)"
-    if hours == 24 and minutes == 0:
-        return "is not a time of day: write 00:00 for midnight"
-    if hours > 23 or minutes > 59:
-        return "is not a time of day (00:00 to 23:59)"
+    if hours > _LATEST_HOUR or minutes > 59:
+        return "is not a time of day (00:00 to 23:59, or 24:00 to 29:59 for the small hours after the date)"
     return hours * 60 + minutes
+
+
+def time_of_day(text: str) -> int | None:
+    """`HH:MM` from 00:00 to 23:59 as minutes, or None (for the API's parameters)."""
+    value = parse_time(text)
+    return value if isinstance(value, int) and value < MINUTES_PER_DAY else None
+
+
+def hh_mm(minutes: int) -> str:
+    """Minutes after midnight as `HH:MM`."""
+    return _HH_MM[minutes % MINUTES_PER_DAY]
 
 
 def parse_moment(text: str) -> int | None:
@@ -51,8 +64,8 @@ def parse_moment(text: str) -> int | None:
     match = _MOMENT.fullmatch(text)
     if not match:
         return None
-    day, time = parse_date(match[1]), parse_time(match[2])
-    if isinstance(day, str) or isinstance(time, str):
+    day, time = parse_date(match[1]), time_of_day(match[2])
+    if isinstance(day, str) or time is None:
         return None
     return day * MINUTES_PER_DAY + time
 

@@ -25,6 +25,7 @@ class Timetable:
 
     def __init__(self) -> None:
         self._stages: dict[str, dict[int, list[int]]] = {}
+        self._cancelled: dict[tuple[str, int], int] = {}  # (stage, start) -> line; they take no time
 
     def claim(self, stage: str, start: int, end: int, line: int) -> str | None:
         """Accept a set, or return why it collides with an earlier one."""
@@ -48,13 +49,39 @@ class Timetable:
         insort(same_day, start << self._START | (end - start) << self._LENGTH | line)
         return None
 
-    def has(self, stage: str, start: int) -> bool:
-        """Whether a set on this stage starting at this moment was accepted."""
+    def cancel(self, stage: str, start: int, line: int) -> int | None:
+        """List a cancelled set: it frees its time but not its slot. Returns the line of
+        a set already listed in that slot, if any."""
+        earlier = self._cancelled.get((stage, start))
+        if earlier is None:
+            self._cancelled[stage, start] = line
+        return earlier
+
+    def line_at(self, stage: str, start: int) -> int | None:
+        """The line of the scheduled set on this stage starting at this moment, if any."""
         bucket = self._stages.get(stage, {}).get(start // clock.MINUTES_PER_DAY)
-        return bool(bucket) and self._find(bucket, start) is not None  # type: ignore[arg-type]
+        found = self._find(bucket, start) if bucket else None
+        return None if found is None else found & self._LINE_MASK
+
+    def has(self, stage: str, start: int) -> bool:
+        """Whether a set (scheduled or cancelled) on this stage starting at this moment was accepted."""
+        return (stage, start) in self._cancelled or self.line_at(stage, start) is not None
+
+    def starts_between(self, stage: str, first: int, end: int) -> bool:
+        """Whether a scheduled set on this stage starts in [first, end)."""
+        days = self._stages.get(stage, {})
+        for day in range(first // clock.MINUTES_PER_DAY, (end - 1) // clock.MINUTES_PER_DAY + 1):
+            bucket = days.get(day, [])
+            position = bisect_left(bucket, first << self._START)
+            if position < len(bucket) and bucket[position] >> self._START < end:
+                return True
+        return False
 
     def stages(self) -> list[str]:
-        return [stage for stage, days in self._stages.items() if any(days.values())]
+        return sorted(
+            {stage for stage, days in self._stages.items() if any(days.values())}
+            | {stage for stage, _ in self._cancelled}
+        )
 
     def sets(self, stage: str) -> Iterator[tuple[int, int]]:
         """The accepted sets of a stage as (start, end)."""

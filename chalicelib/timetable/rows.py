@@ -30,13 +30,16 @@ from chalicelib.timetable.text import (
 )
 
 REQUIRED = ("stage", "date", "start", "end", "artist")
-OPTIONAL = ("genre", "notes")
+OPTIONAL = ("day", "genre", "notes", "status")
 KNOWN = frozenset(REQUIRED + OPTIONAL)
+CANCELLED = frozenset({"cancelled", "canceled"})
+SCHEDULED = frozenset({"", "scheduled"})
 MAX_VALUE_CHARS = 1000
 # Timetables are for festivals of this century; other years are typos (0226, 20266).
 EARLIEST_DATE, LATEST_DATE = "2000-01-01", "2099-12-31"
 _EARLIEST_DAY, _LATEST_DAY = (clock.parse_date_strict(text) for text in (EARLIEST_DATE, LATEST_DATE))
 _SHOWN_UNKNOWN = 20
+_SHOWN_LINES = 20
 _NORMALISED = ("stage", "artist")
 # Stage is the table's partition key and artist the by_artist index's: DynamoDB refuses
 # a partition key over 2,048 bytes, and would fail the whole file on every retry.
@@ -55,6 +58,7 @@ class Performance:
     artist: str
     genre: str = ""
     notes: str = ""
+    cancelled: bool = False  # listed, shown as cancelled; frees its slot
 
     @property
     def date(self) -> str:
@@ -100,13 +104,14 @@ def resolve_columns(names: list[str]) -> Columns | str:
             index[name] = position
         elif name:
             ignored.append(raw.strip())
-    missing = [name for name in REQUIRED if name not in index]
+    missing = [name for name in REQUIRED if name not in index and not (name == "date" and "day" in index)]
     if missing:
         found = ", ".join(_shown(n.strip()) for n in names[:_SHOWN_UNKNOWN] if n.strip()) or "nothing"
         noun = "column" if len(missing) == 1 else "columns"
         return (
             f"the header lacks the required {noun} {', '.join(missing)} (found {found}); "
-            f"the header must name {', '.join(REQUIRED)} (and may name {', '.join(OPTIONAL)})"
+            f"the header must name {', '.join(REQUIRED)} (and may name {', '.join(OPTIONAL)}; "
+            "with a day column, date may be left out)"
         )
     return Columns(index=index, width=len(names), ignored=tuple(ignored))
 
@@ -115,22 +120,34 @@ class Schedule:
     """A timetable file whose header has been read; `rows()` reads the rest."""
 
     def __init__(
-        self, text: TextFile, delimiter: str, columns: Columns, header_end: int, zone: ZoneInfo | None = None
+        self,
+        text: TextFile,
+        delimiter: str,
+        columns: Columns,
+        header_end: int,
+        zone: ZoneInfo | None = None,
+        day_change: int = clock.DEFAULT_DAY_CHANGE,
     ) -> None:
         self._zone = zone
         self.text = text
         self.delimiter = delimiter
         self.columns = columns
         self._header_end = header_end
+        self._day_change = day_change
         self.timetable = Timetable()
         self._dates: dict[str, int | str] = {}
         self._times: dict[str, int | str] = {}
+        # Date-only files: sets written in the small hours of their date (see `closing_warnings`).
+        self._dated_by_day = "day" in columns.index
+        self._small_hours: list[Performance] = []
+        self._small_hours_overlapping: list[int] = []
 
     @property
     def encoding(self) -> str:
         return self.text.encoding
 
     def warnings(self) -> list[str]:
+        """What the header shows about how the file is read."""
         notes = []
         if self.encoding != "UTF-8":
             notes.append(f"the file is not valid UTF-8, so it was read as {self.encoding}")
@@ -140,15 +157,17 @@ class Schedule:
         return notes + self.columns.warnings()
 
     def rows(self) -> Iterator[Performance | Rejection]:
-        """One result per non-blank data row, in file order."""
+        """One result per non-blank data row: scheduled sets in file order, then the
+        cancelled ones (they free their slot, so they are checked against the rest last)."""
         text = self.text
         reader = csv.reader(text.lines(), delimiter=self.delimiter, strict=True)
         previous_end = self._header_end
+        cancelled: list[Performance] = []
         while True:
             try:
                 fields = next(reader)
             except StopIteration:
-                return
+                break
             except csv.Error as error:
                 line, previous_end = previous_end + 1, text.lines_read
                 yield Rejection(line, _csv_problem(str(error), self.delimiter))
@@ -163,14 +182,98 @@ class Schedule:
             joined = "".join(fields)
             if not joined.strip():
                 continue
-            result = self._performance(fields, joined, line)
+            result, small_hours = self._performance(fields, joined, line)
             if isinstance(result, Performance):
-                conflict = self.timetable.claim(result.stage, result.start, result.end, line)
-                if conflict:
-                    result = Rejection(line, conflict, result.artist)
+                if result.cancelled:
+                    cancelled.append(result)
+                    continue
+                result = self._claim(result, small_hours)
             yield result
+        for performance in cancelled:
+            yield self._list_cancelled(performance)
 
-    def _performance(self, fields: list[str], joined: str, line: int) -> Performance | Rejection:
+    def _claim(self, performance: Performance, small_hours: bool) -> Performance | Rejection:
+        """Accept a scheduled set unless it collides. `small_hours`: dated, in a file
+        without a day column, with a time before the day change (not 24:00-29:59)."""
+        conflict = self.timetable.claim(performance.stage, performance.start, performance.end, performance.line)
+        if conflict is None:
+            if small_hours:
+                self._small_hours.append(performance)
+            return performance
+        if small_hours:
+            self._small_hours_overlapping.append(performance.line)
+            conflict += "; " + self._next_date_hint(performance)
+        return Rejection(performance.line, conflict, performance.artist)
+
+    def _list_cancelled(self, performance: Performance) -> Performance | Rejection:
+        taken_by = self.timetable.line_at(performance.stage, performance.start)
+        if taken_by is None:
+            taken_by = self.timetable.cancel(performance.stage, performance.start, performance.line)
+        if taken_by is None:
+            return performance
+        return Rejection(
+            performance.line,
+            f"is cancelled, and line {taken_by} has a set on {_shown(performance.stage)} starting "
+            f"{clock.iso(performance.start)} too; the timetable keeps one set per stage and start: "
+            "delete the cancelled row (its set is then listed as removed)",
+            performance.artist,
+        )
+
+    def _next_date_hint(self, performance: Performance) -> str:
+        written = clock.iso_date(performance.start // clock.MINUTES_PER_DAY)
+        following = clock.iso_date(performance.start // clock.MINUTES_PER_DAY + 1)
+        return (
+            f"its date {written} makes it the small hours before that day's evening; if it follows the evening "
+            f"of {written}, write {following} as its date, or add a day column with the festival day"
+        )
+
+    def closing_warnings(self) -> list[str]:
+        """What only the whole file shows (call after `rows()`): after-midnight sets
+        dated like the evening they follow, which the date column reads as the night before.
+
+        A set starting before the day change, in a file without a day column, is taken
+        at its written date. When such sets fall where their stage plays nothing that
+        night (or overlap its previous night) while the same stage plays the evening of
+        the written date, the file most likely lists them under their festival day.
+        """
+        suspects = [p for p in self._small_hours if self._plays_evening_of(p)]
+        stranded = [p for p in suspects if not self._played_before_midnight(p)]
+        if not stranded and not self._small_hours_overlapping:
+            return []
+        lines = sorted({p.line for p in suspects} | set(self._small_hours_overlapping))
+        shown = ", ".join(str(line) for line in lines[:_SHOWN_LINES]) + (", ..." if len(lines) > _SHOWN_LINES else "")
+        example = stranded[0] if stranded else None
+        because = (
+            f"line {example.line} ({_shown(example.artist)} on {_shown(example.stage)}, {clock.iso(example.start)}) "
+            f"falls in the night of {clock.iso_date(example.start // clock.MINUTES_PER_DAY - 1)}, when that stage "
+            "plays nothing else"
+            if example
+            else f"line {self._small_hours_overlapping[0]} overlaps its stage's previous night"
+        )
+        noun = "set" if len(lines) == 1 else "sets"
+        return [
+            f"{len(lines):,} after-midnight {noun} (line {shown}) may be dated with the festival day "
+            f"they belong to: each was read as the small hours *before* its date's evening, and {because}. "
+            "If they follow the evening of the date written, add a day column with the festival day "
+            f"(the day changes at {clock.hh_mm(self._day_change)}), or write the next date, or write the time "
+            "as 24:00 to 29:59"
+        ]
+
+    def _plays_evening_of(self, performance: Performance) -> bool:
+        """Whether the stage plays later on the date written (its evening)."""
+        date = performance.start // clock.MINUTES_PER_DAY
+        evening = clock.day_bounds(date, self._day_change)
+        return self.timetable.starts_between(performance.stage, *evening)
+
+    def _played_before_midnight(self, performance: Performance) -> bool:
+        """Whether the stage played the evening before the set's literal night."""
+        midnight = performance.start // clock.MINUTES_PER_DAY * clock.MINUTES_PER_DAY
+        return self.timetable.starts_between(
+            performance.stage, midnight - clock.MINUTES_PER_DAY + self._day_change, midnight
+        )
+
+    def _performance(self, fields: list[str], joined: str, line: int) -> tuple[Performance | Rejection, bool]:
+        """The row, and whether it is dated in the small hours before the day change."""
         problems: list[str] = []
         bad_byte = undecodable(joined)
         if bad_byte:
@@ -185,7 +288,7 @@ class Schedule:
                 f"has {len(fields)} values but the header has {width} columns; quote values that contain "
                 f'"{self.delimiter}" (in double quotes), or remove the extra "{self.delimiter}" at the end'
             )
-        values: dict[str, str] = {}
+        values: dict[str, str] = dict.fromkeys(KNOWN, "")
         for name, position in self.columns.index.items():
             value = fields[position].strip() if position < len(fields) else ""
             if len(value) > MAX_VALUE_CHARS:
@@ -203,10 +306,21 @@ class Schedule:
                 )
                 values[name] = ""
         missing = [name for name in REQUIRED if not values[name]]
+        if self._dated_by_day and values["day"] and "date" in missing:
+            missing.remove("date")
+        elif self._dated_by_day and "date" in missing:
+            missing[missing.index("date")] = "date and day"
         if missing:
-            problems.append(f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} empty")
+            named = " and ".join(missing)
+            problems.append(f"{named} {'are' if ' and ' in named else 'is'} empty")
+        status = values["status"].lower()
+        if status not in CANCELLED | SCHEDULED:
+            problems.append(
+                f"status {_shown(values['status'])} is not one a set can have: write cancelled (or canceled) "
+                "for a set that will not play, or leave it empty"
+            )
         parsed: dict[str, int] = {}
-        for name, parse in (("date", self._date), ("start", self._time), ("end", self._time)):
+        for name, parse in (("date", self._date), ("day", self._date), ("start", self._time), ("end", self._time)):
             if values[name]:
                 result = parse(values[name])
                 if isinstance(result, str):
@@ -214,8 +328,8 @@ class Schedule:
                 else:
                     parsed[name] = result
         start = end = 0
-        if len(parsed) == 3:
-            start = parsed["date"] * clock.MINUTES_PER_DAY + parsed["start"]
+        if "start" in parsed and "end" in parsed and ("date" in parsed or "day" in parsed):
+            start = self._start(parsed, values, problems)
             length = (parsed["end"] - parsed["start"]) % clock.MINUTES_PER_DAY
             end = start + length
             if length == 0:
@@ -234,16 +348,38 @@ class Schedule:
                         "go forward that night (write the time as the clocks showed it)"
                     )
         if problems:
-            return Rejection(line, "; ".join(problems), values["artist"])
+            return Rejection(line, "; ".join(problems), values["artist"]), False
+        small_hours = not self._dated_by_day and parsed["start"] < self._day_change
         return Performance(
             line=line,
             stage=values["stage"],
             start=start,
             end=end,
             artist=values["artist"],
-            genre=values.get("genre", ""),
-            notes=values.get("notes", ""),
-        )
+            genre=values["genre"],
+            notes=values["notes"],
+            cancelled=status in CANCELLED,
+        ), small_hours
+
+    def _start(self, parsed: dict[str, int], values: dict[str, str], problems: list[str]) -> int:
+        """The start moment from the date (the calendar date; 24:00-29:59 run into the next
+        morning) or the festival day (a time before the day change is the next morning)."""
+        time = parsed["start"]
+        if "date" in parsed:
+            start = parsed["date"] * clock.MINUTES_PER_DAY + time
+        else:
+            start = parsed["day"] * clock.MINUTES_PER_DAY + time
+            if time < self._day_change:
+                start += clock.MINUTES_PER_DAY
+        day = parsed.get("day")
+        if day is not None and clock.festival_day(start, self._day_change) != day:
+            written = f"date {values['date']} at {values['start']}" if "date" in parsed else f"{values['start']}"
+            problems.append(
+                f"{written} is {clock.iso(start)}, which belongs to festival day "
+                f"{clock.iso_date(clock.festival_day(start, self._day_change))} (the day changes at "
+                f"{clock.hh_mm(self._day_change)}), but day says {values['day']}; correct the one that is wrong"
+            )
+        return start
 
     def _date(self, text: str) -> int | str:
         parsed = self._dates.get(text)
@@ -275,7 +411,9 @@ def _csv_problem(error: str, delimiter: str) -> str:
     return f"cannot be read as CSV: {error}"
 
 
-def read_schedule(stream: BinaryIO, zone: ZoneInfo | None = None) -> Schedule | str:
+def read_schedule(
+    stream: BinaryIO, zone: ZoneInfo | None = None, day_change: int = clock.DEFAULT_DAY_CHANGE
+) -> Schedule | str:
     """Read a file's encoding and header; a string says why the file cannot be used."""
     text = open_text(stream)
     if isinstance(text, str):
@@ -296,4 +434,4 @@ def read_schedule(stream: BinaryIO, zone: ZoneInfo | None = None) -> Schedule | 
     columns = resolve_columns(names)
     if isinstance(columns, str):
         return columns
-    return Schedule(text, delimiter, columns, header_number, zone)
+    return Schedule(text, delimiter, columns, header_number, zone, day_change)

@@ -1,0 +1,89 @@
+"""Which set of a file's previous version each row of the new version continues: the
+rule that keeps a set's id while it keeps its artist in the same file.
+
+1. A row in the same slot (stage and start) as a previous set by the same artist
+   continues that set.
+2. The artist's other rows and other previous sets are paired in time order (start,
+   then stage): the first such row continues the first such set, and so on. So a set
+   that moves (another time, another stage, or both) keeps its id; two artists who swap
+   slots keep theirs; an artist who plays twice keeps both when both sets move.
+3. Rows left over are new sets; previous sets left over are gone.
+
+A new set's id is derived from the file, the artist and the lowest number not yet used
+for them, so uploading the same files into an empty table gives the same ids again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+from chalicelib.storage.sources import StoredSet
+from chalicelib.timetable.rows import Performance
+
+Slot = tuple[str, int]  # stage, start
+
+
+def set_id(source: str, artist: str, number: int) -> str:
+    """An opaque, URL-safe id: 16 lowercase letters and digits."""
+    digest = hashlib.blake2b(f"{source}\x1f{artist}\x1f{number}".encode("utf-8", "surrogateescape"), digest_size=10)
+    return base64.b32encode(digest.digest()).decode("ascii").lower()
+
+
+class Identities:
+    """The ids of one file's sets, carried from its previous version to the new one."""
+
+    def __init__(self, source: str, previous: Iterable[StoredSet]) -> None:
+        self._source = source
+        self._previous: dict[Slot, StoredSet] = {(s.stage, s.start): s for s in previous}
+        self._open = Counter(s.artist for s in self._previous.values())  # not yet continued, per artist
+        self._continued: set[Slot] = set()
+        self._used = {s.id for s in self._previous.values()}
+
+    def same_slot(self, row: Performance) -> StoredSet | None:
+        """Rule 1: the previous set this row continues in place, if any."""
+        slot = (row.stage, row.start)
+        previous = self._previous.get(slot)
+        if previous is None or previous.artist != row.artist or slot in self._continued:
+            return None
+        self._continue(previous)
+        return previous
+
+    def may_continue(self, artist: str) -> bool:
+        """Whether the artist has previous sets that no row has continued so far: a row
+        of theirs elsewhere must wait for `pair`, after the whole file."""
+        return self._open[artist] > 0
+
+    def pair(self, rows: list[Performance]) -> Iterator[tuple[Performance, StoredSet | None]]:
+        """Rule 2 for the rows that waited: each with the previous set it continues, or None."""
+        waiting: dict[str, list[Performance]] = {}
+        for row in rows:
+            waiting.setdefault(row.artist, []).append(row)
+        left: dict[str, list[StoredSet]] = {}
+        for slot, stored in self._previous.items():
+            if slot not in self._continued and stored.artist in waiting:
+                left.setdefault(stored.artist, []).append(stored)
+        for artist, artist_rows in waiting.items():
+            sets = iter(sorted(left.get(artist, []), key=lambda s: (s.start, s.stage)))
+            for row in sorted(artist_rows, key=lambda r: (r.start, r.stage)):
+                previous = next(sets, None)
+                if previous is not None:
+                    self._continue(previous)
+                yield row, previous
+
+    def continued(self, previous: StoredSet) -> bool:
+        """Whether a row of the new version continues this previous set."""
+        return (previous.stage, previous.start) in self._continued
+
+    def new_id(self, artist: str) -> str:
+        number = 0
+        while (candidate := set_id(self._source, artist, number)) in self._used:
+            number += 1
+        self._used.add(candidate)
+        return candidate
+
+    def _continue(self, previous: StoredSet) -> None:
+        self._continued.add((previous.stage, previous.start))
+        self._open[previous.artist] -= 1
