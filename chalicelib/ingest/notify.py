@@ -1,4 +1,8 @@
-"""Tells the team on SNS how an upload went: one message per processed object version."""
+"""Tells the team on SNS how an upload went: one message per processed object version.
+
+E-mail subscribers get a short plain-text summary a person can read on a phone; SQS,
+Lambda and HTTP subscribers get the JSON summary (SNS picks by protocol).
+"""
 
 from __future__ import annotations
 
@@ -48,6 +52,54 @@ def subject_for(summary: dict[str, Any]) -> str:
     return (head + name)[:MAX_SUBJECT]
 
 
+_EMAILED_CHANGES = 20
+_EMAILED_ERRORS = 5
+
+
+def _when(change: dict[str, Any]) -> str:
+    """`Main, 2026-07-03 21:00-22:30`."""
+    start, end = change["start"], change["end"]
+    return f"{change['stage']}, {start[:10]} {start[11:]}-{end[11:]}"
+
+
+def change_line(change: dict[str, Any]) -> str:
+    """One change of the changelog, as a line of text."""
+    kind, artist = change["change"], change["artist"]
+    fields = f" ({', '.join(change['fields'])})" if change.get("fields") else ""
+    if kind == "moved":
+        return f"- moved: {artist}{fields}, from {_when(change['from'])} to {_when(change)}"
+    return f"- {kind}: {artist}{fields}, {_when(change)}"
+
+
+def email_text(summary: dict[str, Any]) -> str:
+    """The summary in plain text: what happened, what changed, the first errors, where the report is."""
+    counts = summary.get("changes", {})
+    what = summary.get("what", "")
+    lines = [f"{summary['source']['key']}: {summary['status']}", what[:1].upper() + what[1:] + "." if what else ""]
+    if summary.get("reason"):
+        lines.append(f"Why: {summary['reason']}")
+    if "accepted" in summary:
+        lines.append(f"{summary['accepted']:,} rows accepted, {summary['rejected']:,} rejected.")
+    changelog = summary.get("changelog", [])
+    if changelog:
+        total = sum(count for kind, count in counts.items() if kind != "unchanged")
+        lines += ["", f"Changes ({total:,}, release {summary.get('release', '')}):"]
+        lines += [change_line(change) for change in changelog[:_EMAILED_CHANGES]]
+        if total > _EMAILED_CHANGES:
+            lines.append(f"... and {total - _EMAILED_CHANGES:,} more in the report")
+    elif summary.get("status") != "failed":
+        lines += ["", "Nothing live changed."]
+    errors = summary.get("errors", [])
+    if errors:
+        rejected = summary["rejected"]
+        lines += ["", f"First errors ({rejected:,} {'row' if rejected == 1 else 'rows'} rejected):"]
+        lines += [f"- line {error['line']}: {error['reason']}" for error in errors[:_EMAILED_ERRORS]]
+    if summary.get("warnings"):
+        lines += ["", "Warnings:"] + [f"- {warning}" for warning in summary["warnings"]]
+    lines += ["", f"Report: {summary['report']}"]
+    return "\n".join(lines) + "\n"
+
+
 class Notifier:
     """Publishes ingest summaries to the team's topic."""
 
@@ -57,9 +109,11 @@ class Notifier:
 
     def publish(self, summary: dict[str, Any]) -> str:
         """Send one summary; returns the SNS message id."""
+        messages = {"default": json.dumps(summary, ensure_ascii=False, indent=2), "email": email_text(summary)}
         response = self._client.publish(
             TopicArn=self._topic_arn,
             Subject=subject_for(summary),
-            Message=json.dumps(summary, ensure_ascii=False, indent=2),
+            Message=json.dumps(messages, ensure_ascii=False),
+            MessageStructure="json",
         )
         return str(response["MessageId"])
