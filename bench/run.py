@@ -268,6 +268,7 @@ def query_benchmark(moto: Moto, rows: int, requests: int) -> dict[str, Any]:
         "now playing": "/performances?at=2030-07-04T18:05",
         "a day, all stages": "/performances?day=2030-07-04",
         "artist": f"/artists/{urllib.parse.quote('Artist 100 & Friends', safe='')}/performances",
+        "changes": "/changes",
     }
     port = free_port()
     server = subprocess.Popen(
@@ -360,9 +361,13 @@ def _call_in_process(api: Any, route: str) -> None:
     elif parts[0] == "stages" and len(parts) == 3:
         api.stage_performances(parts[1], query)
     elif parts[0] == "stages":
-        api.performance(parts[1], parts[3])
+        api.performance_in_slot(parts[1], parts[3])
     elif parts == ["performances"]:
         api.performances(query, datetime.now(UTC))
+    elif parts[0] == "performances":
+        api.performance(parts[1])
+    elif parts == ["changes"]:
+        api.changes(query)
     else:
         api.artist_performances(parts[1], query)
 

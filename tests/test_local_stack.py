@@ -56,7 +56,8 @@ def test_an_aws_cli_upload_is_queryable_and_reported_and_announced(stack: Stack,
 
     stage = urllib.parse.quote("Stage 7", safe="")
     body = poll(
-        lambda: (lambda r: r[1] if r[0] == 200 and r[1]["items"] else None)(
+        # The ingest streams its writes: the day is whole once all 50 sets are in.
+        lambda: (lambda r: r[1] if r[0] == 200 and len(r[1]["items"]) == 50 else None)(
             stack.get(f"/stages/{stage}/performances?day=2026-08-02&limit=500")
         ),
         "the upload to be queryable",

@@ -137,6 +137,16 @@ class TestIdentity:
         festival.upload("uploads/day.csv", V1)
         assert ids(festival) == before
 
+    def test_a_new_set_in_a_slot_a_moved_set_came_from_gets_its_own_id(self, festival: Festival) -> None:
+        festival.upload("uploads/day.csv", timetable("Main,2026-07-03,18:00,19:00,X,,,"))
+        first = id_of(festival, "X")
+        festival.upload("uploads/day.csv", timetable("Main,2026-07-03,19:00,20:00,X,,,"))  # moved
+        festival.upload(
+            "uploads/day.csv", timetable("Main,2026-07-03,18:00,18:45,X,,,", "Main,2026-07-03,19:00,20:00,X,,,")
+        )
+        assert id_of(festival, "X", "2026-07-03T19:00") == first
+        assert id_of(festival, "X", "2026-07-03T18:00") not in {first, ""}
+
     def test_the_same_artist_in_another_file_is_another_set(self, festival: Festival) -> None:
         festival.upload("uploads/day.csv", V1)
         festival.upload("uploads/extra.csv", timetable("Side,2026-07-05,12:00,13:00,Opener,,,"))

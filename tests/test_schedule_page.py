@@ -126,6 +126,21 @@ def test_switching_day_shows_that_days_sets(page: Any, stack: Stack) -> None:
     assert page.locator("nav.days button[aria-selected=true]").get_attribute("data-day") == "2026-07-04"
 
 
+def test_a_cancelled_set_is_struck_through_never_hidden_and_never_playing(page: Any, stack: Stack) -> None:
+    open_schedule(page, stack, "2026-07-04T15:30")  # the sample cancels Golden Garçons, 15:15-15:55
+    page.click("nav.days button[data-day='2026-07-04']")
+    gone = block(page, "Golden Garçons")
+    gone.wait_for()
+    assert "cancelled" in gone.get_attribute("class") and "playing" not in gone.get_attribute("class")
+    assert gone.locator(".flag").text_content() == "cancelled"
+    assert page.evaluate("getComputedStyle(document.querySelector('.set.cancelled .artist')).textDecorationLine") == (
+        "line-through"
+    )
+    assert len(gone.get_attribute("data-id")) == 16
+    strip = page.locator(".strip .stage[data-stage='Café Lumière']").text_content()
+    assert "Golden Garçons" not in strip
+
+
 def test_the_filter_keeps_matching_sets_by_artist_or_genre(page: Any, stack: Stack) -> None:
     open_schedule(page, stack)
     page.fill("#filter", "señor")

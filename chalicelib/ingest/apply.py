@@ -361,7 +361,7 @@ class _Placing:
 
     def place(self, row: Performance, previous: StoredSet | None) -> None:
         run = self._run
-        set_id = previous.id if previous else run.identities.new_id(row.artist)
+        set_id = previous.id if previous else run.identities.new_id(row)
         new = stored_set(row, set_id, run.key)
         run.changes.compare(new, previous)
         if (row.stage, row.start) not in run.stored.own:

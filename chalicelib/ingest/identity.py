@@ -9,8 +9,10 @@ rule that keeps a set's id while it keeps its artist in the same file.
    slots keep theirs; an artist who plays twice keeps both when both sets move.
 3. Rows left over are new sets; previous sets left over are gone.
 
-A new set's id is derived from the file, the artist and the lowest number not yet used
-for them, so uploading the same files into an empty table gives the same ids again.
+A new set's id is derived from the file, the artist and the slot it first appears in
+(a file's slots are distinct, so the run need not remember the ids it gives out; only a
+clash with a previous set's id, one that has since moved away from that slot, adds a
+number). So uploading the same versions into an empty table gives the same ids again.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from chalicelib.timetable.rows import Performance
 Slot = tuple[str, int]  # stage, start
 
 
-def set_id(source: str, artist: str, number: int) -> str:
-    """An opaque, URL-safe id: 16 lowercase letters and digits."""
-    digest = hashlib.blake2b(f"{source}\x1f{artist}\x1f{number}".encode("utf-8", "surrogateescape"), digest_size=10)
+def set_id(source: str, row: Performance, number: int = 0) -> str:
+    """An opaque, URL-safe id: 16 lowercase letters and digits 2-7."""
+    text = f"{source}\x1f{row.artist}\x1f{row.stage}\x1f{row.start}\x1f{number}"
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=10)
     return base64.b32encode(digest.digest()).decode("ascii").lower()
 
 
@@ -40,7 +43,7 @@ class Identities:
         self._previous: dict[Slot, StoredSet] = {(s.stage, s.start): s for s in previous}
         self._open = Counter(s.artist for s in self._previous.values())  # not yet continued, per artist
         self._continued: set[Slot] = set()
-        self._used = {s.id for s in self._previous.values()}
+        self._taken = {s.id for s in self._previous.values()}  # ids a new set must not get
 
     def same_slot(self, row: Performance) -> StoredSet | None:
         """Rule 1: the previous set this row continues in place, if any."""
@@ -77,11 +80,13 @@ class Identities:
         """Whether a row of the new version continues this previous set."""
         return (previous.stage, previous.start) in self._continued
 
-    def new_id(self, artist: str) -> str:
+    def new_id(self, row: Performance) -> str:
+        """The id of a set no previous one continues."""
         number = 0
-        while (candidate := set_id(self._source, artist, number)) in self._used:
+        while (candidate := set_id(self._source, row, number)) in self._taken:
             number += 1
-        self._used.add(candidate)
+        if number:
+            self._taken.add(candidate)  # another row of this version may clash with it
         return candidate
 
     def _continue(self, previous: StoredSet) -> None:
