@@ -1,11 +1,14 @@
 """The festival schedule: S3 uploads in, a JSON API out. Wiring only; the work is in chalicelib."""
 
+import json
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from chalice.app import Chalice, Response, S3Event
+from chalice.app import Chalice, CORSConfig, Response, S3Event
 
+from chalicelib.api import caching
 from chalicelib.api.openapi import openapi_spec
 from chalicelib.api.params import Params
 from chalicelib.api.routes import ScheduleApi
@@ -16,7 +19,8 @@ from chalicelib.settings import UPLOAD_PREFIX
 from chalicelib.web.page import schedule_page
 
 app = Chalice(app_name="festival-schedule")
-app.api.cors = True  # browser front ends on other origins may read the API
+# Browser front ends on other origins may read the API, and its ETags for revalidating.
+app.api.cors = CORSConfig(allow_origin="*", expose_headers=["ETag"])
 
 # Decorator arguments are evaluated at import: read them without failing when unset.
 SCHEDULE_BUCKET = os.environ.get("SCHEDULE_BUCKET", "")
@@ -42,64 +46,82 @@ def remove_performances(event: S3Event) -> None:
     handle_s3_event(event.to_dict(), get_services(), wait_seconds=_wait_budget(event))
 
 
-def _api() -> ScheduleApi:
+def _answer(
+    answer: Callable[[ScheduleApi, Any], Any], *, live_at: datetime | None = None, cache_control: str = caching.DATA
+) -> Response:
+    """A JSON answer with an ETag from the current release, or a 304 that reads no set."""
     request: Any = app.current_request
-    return ScheduleApi(get_services(), api_base(request.context))
-
-
-def _query() -> Any:
-    request: Any = app.current_request
-    return request.query_params
+    api = ScheduleApi(get_services(), api_base(request.context))
+    query = request.query_params
+    parts = [api.release(), caching.request_identity(request.context.get("path") or request.path, query)]
+    if live_at is not None:  # the answer is the clock's: it changes every minute
+        parts.append(live_at.strftime("%Y-%m-%dT%H:%M"))
+        cache_control = caching.LIVE
+    return caching.conditional(
+        request.headers,
+        caching.entity_tag(*parts),
+        cache_control,
+        lambda: json.dumps(answer(api, query), ensure_ascii=False, separators=(",", ":")),
+        caching.JSON,
+    )
 
 
 @app.route("/stages")
-def list_stages() -> dict[str, Any]:
-    return _api().stages(_query())
+def list_stages() -> Response:
+    return _answer(lambda api, query: api.stages(query))
 
 
 @app.route("/days")
-def list_days() -> dict[str, Any]:
-    return _api().days(_query())
+def list_days() -> Response:
+    return _answer(lambda api, query: api.days(query))
 
 
 @app.route("/stages/{stage}/performances")
-def list_stage_performances(stage: str) -> dict[str, Any]:
-    return _api().stage_performances(stage, _query())
+def list_stage_performances(stage: str) -> Response:
+    return _answer(lambda api, query: api.stage_performances(stage, query))
 
 
 @app.route("/stages/{stage}/performances/{start}")
-def get_performance_in_slot(stage: str, start: str) -> dict[str, Any]:
-    return _api().performance_in_slot(stage, start, _query())
-
-
-@app.route("/performances/{performance_id}")
-def get_performance(performance_id: str) -> dict[str, Any]:
-    return _api().performance(performance_id, _query())
-
-
-@app.route("/changes")
-def list_changes() -> dict[str, Any]:
-    return _api().changes(_query())
+def get_performance_in_slot(stage: str, start: str) -> Response:
+    return _answer(lambda api, query: api.performance_in_slot(stage, start, query))
 
 
 @app.route("/performances")
-def list_performances() -> dict[str, Any]:
-    return _api().performances(_query(), now=datetime.now(UTC))
+def list_performances() -> Response:
+    now = datetime.now(UTC)
+    request: Any = app.current_request
+    live = not {"at", "day", "cursor"} & set(request.query_params or {})
+    return _answer(lambda api, query: api.performances(query, now=now), live_at=now if live else None)
+
+
+@app.route("/performances/{performance_id}")
+def get_performance(performance_id: str) -> Response:
+    return _answer(lambda api, query: api.performance(performance_id, query))
+
+
+@app.route("/changes")
+def list_changes() -> Response:
+    return _answer(lambda api, query: api.changes(query))
 
 
 @app.route("/artists/{artist}/performances")
-def list_artist_performances(artist: str) -> dict[str, Any]:
-    return _api().artist_performances(artist, _query())
+def list_artist_performances(artist: str) -> Response:
+    return _answer(lambda api, query: api.artist_performances(artist, query))
 
 
 @app.route("/")
 def page() -> Response:
     """The schedule page, built on the API below."""
     html, headers = schedule_page()
-    return Response(body=html, headers=headers, status_code=200)
+    request: Any = app.current_request
+    return caching.conditional(
+        request.headers, caching.entity_tag(html), caching.STATIC, lambda: html, "text/html; charset=utf-8", headers
+    )
 
 
 @app.route("/openapi.json")
-def openapi() -> dict[str, Any]:
-    Params(_query(), "/openapi.json")
-    return openapi_spec()
+def openapi() -> Response:
+    request: Any = app.current_request
+    Params(request.query_params, "/openapi.json")
+    spec = json.dumps(openapi_spec(), ensure_ascii=False, separators=(",", ":"))
+    return caching.conditional(request.headers, caching.entity_tag(spec), caching.STATIC, lambda: spec, caching.JSON)

@@ -33,6 +33,15 @@ def state_items(festival: Festival, kind: str) -> dict[str, dict]:
     }
 
 
+def share(performances: int, first_start: str, last_end: str, last_start: str) -> dict[str, object]:
+    return {
+        "performances": performances,
+        "first_start": first_start,
+        "last_end": last_end,
+        "last_start": last_start,
+    }
+
+
 def slots(festival: Festival) -> list[tuple[str, str, str]]:
     return [(item["stage"], item["slot"], item["artist"]) for item in festival.items()]
 
@@ -286,12 +295,12 @@ class TestVersions:
         days = {name: item["stages"] for name, item in state_items(festival, "day").items()}
         assert days == {
             "2026-07-03": {
-                "Main Stage": {"performances": 3, "first_start": "2026-07-03T18:00", "last_end": "2026-07-04T01:00"},
-                "Tent & Bar": {"performances": 1, "first_start": "2026-07-04T02:00", "last_end": "2026-07-04T04:00"},
+                "Main Stage": share(3, "2026-07-03T18:00", "2026-07-04T01:00", "2026-07-03T23:30"),
+                "Tent & Bar": share(1, "2026-07-04T02:00", "2026-07-04T04:00", "2026-07-04T02:00"),
             },
             "2026-07-04": {
-                "Tent & Bar": {"performances": 1, "first_start": "2026-07-04T14:00", "last_end": "2026-07-04T15:00"},
-                "Side": {"performances": 1, "first_start": "2026-07-05T05:00", "last_end": "2026-07-05T05:30"},
+                "Tent & Bar": share(1, "2026-07-04T14:00", "2026-07-04T15:00", "2026-07-04T14:00"),
+                "Side": share(1, "2026-07-05T05:00", "2026-07-05T05:30", "2026-07-05T05:00"),
             },
         }
         festival.deliver(festival.delete("uploads/day 1.csv"))

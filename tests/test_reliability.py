@@ -113,7 +113,12 @@ def test_two_files_for_one_stage_ingested_concurrently_both_land(festival: Festi
     assert len(festival.items()) == 20
     assert state_items(festival, "stage")["Main"]["performances"] == 20
     day = state_items(festival, "day")["2026-07-01"]["stages"]["Main"]
-    assert day == {"performances": 20, "first_start": "2026-07-01T10:00", "last_end": "2026-07-01T19:59"}
+    assert day == {
+        "performances": 20,
+        "first_start": "2026-07-01T10:00",
+        "last_end": "2026-07-01T19:59",
+        "last_start": "2026-07-01T19:30",
+    }
 
 
 def hhmm(minutes: int) -> str:

@@ -21,7 +21,8 @@ from chalicelib.api.params import shown as _shown
 from chalicelib.api.shapes import path_value, performance_json
 from chalicelib.services import Services
 from chalicelib.storage.batch import Item, Key
-from chalicelib.storage.performances import BY_ARTIST, BY_DAY, SET_ID, Page
+from chalicelib.storage.indexes import FestivalIndex
+from chalicelib.storage.performances import BY_ARTIST, BY_DAY, CANCELLED, SET_ID, Page
 from chalicelib.storage.releases import KIND as RELEASE_KIND
 from chalicelib.timetable import clock
 
@@ -40,6 +41,35 @@ def _names_page(names: list[str], start_key: Key | None, params: Params, **carri
     return chosen, Page(items=[], last_key=last)
 
 
+def _playing_and_next(sets: list[Item], at: int) -> tuple[dict[str, Item], dict[str, Item]]:
+    """Per stage, the set playing at `at` and the first one after it (never a cancelled one)."""
+    now: dict[str, Item] = {}
+    following: dict[str, Item] = {}
+    moment = clock.iso(at)
+    for item in sorted(sets, key=lambda item: item["start"]["S"]):
+        if item.get("status", {}).get("S") == CANCELLED:
+            continue
+        stage, start = item["stage"]["S"], item["start"]["S"]
+        if start <= moment < item["end"]["S"]:
+            now[stage] = item
+        elif start > moment:
+            following.setdefault(stage, item)
+    return now, following
+
+
+def _first_later_slots(index: FestivalIndex, stages: list[str], today: int) -> list[tuple[str, int]]:
+    """For each stage, the slot of its first set on the next festival day it plays after today."""
+    slots: dict[str, int] = {}
+    after = clock.iso_date(today)
+    for day, shares in index.day_shares().items():
+        if day <= after:
+            continue
+        for stage in stages:
+            if stage in shares and stage not in slots:
+                slots[stage] = clock.stored_moment(shares[stage].first_start)
+    return list(slots.items())
+
+
 def _page(items: list[dict[str, Any]], cursor: Cursor, page: Page) -> dict[str, Any]:
     return {"items": items, "next": cursor.encode(page.last_key)}
 
@@ -51,21 +81,32 @@ class ScheduleApi:
         self._performances = services.performances
         self._indexes = services.indexes
         self._releases = services.releases
+        self._index: FestivalIndex | None = None
         self._settings = services.settings
         self._zone = services.settings.zone
         self._base = base
 
+    def _festival(self) -> FestivalIndex:
+        """The festival index, read once per request (the ETag and the answer share it)."""
+        if self._index is None:
+            self._index = self._indexes.festival()
+        return self._index
+
+    def release(self) -> str:
+        """The current release's id: what every answer's ETag is made from."""
+        return self._festival().release
+
     def stages(self, query: Mapping[str, str] | None) -> dict[str, Any]:
         params = Params(query, "/stages")
         cursor = Cursor(["stages"], ("name",), {})
-        counts = self._indexes.festival().stage_counts()
+        counts = self._festival().stage_counts()
         names, page = _names_page(list(counts), cursor.decode(params.get("cursor")), params)
         return _page([{"stage": name, "performances": counts[name]} for name in names], cursor, page)
 
     def days(self, query: Mapping[str, str] | None) -> dict[str, Any]:
         params = Params(query, "/days")
         cursor = Cursor(["days"], ("name",), {})
-        days = self._indexes.festival().day_shares()
+        days = self._festival().day_shares()
         names, page = _names_page(list(days), cursor.decode(params.get("cursor")), params)
         items = []
         for day in names:
@@ -109,12 +150,7 @@ class ScheduleApi:
             lambda: self._performances.stage_range(stage, first, last, limit=limit, start_key=start_key), params
         )
         items = earlier + page.items
-        if (
-            not items
-            and not page.last_key
-            and start_key is None
-            and stage not in self._indexes.festival().stage_counts()
-        ):
+        if not items and not page.last_key and start_key is None and stage not in self._festival().stage_counts():
             raise NotFound(f"no stage named {_shown(stage)}")
         return _page([performance_json(item, self._base, self._zone) for item in items], cursor, page)
 
@@ -172,9 +208,9 @@ class ScheduleApi:
             at = carried
         if at is None:
             at = clock.moment_of(now.astimezone(self._settings.zone))
-        stages = list(self._indexes.festival().stage_counts())
+        stages = list(self._festival().stage_counts())
         names, page = _names_page(stages, start_key, params, at=clock.iso(at))
-        items = [self._on_stage(name, at) for name in names]
+        items = self._now_and_next(names, at)
         return {"at": clock.iso(at), "timezone": self._settings.timezone, **_page(items, cursor, page)}
 
     def artist_performances(self, raw_artist: str, query: Mapping[str, str] | None) -> dict[str, Any]:
@@ -185,22 +221,37 @@ class ScheduleApi:
             raise NotFound(f"no performances by {_shown(artist)}")
         return answer
 
-    def _on_stage(self, stage: str, at: int) -> dict[str, Any]:
-        playing = self._performances.stage_range(
-            stage,
-            max(at - clock.MAX_SET_MINUTES, FIRST_MOMENT),
-            at,
-            ending_after=at,
-            limit=None,
-            descending=True,
-            scheduled_only=True,
-        )
-        following = self._performances.next_scheduled(stage, min(at, LAST_MOMENT - 1), LAST_MOMENT)
-        return {
-            "stage": stage,
-            "now": performance_json(playing.items[0], self._base, self._zone) if playing.items else None,
-            "next": performance_json(following, self._base, self._zone) if following else None,
-        }
+    def _now_and_next(self, stages: list[str], at: int) -> list[dict[str, Any]]:
+        """What plays on each stage at `at` and what is next, in two reads beyond the
+        festival index whatever the number of stages: the sets of the festival day of
+        `at` from 12 hours before it on (the longest set), then, in one BatchGetItem,
+        the sets the index says are still needed: the night before's last set where it
+        still plays, and the first set of the next day a stage plays where it has nothing
+        more today. (That first set may be cancelled; then the stage shows no next.)"""
+        index = self._festival()
+        today = clock.festival_day(at, self._settings.day_change_minutes)
+        sets = self._performances.day_from(clock.iso_date(today), max(at - clock.MAX_SET_MINUTES, FIRST_MOMENT))
+        now, following = _playing_and_next(sets, at)
+        moment = clock.iso(at)
+        yesterday = index.day_shares().get(clock.iso_date(today - 1), {})
+        wanted = [
+            (stage, clock.stored_moment(share.last_start))
+            for stage, share in ((stage, yesterday.get(stage)) for stage in stages)
+            if share is not None and share.last_end > moment and share.last_start
+        ]
+        wanted += _first_later_slots(index, [stage for stage in stages if stage not in following], today)
+        later_now, later_next = _playing_and_next(self._performances.in_slots(wanted) if wanted else [], at)
+        return [
+            {
+                "stage": stage,
+                "now": self._json(now.get(stage) or later_now.get(stage)),
+                "next": self._json(following.get(stage) or later_next.get(stage)),
+            }
+            for stage in stages
+        ]
+
+    def _json(self, item: Item | None) -> dict[str, Any] | None:
+        return None if item is None else performance_json(item, self._base, self._zone)
 
     def _index_page(self, index: str, value: str, params: Params, names: tuple[str, ...]) -> dict[str, Any]:
         cursor = Cursor([index, value], names, {names[0]: value})

@@ -256,7 +256,7 @@ class Run:
         shares: Shares = {}
         for s in sets:
             day = clock.iso_date(clock.festival_day(s.start, self._day_change))
-            share = DayStage(1, clock.iso(s.start), clock.iso(s.end))
+            share = DayStage(1, clock.iso(s.start), clock.iso(s.end), clock.iso(s.start))
             stages = shares.setdefault(day, {})
             stages[s.stage] = stages[s.stage].plus(share) if s.stage in stages else share
         return shares

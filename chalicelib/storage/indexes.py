@@ -25,12 +25,14 @@ class DayStage:
     performances: int
     first_start: str
     last_end: str
+    last_start: str = ""  # the last set's start: now playing fetches it when it still plays
 
     def plus(self, other: DayStage) -> DayStage:
         return DayStage(
             self.performances + other.performances,
             min(self.first_start, other.first_start),
             max(self.last_end, other.last_end),
+            max(self.last_start, other.last_start),
         )
 
 
@@ -63,7 +65,9 @@ class FestivalIndex:
     def as_item(self) -> dict[str, Any]:
         raw = {
             day: {
-                stage: {source: [s.performances, s.first_start, s.last_end] for source, s in sources.items()}
+                stage: {
+                    source: [s.performances, s.first_start, s.last_end, s.last_start] for source, s in sources.items()
+                }
                 for stage, sources in stages.items()
             }
             for day, stages in sorted(self.days.items())

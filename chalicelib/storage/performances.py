@@ -187,15 +187,35 @@ class PerformanceStore:
         items: list[Item] = response["Items"]
         return items[0] if items else None
 
-    def next_scheduled(self, stage: str, after: int, last: int) -> Item | None:
-        """The first set of a stage starting after `after` that is not cancelled: one
-        Query, and one more for each page of cancelled sets in the way."""
-        start_key: Key | None = None
+    def day_from(self, day: str, first_start: int) -> list[Item]:
+        """The sets of a festival day starting at `first_start` or later, in time order
+        (one Query on the `by_day` index, and one more per MB of sets)."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": BY_DAY,
+            "KeyConditionExpression": "#d = :day AND #s >= :first",
+            "ExpressionAttributeNames": {"#d": "day", "#s": "start"},
+            "ExpressionAttributeValues": {":day": {"S": day}, ":first": {"S": clock.iso(first_start)}},
+        }
+        items: list[Item] = []
         while True:
-            page = self.stage_range(stage, after + 1, last, limit=1, start_key=start_key, scheduled_only=True)
-            if page.items or page.last_key is None:
-                return page.items[0] if page.items else None
-            start_key = page.last_key
+            response = self.client.query(**request)
+            items += response["Items"]
+            if "LastEvaluatedKey" not in response:
+                return items
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def in_slots(self, slots: list[tuple[str, int]]) -> list[Item]:
+        """The sets in these slots (one BatchGetItem per 100)."""
+        found: list[Item] = []
+        for first in range(0, len(slots), 100):
+            keys = [key_of(stage, start) for stage, start in slots[first : first + 100]]
+            request = {self.table: {"Keys": keys}}
+            while request:
+                response = self.client.batch_get_item(RequestItems=request)
+                found += response["Responses"].get(self.table, [])
+                request = response.get("UnprocessedKeys") or {}
+        return found
 
     def stage_range(
         self,
@@ -207,10 +227,9 @@ class PerformanceStore:
         limit: int | None,
         start_key: Key | None = None,
         descending: bool = False,
-        scheduled_only: bool = False,
     ) -> Page:
         """Sets of a stage starting in [first_start, last_start]; with `ending_after`,
-        only those still playing after that moment; with `scheduled_only`, none cancelled."""
+        only those still playing after that moment."""
         request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "stage = :stage AND slot BETWEEN :first AND :last",
@@ -223,17 +242,10 @@ class PerformanceStore:
         }
         if limit is not None:
             request["Limit"] = limit
-        filters, names = [], {}
         if ending_after is not None:
-            filters.append("#e > :after")
-            names["#e"] = "end"
+            request["FilterExpression"] = "#e > :after"
+            request["ExpressionAttributeNames"] = {"#e": "end"}
             request["ExpressionAttributeValues"][":after"] = {"S": clock.iso(ending_after)}
-        if scheduled_only:
-            filters.append("attribute_not_exists(#st)")
-            names["#st"] = "status"
-        if filters:
-            request["FilterExpression"] = " AND ".join(filters)
-            request["ExpressionAttributeNames"] = names
         if start_key:
             request["ExclusiveStartKey"] = start_key
         return self._page(request)

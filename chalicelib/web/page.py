@@ -28,10 +28,8 @@ def schedule_page() -> tuple[str, dict[str, str | list[str]]]:
         "base-uri 'none'; frame-ancestors 'none'"
     )
     headers: dict[str, str | list[str]] = {
-        "Content-Type": "text/html; charset=utf-8",
         "Content-Security-Policy": policy,
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
-        "Cache-Control": "max-age=300",
     }
     return html, headers

@@ -1,0 +1,72 @@
+"""HTTP caching for a crowd: a strong ETag on every answer, Cache-Control a shared cache
+(CloudFront) can use, and `304 Not Modified` without reading the performances table.
+
+An answer is a function of the current release (in the festival index, one GetItem),
+the request's path and query, the API's shape version and, for "now" answers whose
+moment was not given, the minute. So the ETag is made from those, before any set is
+read: a client or CDN that already holds the answer gets a 304 for one small read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+
+from chalice.app import Response
+
+# Bump when an answer's shape changes: it is part of every ETag.
+SHAPE_VERSION = "2"
+
+# Data answers: a minute fresh everywhere, then served stale while a cache revalidates,
+# and for a day if the API fails (a festival with no signal is better served stale).
+DATA = "public, max-age=60, s-maxage=60, stale-while-revalidate=300, stale-if-error=86400"
+# "Now" answers whose moment is the clock's: they go stale within the minute.
+LIVE = "public, max-age=15, s-maxage=15, stale-while-revalidate=15, stale-if-error=3600"
+# What changes only with a deployment (the page, the API description).
+STATIC = "public, max-age=300, s-maxage=3600, stale-while-revalidate=86400, stale-if-error=604800"
+JSON = "application/json; charset=utf-8"
+
+
+def entity_tag(*parts: str) -> str:
+    """A strong ETag (quoted) for the answer these parts determine."""
+    digest = hashlib.blake2b("\x1f".join((SHAPE_VERSION, *parts)).encode("utf-8", "surrogateescape"), digest_size=12)
+    return f'"{digest.hexdigest()}"'
+
+
+def request_identity(path: str, query: Mapping[str, str] | None) -> str:
+    """The path and query as one string, query names in order (so `a=1&b=2` is `b=2&a=1`)."""
+    return path + "?" + "&".join(f"{name}={value}" for name, value in sorted((query or {}).items()))
+
+
+def not_modified(if_none_match: str | None, etag: str) -> bool:
+    """Whether `If-None-Match` names this ETag: a list, weak tags (`W/"..."`, compared
+    weakly as RFC 9110 says for GET) and `*` all count."""
+    if not if_none_match:
+        return False
+    for candidate in if_none_match.split(","):
+        tag = candidate.strip()
+        if tag == "*":
+            return True
+        if tag.startswith("W/"):
+            tag = tag[2:]
+        if tag == etag:
+            return True
+    return False
+
+
+def conditional(
+    headers: Mapping[str, str],
+    etag: str,
+    cache_control: str,
+    body: Callable[[], str],
+    content_type: str,
+    extra_headers: Mapping[str, str | list[str]] | None = None,
+) -> Response:
+    """A 304 when the client holds this ETag (the body is never built), otherwise the
+    body; both with the ETag and Cache-Control, as RFC 9110 wants of a 304."""
+    caching: dict[str, str | list[str]] = {"ETag": etag, "Cache-Control": cache_control}
+    if not_modified(headers.get("if-none-match"), etag):
+        return Response(body="", status_code=304, headers=caching)
+    return Response(
+        body=body(), status_code=200, headers={"Content-Type": content_type, **caching, **(extra_headers or {})}
+    )

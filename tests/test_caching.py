@@ -1,0 +1,101 @@
+"""HTTP caching: ETags, Cache-Control for shared caches, and 304s without reading sets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.aws_calls import CallLog
+from tests.conftest import Festival, csv_text
+
+TIMETABLE = csv_text(
+    "Main,2026-07-03,18:00,19:00,Opener,,",
+    "Main,2026-07-03,21:00,23:30,Headliner,,",
+    "Tent,2026-07-04,01:00,02:00,Late,,",
+)
+ROUTES = [
+    "/stages",
+    "/days",
+    "/stages/Main/performances",
+    "/stages/Main/performances/2026-07-03T18:00",
+    "/performances?at=2026-07-03T18:30",
+    "/performances?day=2026-07-03",
+    "/artists/Opener/performances",
+    "/changes",
+    "/openapi.json",
+    "/",
+]
+
+
+def fetch(festival: Festival, path: str, **headers: str) -> Any:
+    return festival.client.http.get(path, headers=headers)
+
+
+@pytest.fixture
+def loaded(festival: Festival) -> Festival:
+    festival.upload("uploads/day.csv", TIMETABLE)
+    return festival
+
+
+class TestHeaders:
+    @pytest.mark.parametrize("path", ROUTES)
+    def test_every_get_has_a_strong_etag_and_a_shared_cache_policy(self, loaded: Festival, path: str) -> None:
+        response = fetch(loaded, path)
+        assert response.status_code == 200
+        etag = response.headers["ETag"]
+        assert etag.startswith('"') and etag.endswith('"') and not etag.startswith("W/")
+        policy = response.headers["Cache-Control"]
+        for directive in ("public", "max-age=", "s-maxage=", "stale-while-revalidate=", "stale-if-error="):
+            assert directive in policy, (path, policy)
+
+    def test_now_without_a_moment_goes_stale_sooner(self, loaded: Festival) -> None:
+        live = fetch(loaded, "/performances").headers["Cache-Control"]
+        fixed = fetch(loaded, "/performances?at=2026-07-03T18:30").headers["Cache-Control"]
+        assert "max-age=15" in live and "max-age=60" in fixed
+
+    def test_cors_exposes_the_etag(self, loaded: Festival) -> None:
+        response = fetch(loaded, "/stages", Origin="https://app.example")
+        assert "ETag" in response.headers["Access-Control-Expose-Headers"]
+
+
+class TestConditionalRequests:
+    @pytest.mark.parametrize("path", ROUTES)
+    def test_a_matching_if_none_match_gets_304(self, loaded: Festival, path: str) -> None:
+        etag = fetch(loaded, path).headers["ETag"]
+        for form in ("{tag}", "W/{tag}", '"other", {tag}', "*"):
+            response = fetch(loaded, path, **{"If-None-Match": form.format(tag=etag)})
+            assert response.status_code == 304 and response.body in (b"", ""), form
+            assert response.headers["ETag"] == etag and "max-age" in response.headers["Cache-Control"]
+
+    def test_a_304_reads_no_set(self, loaded: Festival) -> None:
+        for path in ROUTES[:8]:
+            etag = fetch(loaded, path).headers["ETag"]
+            calls = CallLog().attach("dynamodb")
+            assert fetch(loaded, path, **{"If-None-Match": etag}).status_code == 304
+            assert [call.operation for call in calls.calls] == ["GetItem"], path  # the festival index only
+            assert calls.calls[0].params["TableName"].endswith("-state")
+
+    def test_the_unquoted_tag_or_another_tag_gets_the_answer(self, loaded: Festival) -> None:
+        etag = fetch(loaded, "/stages").headers["ETag"]
+        assert fetch(loaded, "/stages", **{"If-None-Match": etag.strip('"')}).status_code == 200
+        assert fetch(loaded, "/stages", **{"If-None-Match": '"nope"'}).status_code == 200
+
+
+class TestTheEtagFollowsTheData:
+    def test_it_changes_with_a_release_and_only_then(self, loaded: Festival) -> None:
+        before = {path: fetch(loaded, path).headers["ETag"] for path in ROUTES[:8]}
+        loaded.upload("uploads/day.csv", TIMETABLE + "\n")  # the same sets: no release
+        loaded.upload("uploads/broken.csv", "not,a,timetable\n")  # fails: nothing live changes
+        assert {path: fetch(loaded, path).headers["ETag"] for path in ROUTES[:8]} == before
+        loaded.upload("uploads/day.csv", TIMETABLE.replace("Headliner", "New Headliner"))
+        after = {path: fetch(loaded, path).headers["ETag"] for path in ROUTES[:8]}
+        assert all(after[path] != before[path] for path in before)
+
+    def test_different_queries_have_different_tags_and_the_order_of_parameters_does_not_matter(
+        self, loaded: Festival
+    ) -> None:
+        one = fetch(loaded, "/stages/Main/performances?limit=1&day=2026-07-03").headers["ETag"]
+        same = fetch(loaded, "/stages/Main/performances?day=2026-07-03&limit=1").headers["ETag"]
+        other = fetch(loaded, "/stages/Main/performances?limit=2&day=2026-07-03").headers["ETag"]
+        assert one == same != other
