@@ -9,10 +9,11 @@ from typing import Any
 from chalice.app import Chalice, CORSConfig, Response, S3Event
 
 from chalicelib.api import caching
+from chalicelib.api.caching import request_identity
 from chalicelib.api.openapi import openapi_spec
 from chalicelib.api.params import Params
 from chalicelib.api.routes import ScheduleApi
-from chalicelib.api.shapes import api_base
+from chalicelib.api.shapes import api_base, public_origin
 from chalicelib.ingest.handler import handle_s3_event
 from chalicelib.services import get_services
 from chalicelib.settings import UPLOAD_PREFIX
@@ -47,23 +48,33 @@ def remove_performances(event: S3Event) -> None:
 
 
 def _answer(
-    answer: Callable[[ScheduleApi, Any], Any], *, live_at: datetime | None = None, cache_control: str = caching.DATA
+    answer: Callable[[ScheduleApi, Any], Any],
+    *,
+    live_at: datetime | None = None,
+    media_type: str = caching.JSON,
 ) -> Response:
-    """A JSON answer with an ETag from the current release, or a 304 that reads no set."""
+    """An answer with an ETag from the current release, or a 304 that reads no set.
+    JSON answers are dicts; other media types come as text."""
     request: Any = app.current_request
     api = ScheduleApi(get_services(), api_base(request.context))
     query = request.query_params
-    parts = [api.release(), caching.request_identity(request.context.get("path") or request.path, query)]
+    path = request.context.get("path") or request.path
+    parts = [api.release(), public_origin(request.headers, api_base(request.context)), request_identity(path, query)]
+    cache_control = caching.DATA
     if live_at is not None:  # the answer is the clock's: it changes every minute
         parts.append(live_at.strftime("%Y-%m-%dT%H:%M"))
         cache_control = caching.LIVE
-    return caching.conditional(
-        request.headers,
-        caching.entity_tag(*parts),
-        cache_control,
-        lambda: json.dumps(answer(api, query), ensure_ascii=False, separators=(",", ":")),
-        caching.JSON,
-    )
+
+    def body() -> str:
+        result = answer(api, query)
+        return json.dumps(result, ensure_ascii=False, separators=(",", ":")) if media_type == caching.JSON else result
+
+    return caching.conditional(request.headers, caching.entity_tag(*parts), cache_control, body, media_type)
+
+
+def _origin() -> str:
+    request: Any = app.current_request
+    return public_origin(request.headers, api_base(request.context))
 
 
 @app.route("/stages")
@@ -102,6 +113,25 @@ def get_performance(performance_id: str) -> Response:
 @app.route("/changes")
 def list_changes() -> Response:
     return _answer(lambda api, query: api.changes(query))
+
+
+@app.route("/calendar.ics")
+def calendar() -> Response:
+    """An iCalendar feed to subscribe to: the festival, a stage, an artist, or picked sets."""
+    return _answer(lambda api, query: api.calendar(query, _origin()), media_type="text/calendar; charset=utf-8")
+
+
+@app.route("/schedule.json")
+def schedule_json() -> Response:
+    """The frab / c3voc schedule, for schedule apps and signage."""
+    return _answer(lambda api, query: api.schedule(query, _origin(), "/schedule.json"))
+
+
+@app.route("/schedule.xml")
+def schedule_xml() -> Response:
+    return _answer(
+        lambda api, query: api.schedule(query, _origin(), "/schedule.xml"), media_type="application/xml; charset=utf-8"
+    )
 
 
 @app.route("/artists/{artist}/performances")

@@ -23,6 +23,7 @@ class Settings:
     notify_topic_arn: str
     timezone: str
     day_change_minutes: int
+    festival_name: str = "Festival"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -55,4 +56,5 @@ def get_settings() -> Settings:
         notify_topic_arn=env.get("NOTIFY_TOPIC_ARN", ""),
         timezone=timezone,
         day_change_minutes=_parse_day_change(env.get("DAY_CHANGE", clock.hh_mm(clock.DEFAULT_DAY_CHANGE))),
+        festival_name=env.get("FESTIVAL_NAME", "Festival"),
     )

@@ -62,6 +62,8 @@ class TestOneUpload:
             "genre": "electronic",
             "notes": "ends after midnight, on the 4th",
             "id": moderat["id"],
+            "sequence": 0,  # changes since it was new
+            "changed": report["release"],  # the release that last changed it
             "source": "uploads/day 1.csv",
             "ingested_at": moderat["ingested_at"],
         }

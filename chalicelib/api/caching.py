@@ -58,7 +58,7 @@ def conditional(
     headers: Mapping[str, str],
     etag: str,
     cache_control: str,
-    body: Callable[[], str],
+    body: Callable[[], str | bytes],
     content_type: str,
     extra_headers: Mapping[str, str | list[str]] | None = None,
 ) -> Response:

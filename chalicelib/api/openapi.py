@@ -50,6 +50,13 @@ def _route(
     return {"get": {"summary": summary, "parameters": parameters + _query(path), "responses": responses}}
 
 
+def _feed(path: str, summary: str, media_type: str) -> Any:
+    """A GET route answering a document in another format than JSON."""
+    ok = {"description": "OK", "content": {media_type: {"schema": {"type": "string"}}}}
+    responses = {"200": ok, **_ERRORS, "304": {"description": "Not modified (If-None-Match)"}}
+    return {"get": {"summary": summary, "parameters": _query(path), "responses": responses}}
+
+
 def _page_of(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "object",
@@ -251,6 +258,18 @@ def openapi_spec() -> dict[str, Any]:
                 [_path("artist", "Artist name, URL-encoded.")],
                 _ref("PerformancePage"),
             ),
+            "/calendar.ics": _feed(
+                "/calendar.ics",
+                "An iCalendar feed (RFC 5545) to subscribe to: the festival, or a stage's, an artist's or picked sets",
+                "text/calendar",
+            ),
+            "/schedule.json": _route(
+                "/schedule.json",
+                "The frab / c3voc schedule (pretalx's format) for schedule apps and signage",
+                [],
+                {"type": "object", "description": "See https://c3voc.de/schedule/schema.json"},
+            ),
+            "/schedule.xml": _feed("/schedule.xml", "The frab / c3voc schedule as XML", "application/xml"),
             "/openapi.json": _route("/openapi.json", "This description", [], {"type": "object"}, errors=False),
         },
         "components": {"schemas": SCHEMAS},

@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 
 from chalice.app import BadRequestError
 
+from chalicelib.storage.performances import SET_ID
 from chalicelib.storage.releases import RELEASE_ID, release_id
 from chalicelib.timetable import clock
 
 DEFAULT_LIMIT = 50
+MAX_IDS = 500
 MAX_LIMIT = 500
 FIRST_MOMENT = 1 * clock.MINUTES_PER_DAY  # 0001-01-01T00:00
 LAST_MOMENT = clock.parse_date_strict("9999-12-31") * clock.MINUTES_PER_DAY + clock.MINUTES_PER_DAY - 1
@@ -54,6 +56,14 @@ SINCE = Parameter(
     {"type": "string", "pattern": f"^({RELEASE_PATTERN}|{_DAY_PATTERN}T{_TIME_PATTERN})$"},
 )
 
+STAGE = Parameter("stage", "Only this stage's sets.", {"type": "string", "minLength": 1})
+ARTIST = Parameter("artist", "Only this artist's sets.", {"type": "string", "minLength": 1})
+IDS = Parameter(
+    "ids",
+    f"Only these sets: performance ids, comma-separated (at most {MAX_IDS}); a personal calendar with no account.",
+    {"type": "string", "pattern": "^[a-z2-7]{16}(,[a-z2-7]{16})*$"},
+)
+
 # What each route takes, by route path.
 ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "/stages": (LIMIT, CURSOR),
@@ -63,6 +73,9 @@ ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "/performances": (AT, DAY, LIMIT, CURSOR),
     "/performances/{performance_id}": (),
     "/changes": (SINCE, LIMIT, CURSOR),
+    "/calendar.ics": (STAGE, ARTIST, IDS),
+    "/schedule.json": (),
+    "/schedule.xml": (),
     "/artists/{artist}/performances": (LIMIT, CURSOR),
     "/openapi.json": (),
 }
@@ -122,6 +135,18 @@ class Params:
                 "since", f"expected a release id (as in /changes) or YYYY-MM-DDTHH:MM, got {_shown(text)}"
             )
         return release_id(clock.local_datetime(moment, zone))
+
+    def ids(self) -> set[str] | None:
+        """`ids` as a set of performance ids, or None when not given."""
+        text = self._given.get("ids")
+        if text is None:
+            return None
+        ids = {part.strip() for part in text.split(",") if part.strip()}
+        bad = sorted(part for part in ids if not SET_ID.fullmatch(part))
+        if bad or not ids or len(ids) > MAX_IDS:
+            problem = f"{_shown(bad[0])} is not a performance id" if bad else f"give 1 to {MAX_IDS} ids"
+            raise InvalidParameter("ids", f"expected performance ids separated by commas; {problem}")
+        return ids
 
     def day(self, name: str = "day") -> int | None:
         text = self._given.get(name)

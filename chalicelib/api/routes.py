@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
@@ -20,6 +20,9 @@ from chalicelib.api.params import FIRST_MOMENT, LAST_MOMENT, InvalidParameter, P
 from chalicelib.api.params import shown as _shown
 from chalicelib.api.shapes import path_value, performance_json
 from chalicelib.services import Services
+
+if TYPE_CHECKING:
+    from chalicelib.exports.sets import ExportedSet
 from chalicelib.storage.batch import Item, Key
 from chalicelib.storage.indexes import FestivalIndex
 from chalicelib.storage.performances import BY_ARTIST, BY_DAY, CANCELLED, SET_ID, Page
@@ -248,6 +251,47 @@ class ScheduleApi:
                 "next": self._json(following.get(stage) or later_next.get(stage)),
             }
             for stage in stages
+        ]
+
+    def calendar(self, query: Mapping[str, str] | None, origin: str) -> str:
+        """The festival (or one stage's, one artist's, or a list of sets) as iCalendar."""
+        from chalicelib.exports.calendar import calendar_feed
+
+        params = Params(query, "/calendar.ics")
+        stage, artist, ids = params.get("stage"), params.get("artist"), params.ids()
+        sets = [
+            exported
+            for exported in self._exported_sets()
+            if (stage is None or exported.stage == stage)
+            and (artist is None or exported.artist == artist)
+            and (ids is None or exported.id in ids)
+        ]
+        name = self._settings.festival_name + "".join(f" · {part}" for part in (stage, artist) if part)
+        return calendar_feed(sets, name=name, zone=self._zone, origin=origin).decode("utf-8")
+
+    def schedule(self, query: Mapping[str, str] | None, origin: str, route: str) -> Any:
+        """The festival in the frab / c3voc schedule format, as JSON or XML."""
+        from chalicelib.exports.c3voc import Festival, Schedule
+
+        Params(query, route)
+        festival = Festival(
+            self._settings.festival_name, self._zone, self._settings.day_change_minutes, self.release(), origin
+        )
+        schedule = Schedule(self._exported_sets(), festival)
+        if not route.endswith(".xml"):
+            return schedule.as_json()
+        if not schedule.days:  # the format needs at least one day
+            raise NotFound("no performances yet: upload a timetable first")
+        return schedule.as_xml().decode("utf-8")
+
+    def _exported_sets(self) -> list[ExportedSet]:
+        """Every set of the festival: one Query per festival day (and per MB)."""
+        from chalicelib.exports.sets import ExportedSet
+
+        return [
+            ExportedSet.from_item(item)
+            for day in self._festival().day_shares()
+            for item in self._performances.day_from(day, FIRST_MOMENT)
         ]
 
     def _json(self, item: Item | None) -> dict[str, Any] | None:

@@ -27,6 +27,13 @@ def api_base(context: Mapping[str, Any]) -> str:
     return f"/{stage}" if stage and path.startswith(f"/{stage}/") else ""
 
 
+def public_origin(headers: Mapping[str, str], base: str) -> str:
+    """Where clients reach the API (`https://host/api`), for the absolute links feeds need:
+    API Gateway and CloudFront say the scheme in X-Forwarded-Proto; locally it is http."""
+    scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip()
+    return f"{scheme}://{headers.get('host', 'localhost')}{base}"
+
+
 def performance_json(item: Item, base: str, zone: ZoneInfo) -> dict[str, Any]:
     """A stored performance as the API shows it."""
     start = item["start"]["S"]

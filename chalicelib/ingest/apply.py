@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.ingest.events import ObjectEvent
 from chalicelib.ingest.identity import Identities
-from chalicelib.ingest.report import REMOVED, Changelog, Report, report_key
+from chalicelib.ingest.report import REMOVED, UNCHANGED, Changelog, Report, report_key
 from chalicelib.services import Services
 from chalicelib.storage.bucket import CurrentObject
 from chalicelib.storage.indexes import DayStage, FestivalIndex, Shares
@@ -30,7 +30,7 @@ from chalicelib.timetable.rows import Performance, Rejection, Schedule, read_sch
 
 Slot = tuple[str, int]  # stage, start
 MAX_ANNOUNCED_CHANGES = 50  # in the SNS message and the source's record; the report has more
-_MANIFEST_ENTRY_BYTES = 96  # a manifest entry's size beyond its stage and artist, about
+_MANIFEST_ENTRY_BYTES = 128  # a manifest entry's size beyond its stage and artist, about
 
 
 def utc_now() -> str:
@@ -148,7 +148,8 @@ class Run:
         self._started_at = utc_now()
         self._requests = {"performance_writes": 0, "performance_deletes": 0}
         self._day_change = services.settings.day_change_minutes
-        self._latest_release = index.release
+        # The release this run makes if it changes anything: sets it changes carry its id.
+        self.release_id = next_release_id(datetime.now(UTC), index.release)
         self.release: Release | None = None
 
     def ingest(self, current: CurrentObject, what: str) -> Outcome | None:
@@ -324,7 +325,7 @@ class Run:
         location = report_key(self.key)
         if self.changes.total:
             self.release = Release(
-                next_release_id(datetime.now(UTC), self._latest_release),
+                self.release_id,
                 self.key,
                 self.changes.entries,
                 truncated=self.changes.total > len(self.changes.entries),
@@ -363,7 +364,13 @@ class _Placing:
         run = self._run
         set_id = previous.id if previous else run.identities.new_id(row)
         new = stored_set(row, set_id, run.key)
-        run.changes.compare(new, previous)
+        kind = run.changes.compare(new, previous)
+        if previous is None:
+            new = replace(new, changed=run.release_id)
+        elif kind == UNCHANGED:
+            new = replace(new, sequence=previous.sequence, changed=previous.changed)
+        else:
+            new = replace(new, sequence=previous.sequence + 1, changed=run.release_id)
         if (row.stage, row.start) not in run.stored.own:
             other = run.stored.other_at(row.stage, row.start)
             if other is not None:
@@ -375,5 +382,5 @@ class _Placing:
             self._manifest_bytes += len(row.stage) + len(row.artist) + _MANIFEST_ENTRY_BYTES
             if self._manifest_bytes > MAX_MANIFEST_BYTES:
                 self.written = None  # too large to keep; the next run reads the stages instead
-        self.writer.put(self._factory.item(row, set_id))
+        self.writer.put(self._factory.item(row, new))
         run.lease.keep_alive()

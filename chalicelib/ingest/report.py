@@ -44,11 +44,12 @@ class Changelog:
     counts: Counter[str] = field(default_factory=Counter)
     entries: list[dict[str, Any]] = field(default_factory=list)
 
-    def compare(self, new: StoredSet, previous: StoredSet | None) -> None:
-        """Record how a set of the new version differs from the one it continues."""
+    def compare(self, new: StoredSet, previous: StoredSet | None) -> str:
+        """Record how a set of the new version differs from the one it continues; returns
+        the kind of change (`unchanged` too)."""
         if previous is None:
             self._add(NEW, new)
-            return
+            return NEW
         moved = (previous.stage, previous.start) != (new.stage, new.start)
         fields = changed_fields(previous, new)
         if moved and new.end - new.start == previous.end - previous.start:
@@ -60,6 +61,7 @@ class Changelog:
         else:
             kind = CHANGED if fields else UNCHANGED
         self._add(kind, new, previous if moved else None, fields)
+        return kind
 
     def removed(self, gone: StoredSet) -> None:
         self._add(GONE, gone)

@@ -43,7 +43,8 @@ class ItemFactory:
         self._provenance = {"source": {"S": source}, "ingested_at": {"S": ingested_at}}
         self._day_change = day_change
 
-    def item(self, performance: Performance, set_id: str) -> Item:
+    def item(self, performance: Performance, stored: StoredSet) -> Item:
+        """The item of a row, with the identity and history the ingest gave it (`stored`)."""
         start = performance.start
         day = start // clock.MINUTES_PER_DAY
         item = {
@@ -54,7 +55,9 @@ class ItemFactory:
             "start": {"S": clock.iso(start)},
             "end": {"S": clock.iso(performance.end)},
             "artist": {"S": performance.artist},
-            "id": {"S": set_id},
+            "id": {"S": stored.id},
+            "sequence": {"N": str(stored.sequence)},
+            "changed": {"S": stored.changed},
             **self._provenance,
         }
         if performance.cancelled:
@@ -149,8 +152,15 @@ class PerformanceStore:
         return self._stored_sets(self.client.scan, request)
 
     def _stored_sets(self, read: Callable[..., Any], request: dict[str, Any]) -> Iterator[StoredSet]:
-        request["ExpressionAttributeNames"] = {"#e": "end", "#n": "notes", "#s": "source", "#st": "status"}
-        request["ProjectionExpression"] = "stage, slot, #e, artist, genre, #n, #s, id, #st"
+        request["ExpressionAttributeNames"] = {
+            "#e": "end",
+            "#n": "notes",
+            "#s": "source",
+            "#st": "status",
+            "#q": "sequence",
+            "#c": "changed",
+        }
+        request["ProjectionExpression"] = "stage, slot, #e, artist, genre, #n, #s, id, #st, #q, #c"
         while True:
             response = read(**request)
             for item in response["Items"]:
@@ -164,6 +174,8 @@ class PerformanceStore:
                     artist=item["artist"]["S"],
                     id=item["id"]["S"],
                     cancelled=item.get("status", {}).get("S") == CANCELLED,
+                    sequence=int(item.get("sequence", {}).get("N", "0")),
+                    changed=item.get("changed", {}).get("S", ""),
                 )
             if "LastEvaluatedKey" not in response:
                 return

@@ -29,6 +29,8 @@ class StoredSet:
     source: str = ""
     id: str = ""
     cancelled: bool = False
+    sequence: int = 0  # how many times the set changed since it was new (iCalendar's SEQUENCE)
+    changed: str = ""  # the release that last changed it
 
 
 @dataclass
@@ -46,7 +48,20 @@ class SourceState:
 
 def encode_sets(sets: list[StoredSet]) -> str | None:
     text = json.dumps(
-        [[s.id, s.stage, clock.iso(s.start), clock.iso(s.end), s.artist, s.content, int(s.cancelled)] for s in sets],
+        [
+            [
+                s.id,
+                s.stage,
+                clock.iso(s.start),
+                clock.iso(s.end),
+                s.artist,
+                s.content,
+                int(s.cancelled),
+                s.sequence,
+                s.changed,
+            ]
+            for s in sets
+        ],
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -64,8 +79,10 @@ def _decode_sets(text: str, source: str) -> list[StoredSet]:
             source,
             set_id,
             bool(cancelled),
+            sequence,
+            changed,
         )
-        for set_id, stage, start, end, artist, content, cancelled in json.loads(text)
+        for set_id, stage, start, end, artist, content, cancelled, sequence, changed in json.loads(text)
     ]
 
 
