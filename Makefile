@@ -48,9 +48,9 @@ clean:
 run: $(STAMP)
 	$(BIN)/python -m local.run
 
-# make deploy STAGE=dev|prod [DRY_RUN=1] [ALARM_EMAIL=ops@example.org]
+# make deploy STAGE=dev|prod [DRY_RUN=1] [ALARM_EMAIL=ops@example.org] [CDN=1]
 deploy: $(STAMP)
-	$(BIN)/python -m infra.deploy deploy --stage "$(STAGE)" $(if $(DRY_RUN),--dry-run) $(if $(ALARM_EMAIL),--alarm-email "$(ALARM_EMAIL)")
+	$(BIN)/python -m infra.deploy deploy --stage "$(STAGE)" $(if $(DRY_RUN),--dry-run) $(if $(ALARM_EMAIL),--alarm-email "$(ALARM_EMAIL)") $(if $(CDN),--cdn)
 
 # make destroy STAGE=dev|prod [DELETE_DATA=1] [DRY_RUN=1]
 destroy: $(STAMP)

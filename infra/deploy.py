@@ -162,9 +162,21 @@ def _aws(service: str, region: str) -> Any:
     return boto3.client(service, region_name=region)
 
 
-def deploy(stage: str, *, dry_run: bool, alarm_email: str, region: str) -> None:
+def deployed_api_domain(stage: str) -> str:
+    """The domain of the API Chalice deployed for this stage, or "" before the first deploy."""
+    record = ROOT / ".chalice" / "deployed" / f"{stage}.json"
+    if not record.exists():
+        return ""
+    resources = json.loads(record.read_text())["resources"]
+    url = next((r["rest_api_url"] for r in resources if "rest_api_url" in r), "")
+    return url.split("/")[2] if url.startswith("https://") else ""
+
+
+def deploy(stage: str, *, dry_run: bool, alarm_email: str, region: str, cdn: bool = False) -> None:
     steps = Steps(dry_run)
     parameters = {"Project": APP_NAME, "Stage": stage, "AlarmEmail": alarm_email}
+    if cdn:  # CloudFront in front of the API needs the API's domain: known after the first deploy
+        parameters["ApiDomain"] = deployed_api_domain(stage)
     outputs = steps.step(
         f"Deploy the resource stack {stack_name(stage)} from {TEMPLATE.relative_to(ROOT)} in {region}",
         lambda: deploy_stack(_aws("cloudformation", region), stage, parameters),
@@ -188,12 +200,19 @@ def deploy(stage: str, *, dry_run: bool, alarm_email: str, region: str) -> None:
         f"{outputs['IngestDeadLetterQueueArn']}",
         lambda: send_failures_to_dead_letter_queue(_aws("lambda", region), stage, outputs["IngestDeadLetterQueueArn"]),
     )
+    if cdn and not dry_run and parameters["ApiDomain"] != deployed_api_domain(stage):
+        parameters["ApiDomain"] = deployed_api_domain(stage)
+        outputs = steps.step(
+            f"Put CloudFront in front of {parameters['ApiDomain']} (the stack again, with ApiDomain)",
+            lambda: deploy_stack(_aws("cloudformation", region), stage, parameters),
+        )
     if not dry_run:
         deployed = json.loads((ROOT / ".chalice" / "deployed" / f"{stage}.json").read_text())
         api_url = next((r["rest_api_url"] for r in deployed["resources"] if "rest_api_url" in r), "?")
         bucket = outputs["ScheduleBucketName"]
+        cdn_line = f"\n  Through CDN   {outputs['CdnUrl']}/" if "CdnUrl" in outputs else ""
         print(
-            f"\nDeployed {stage}.\n  API and page  {api_url}\n  Upload to     s3://{bucket}/uploads/\n"
+            f"\nDeployed {stage}.\n  API and page  {api_url}{cdn_line}\n  Upload to     s3://{bucket}/uploads/\n"
             f"  Reports in    s3://{bucket}/reports/"
         )
 
@@ -249,12 +268,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", required=True, choices=STAGES)
     parser.add_argument("--dry-run", action="store_true", help="print every step and generated value; call no AWS")
     parser.add_argument("--alarm-email", default="", help="address subscribed to the alarm topic")
+    parser.add_argument("--cdn", action="store_true", help="deploy: put a CloudFront distribution in front of the API")
     parser.add_argument("--delete-data", action="store_true", help="destroy: delete the bucket and its uploads too")
     args = parser.parse_args(argv)
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1"
     started = time.monotonic()
     if args.command == "deploy":
-        deploy(args.stage, dry_run=args.dry_run, alarm_email=args.alarm_email, region=region)
+        deploy(args.stage, dry_run=args.dry_run, alarm_email=args.alarm_email, region=region, cdn=args.cdn)
     else:
         destroy(args.stage, dry_run=args.dry_run, delete_data=args.delete_data, region=region)
     print(

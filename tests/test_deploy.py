@@ -42,6 +42,24 @@ class TestTemplate:
         done = subprocess.run([str(BIN / "cfn-lint"), str(TEMPLATE)], capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
 
+    def test_an_optional_cdn_caches_by_query_string_and_follows_the_apis_cache_control(
+        self, template: dict[str, Any]
+    ) -> None:
+        assert template["Conditions"]["HasCdn"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ApiDomain"}, ""]}]}
+        assert template["Parameters"]["ApiDomain"]["Default"] == ""  # off unless `make deploy CDN=1`
+        [distribution] = resources(template, "AWS::CloudFront::Distribution").values()
+        [policy] = resources(template, "AWS::CloudFront::CachePolicy").values()
+        assert distribution["Condition"] == policy["Condition"] == "HasCdn"
+        keyed = policy["Properties"]["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
+        assert keyed["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
+        assert keyed["EnableAcceptEncodingGzip"] and keyed["EnableAcceptEncodingBrotli"]
+        assert policy["Properties"]["CachePolicyConfig"]["MinTTL"] == 0  # the origin's max-age rules
+        behaviour = distribution["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+        assert behaviour["Compress"] is True and behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+        [origin] = distribution["Properties"]["DistributionConfig"]["Origins"]
+        assert origin["DomainName"] == {"Ref": "ApiDomain"}
+        assert template["Outputs"]["CdnUrl"]["Condition"] == "HasCdn"
+
     def test_the_bucket_is_versioned_encrypted_private_and_tls_only(self, template: dict[str, Any]) -> None:
         [bucket] = resources(template, "AWS::S3::Bucket").values()
         properties = bucket["Properties"]

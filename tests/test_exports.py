@@ -109,6 +109,13 @@ class TestCalendar:
         calendar = feed(loaded, f"/calendar.ics?ids={picked}")
         assert set(events(calendar)) == {"Björk", "Night Owl"}
 
+    def test_behind_the_cdn_links_use_the_viewers_host(self, loaded: Festival) -> None:
+        headers = {"Host": "abc.execute-api.eu-west-1.amazonaws.com", "X-Forwarded-Host": "d1.cloudfront.net"}
+        response = loaded.client.http.get("/calendar.ics", headers={**headers, "X-Forwarded-Proto": "https"})
+        text = response.body.decode() if isinstance(response.body, bytes) else response.body
+        urls = [str(event["URL"]) for event in icalendar.Calendar.from_ical(text).walk("VEVENT")]
+        assert urls and all(url.startswith("https://d1.cloudfront.net/performances/") for url in urls)
+
     def test_bad_ids_are_a_400_naming_them(self, loaded: Festival) -> None:
         body = json.loads(fetch(loaded, "/calendar.ics?ids=abc", status=400).body)
         assert body["Message"].startswith('ids: expected performance ids separated by commas; "abc"')

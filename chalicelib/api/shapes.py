@@ -28,9 +28,13 @@ def api_base(context: Mapping[str, Any]) -> str:
 
 
 def public_origin(headers: Mapping[str, str], base: str) -> str:
-    """Where clients reach the API (`https://host/api`), for the absolute links feeds need:
-    API Gateway and CloudFront say the scheme in X-Forwarded-Proto; locally it is http."""
+    """Where clients reach the API (`https://host/api`), for the absolute links feeds need.
+    API Gateway says the scheme in X-Forwarded-Proto (locally it is http); behind the CDN
+    the viewer's host comes as X-Forwarded-Host, and the CDN serves the API at its root."""
     scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip()
+    forwarded = headers.get("x-forwarded-host")
+    if forwarded:
+        return f"{scheme}://{forwarded}"
     return f"{scheme}://{headers.get('host', 'localhost')}{base}"
 
 
