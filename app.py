@@ -10,11 +10,9 @@ from chalice.app import Chalice, CORSConfig, Response, S3Event
 
 from chalicelib.api import caching
 from chalicelib.api.caching import request_identity
-from chalicelib.api.openapi import openapi_spec
 from chalicelib.api.params import Params
 from chalicelib.api.routes import ScheduleApi
 from chalicelib.api.shapes import api_base, public_origin
-from chalicelib.ingest.handler import handle_s3_event
 from chalicelib.services import get_services
 from chalicelib.settings import UPLOAD_PREFIX
 from chalicelib.web.page import schedule_page
@@ -29,6 +27,13 @@ SCHEDULE_BUCKET = os.environ.get("SCHEDULE_BUCKET", "")
 _LEASE_MARGIN_SECONDS = 60
 
 
+def _ingest(event: S3Event) -> None:
+    # Imported here: the API's function never ingests, and starts faster without it.
+    from chalicelib.ingest.handler import handle_s3_event
+
+    handle_s3_event(event.to_dict(), get_services(), wait_seconds=_wait_budget(event))
+
+
 def _wait_budget(event: S3Event) -> float:
     context: Any = event.context
     remaining_ms = context.get_remaining_time_in_millis() if context else 900_000
@@ -38,13 +43,13 @@ def _wait_budget(event: S3Event) -> float:
 @app.on_s3_event(bucket=SCHEDULE_BUCKET, events=["s3:ObjectCreated:*"], prefix=UPLOAD_PREFIX, suffix=".csv")
 def ingest_performances(event: S3Event) -> None:
     """A timetable CSV was uploaded: validate it, store it, report, notify."""
-    handle_s3_event(event.to_dict(), get_services(), wait_seconds=_wait_budget(event))
+    _ingest(event)
 
 
 @app.on_s3_event(bucket=SCHEDULE_BUCKET, events=["s3:ObjectRemoved:*"], prefix=UPLOAD_PREFIX, suffix=".csv")
 def remove_performances(event: S3Event) -> None:
     """A timetable CSV was deleted: remove its performances, report, notify."""
-    handle_s3_event(event.to_dict(), get_services(), wait_seconds=_wait_budget(event))
+    _ingest(event)
 
 
 def _answer(
@@ -151,6 +156,8 @@ def page() -> Response:
 
 @app.route("/openapi.json")
 def openapi() -> Response:
+    from chalicelib.api.openapi import openapi_spec
+
     request: Any = app.current_request
     Params(request.query_params, "/openapi.json")
     spec = json.dumps(openapi_spec(), ensure_ascii=False, separators=(",", ":"))

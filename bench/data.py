@@ -38,3 +38,24 @@ def timetable(rows: int, *, sets_per_stage: int = 2000) -> Path:
                 )
             )
     return path
+
+
+def festival(stages: int) -> Path:
+    """A festival of `stages` stages over three days: 90-minute sets every two hours from
+    12:00 to 01:30 the next morning, seven a stage a day. Written once, then reused."""
+    path = DATA / f"festival-{stages}.csv"
+    if path.exists():
+        return path
+    DATA.mkdir(exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(("stage", "day", "start", "end", "artist", "genre", "notes"))
+        for stage in range(stages):
+            for offset in range(3):
+                day = (FIRST_DAY + datetime.timedelta(days=offset)).isoformat()
+                for slot, hour in enumerate((12, 14, 16, 18, 20, 22, 24)):
+                    artist = f"Artist {stage}-{offset}-{slot}"
+                    writer.writerow(
+                        (f"Stage {stage:03d}", day, f"{hour}:00", f"{hour + 1}:30", artist, GENRES[slot], "")
+                    )
+    return path

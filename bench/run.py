@@ -190,11 +190,14 @@ def import_benchmark(repeats: int = 9) -> dict[str, float]:
         samples["base"].append(_import_ms("import boto3, chalice.app"))
         samples["entry"].append(_import_ms("import app"))
     base, entry = statistics.median(samples["base"]), statistics.median(samples["entry"])
+    probe = "import app, sys; print([m for m in sys.modules if m.startswith(('icalendar', 'chalicelib.exports'))])"
+    lazy = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     return {
         "boto3_and_chalice_ms": base,
         "entry_point_ms": entry,
         "ours_ms": entry - base,
         "added": (entry - base) / base,
+        "feeds_imported_at_start": lazy.stdout.strip() != "[]",
     }
 
 
@@ -345,6 +348,89 @@ def query_benchmark(moto: Moto, rows: int, requests: int) -> dict[str, Any]:
         server.wait()
         moto.drop_stack(outputs)
     return results
+
+
+SCALE_STAGES = (10, 50, 200)
+
+
+def routes_benchmark(moto: Moto, requests: int) -> dict[str, Any]:
+    """Per route, through the app in-process (chalice's test client) against the moto
+    server: DynamoDB requests per response at 10, 50 and 200 stages, the handler's CPU per
+    request, and what a 304 (If-None-Match) costs instead."""
+    from chalice.test import Client
+
+    from bench.data import festival
+    from chalicelib.ingest.handler import handle_s3_event
+    from chalicelib.services import get_services, reset_services
+    from chalicelib.storage import clients as aws
+    from infra.stack import environment
+
+    results: dict[str, Any] = {"stages": list(SCALE_STAGES), "requests_per_route": requests, "routes": {}}
+    calls: list[str] = []
+    for stages in SCALE_STAGES:
+        outputs = moto.fresh_stack()
+        os.environ.update(environment(outputs))
+        reset_services()
+        bucket = outputs["ScheduleBucketName"]
+        moto.client("s3").upload_file(str(festival(stages)), bucket, "uploads/festival.csv")
+        record = {
+            "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": bucket}, "object": {"key": "uploads/festival.csv"}},
+        }
+        handle_s3_event({"Records": [record]}, get_services(), wait_seconds=60)
+        aws.client("dynamodb").meta.events.register(
+            "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
+        )
+        from app import app
+
+        with Client(app) as client:
+            some_id = json.loads(client.http.get("/stages/Stage%20000/performances?limit=1").body)["items"][0]["id"]
+            routes = {
+                "stages": "/stages",
+                "days": "/days",
+                "stage, first page": "/stages/Stage%20000/performances",
+                "stage, 2-hour window": "/stages/Stage%20000/performances?from=2030-07-02T18:00&to=2030-07-02T20:00",
+                "slot": "/stages/Stage%20000/performances/2030-07-02T18:00",
+                "by id": f"/performances/{some_id}",
+                "now playing": "/performances?at=2030-07-02T18:05",
+                "now playing, small hours": "/performances?at=2030-07-03T01:00",
+                "a day, all stages": "/performances?day=2030-07-02",
+                "artist": "/artists/Artist%200-1-3/performances",
+                "changes": "/changes",
+                "calendar.ics": "/calendar.ics?stage=Stage%20000",
+                "schedule.json": "/schedule.json",
+                "schedule.xml": "/schedule.xml",
+            }
+            for name, route in routes.items():
+                calls.clear()
+                response = client.http.get(route)
+                assert response.status_code == 200, (route, response.status_code)
+                requested = len(calls)
+                cpu = _cpu_per_request(client, route, {}, requests)
+                etag = response.headers["ETag"]
+                calls.clear()
+                assert client.http.get(route, headers={"If-None-Match": etag}).status_code == 304
+                not_modified_requests = len(calls)
+                cpu_304 = _cpu_per_request(client, route, {"If-None-Match": etag}, requests)
+                row = results["routes"].setdefault(name, {"dynamodb_requests": {}, "cpu_ms": {}, "not_modified": {}})
+                row["dynamodb_requests"][str(stages)] = requested
+                row["cpu_ms"][str(stages)] = cpu
+                row["not_modified"][str(stages)] = {"dynamodb_requests": not_modified_requests, "cpu_ms": cpu_304}
+                print(
+                    f"  {stages:3d} stages  {name:26s} {requested} request(s)  {cpu:6.2f} ms CPU  "
+                    f"304: {not_modified_requests} request(s), {cpu_304:5.2f} ms CPU",
+                    flush=True,
+                )
+        moto.drop_stack(outputs)
+    return results
+
+
+def _cpu_per_request(client: Any, route: str, headers: dict[str, str], repeats: int) -> float:
+    """This process's CPU time per request, in ms (the moto server's is its own process's)."""
+    begin = time.process_time()
+    for _ in range(repeats):
+        client.http.get(route, headers=headers)
+    return (time.process_time() - begin) * 1000 / repeats
 
 
 def _call_in_process(api: Any, route: str) -> None:
@@ -519,6 +605,7 @@ def main() -> int:
         )
         phase("parse", lambda: parse_benchmark(max(sizes)))
         phase("query", lambda: query_benchmark(moto, query_rows, query_requests))
+        phase("routes", lambda: routes_benchmark(moto, 5 if args.quick else 30))
     finally:
         moto.stop()
     phase("imports", import_benchmark)

@@ -116,6 +116,9 @@ class TestCalendar:
         urls = [str(event["URL"]) for event in icalendar.Calendar.from_ical(text).walk("VEVENT")]
         assert urls and all(url.startswith("https://d1.cloudfront.net/performances/") for url in urls)
 
+    def test_an_empty_stage_is_a_400(self, loaded: Festival) -> None:
+        assert json.loads(fetch(loaded, "/calendar.ics?stage=", status=400).body)["Message"].startswith("stage: ")
+
     def test_bad_ids_are_a_400_naming_them(self, loaded: Festival) -> None:
         body = json.loads(fetch(loaded, "/calendar.ics?ids=abc", status=400).body)
         assert body["Message"].startswith('ids: expected performance ids separated by commas; "abc"')

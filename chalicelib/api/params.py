@@ -4,6 +4,7 @@ checks (`Params`) and the OpenAPI description (`api.openapi`) are made."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -135,6 +136,15 @@ class Params:
                 "since", f"expected a release id (as in /changes) or YYYY-MM-DDTHH:MM, got {_shown(text)}"
             )
         return release_id(clock.local_datetime(moment, zone))
+
+    def name(self, name: str) -> str | None:
+        """A stage or artist name, NFC-normalised as the ingest stores names; never empty."""
+        text = self._given.get(name)
+        if text is None:
+            return None
+        if not text.strip():
+            raise InvalidParameter(name, "expected a name, got an empty value")
+        return unicodedata.normalize("NFC", text)
 
     def ids(self) -> set[str] | None:
         """`ids` as a set of performance ids, or None when not given."""

@@ -233,7 +233,9 @@ class ScheduleApi:
         more today. (That first set may be cancelled; then the stage shows no next.)"""
         index = self._festival()
         today = clock.festival_day(at, self._settings.day_change_minutes)
-        sets = self._performances.day_from(clock.iso_date(today), max(at - clock.MAX_SET_MINUTES, FIRST_MOMENT))
+        sets = self._performances.day_from(
+            clock.iso_date(today), max(at - clock.MAX_SET_MINUTES, FIRST_MOMENT), ending_after=at
+        )
         now, following = _playing_and_next(sets, at)
         moment = clock.iso(at)
         yesterday = index.day_shares().get(clock.iso_date(today - 1), {})
@@ -258,7 +260,7 @@ class ScheduleApi:
         from chalicelib.exports.calendar import calendar_feed
 
         params = Params(query, "/calendar.ics")
-        stage, artist, ids = params.get("stage"), params.get("artist"), params.ids()
+        stage, artist, ids = params.name("stage"), params.name("artist"), params.ids()
         sets = [
             exported
             for exported in self._exported_sets()

@@ -16,9 +16,9 @@ from typing import Any
 
 from chalicelib.ingest.events import ObjectEvent
 from chalicelib.ingest.identity import Identities
-from chalicelib.ingest.report import REMOVED, UNCHANGED, Changelog, Report, report_key
+from chalicelib.ingest.report import REMOVED, UNCHANGED, Changelog, Report
 from chalicelib.services import Services
-from chalicelib.storage.bucket import CurrentObject
+from chalicelib.storage.bucket import CurrentObject, report_key
 from chalicelib.storage.indexes import DayStage, FestivalIndex, Shares
 from chalicelib.storage.lease import Lease
 from chalicelib.storage.performances import ItemFactory, key_of, stored_set

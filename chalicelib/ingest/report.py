@@ -7,7 +7,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.settings import REPORT_PREFIX, UPLOAD_PREFIX
 from chalicelib.storage.performances import changed_fields
 from chalicelib.storage.sources import StoredSet
 from chalicelib.timetable import clock
@@ -15,12 +14,6 @@ from chalicelib.timetable import clock
 MAX_ERRORS = 1000
 OK, PARTIAL, FAILED, REMOVED = "ok", "partial", "failed", "removed"
 ERROR = "error"  # a transient AWS failure: Lambda retries, and the retry replaces this report
-
-
-def report_key(upload_key: str) -> str:
-    """`uploads/day 1.csv` -> `reports/day 1.csv.json`."""
-    name = upload_key[len(UPLOAD_PREFIX) :] if upload_key.startswith(UPLOAD_PREFIX) else upload_key
-    return f"{REPORT_PREFIX}{name}.json"
 
 
 NEW, MOVED, CHANGED, CANCELLED, GONE, UNCHANGED = "new", "moved", "changed", "cancelled", "removed", "unchanged"

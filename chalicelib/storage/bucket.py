@@ -9,12 +9,18 @@ from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
-from chalicelib.ingest.report import report_key
+from chalicelib.settings import REPORT_PREFIX, UPLOAD_PREFIX
 
 # HeadObject's answer for a key with no current version (a delete marker answers 404 too).
 _ABSENT = frozenset({"404", "NoSuchKey", "NotFound"})
 # The object changed or went away after it was looked at; a later event covers it.
 _SUPERSEDED = frozenset({"NoSuchKey", "NoSuchVersion", "PreconditionFailed", "404", "412"})
+
+
+def report_key(upload_key: str) -> str:
+    """`uploads/day 1.csv` -> `reports/day 1.csv.json`."""
+    name = upload_key[len(UPLOAD_PREFIX) :] if upload_key.startswith(UPLOAD_PREFIX) else upload_key
+    return f"{REPORT_PREFIX}{name}.json"
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,14 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.storage.batch import Backoff, BatchWriter, EncodedBatchWrite, Item, Key
 from chalicelib.storage.sources import StoredSet
 from chalicelib.timetable import clock
-from chalicelib.timetable.rows import Performance
+
+if TYPE_CHECKING:  # the API's function never parses a CSV: it starts faster without the parser
+    from chalicelib.timetable.rows import Performance
 
 BY_DAY = "by_day"
 BY_ARTIST = "by_artist"
@@ -199,9 +201,10 @@ class PerformanceStore:
         items: list[Item] = response["Items"]
         return items[0] if items else None
 
-    def day_from(self, day: str, first_start: int) -> list[Item]:
+    def day_from(self, day: str, first_start: int, *, ending_after: int | None = None) -> list[Item]:
         """The sets of a festival day starting at `first_start` or later, in time order
-        (one Query on the `by_day` index, and one more per MB of sets)."""
+        (one Query on the `by_day` index, and one more per MB of sets); with `ending_after`,
+        only those that end after it (DynamoDB drops the others before answering)."""
         request: dict[str, Any] = {
             "TableName": self.table,
             "IndexName": BY_DAY,
@@ -209,6 +212,10 @@ class PerformanceStore:
             "ExpressionAttributeNames": {"#d": "day", "#s": "start"},
             "ExpressionAttributeValues": {":day": {"S": day}, ":first": {"S": clock.iso(first_start)}},
         }
+        if ending_after is not None:
+            request["FilterExpression"] = "#e > :after"
+            request["ExpressionAttributeNames"]["#e"] = "end"
+            request["ExpressionAttributeValues"][":after"] = {"S": clock.iso(ending_after)}
         items: list[Item] = []
         while True:
             response = self.client.query(**request)
