@@ -6,13 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help venv browser test lint run bench deploy destroy clean
+.PHONY: help venv browser test lint run bench deploy destroy cost clean
 
 help:
 	@echo "make run     start the whole system locally (moto + API + S3 event bridge)"
 	@echo "make test    run every test"
 	@echo "make lint    ruff, mypy and bandit"
 	@echo "make bench   run the benchmarks and write docs/benchmarks.md"
+	@echo "make cost    estimate the monthly AWS bill (ROWS=rows a day, REQUESTS=API requests a day)"
 
 $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -48,9 +49,13 @@ clean:
 run: $(STAMP)
 	$(BIN)/python -m local.run
 
-# make deploy STAGE=dev|prod [DRY_RUN=1] [ALARM_EMAIL=ops@example.org] [CDN=1]
+# make deploy STAGE=dev|prod [DRY_RUN=1] [ALARM_EMAIL=ops@example.org] [CDN=1] [ROWS=10000] [REQUESTS=100000]
 deploy: $(STAMP)
-	$(BIN)/python -m infra.deploy deploy --stage "$(STAGE)" $(if $(DRY_RUN),--dry-run) $(if $(ALARM_EMAIL),--alarm-email "$(ALARM_EMAIL)") $(if $(CDN),--cdn)
+	$(BIN)/python -m infra.deploy deploy --stage "$(STAGE)" $(if $(DRY_RUN),--dry-run) $(if $(ALARM_EMAIL),--alarm-email "$(ALARM_EMAIL)") $(if $(CDN),--cdn) $(if $(ROWS),--rows-per-day $(ROWS)) $(if $(REQUESTS),--requests-per-day $(REQUESTS))
+
+# make cost [ROWS=10000] [REQUESTS=100000]: the monthly estimate, from the prices the README's table uses
+cost: $(STAMP)
+	$(BIN)/python -m infra.cost $(if $(ROWS),--rows-per-day $(ROWS)) $(if $(REQUESTS),--requests-per-day $(REQUESTS))
 
 # make destroy STAGE=dev|prod [DELETE_DATA=1] [DRY_RUN=1]
 destroy: $(STAMP)

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from infra.cost import describe
 from infra.policies import POLICY_FILES, render_policy
 from infra.stack import ENVIRONMENT, TEMPLATE, environment
 
@@ -109,12 +110,33 @@ def predicted_outputs(stage: str, region: str) -> dict[str, str]:
     }
 
 
+def tags(stage: str) -> dict[str, str]:
+    """What every resource of a deployment is tagged with, to split the bill per edition."""
+    return {"project": APP_NAME, "stage": stage}
+
+
 def project_config(stage: str, outputs: dict[str, str]) -> dict[str, Any]:
-    """.chalice/config.json with the stage's environment filled in from the outputs."""
+    """.chalice/config.json with the stage's environment filled in from the outputs, and
+    its tags (Chalice puts them on the functions only: the API is tagged afterwards)."""
     config: dict[str, Any] = json.loads(CONFIG.read_text())
     stage_config = config.setdefault("stages", {}).setdefault(stage, {})
     stage_config.setdefault("environment_variables", {}).update(environment(outputs))
+    stage_config.setdefault("tags", {}).update(tags(stage))
     return config
+
+
+def tag_api(apigateway: Any, region: str, stage: str, rest_api_id: str, api_stage: str) -> None:
+    """Tag the REST API and its stage, which Chalice leaves untagged (aws/chalice#1859)."""
+    for path in (f"/restapis/{rest_api_id}", f"/restapis/{rest_api_id}/stages/{api_stage}"):
+        apigateway.tag_resource(resourceArn=f"arn:aws:apigateway:{region}::{path}", tags=tags(stage))
+
+
+def deployed_resource(stage: str, key: str) -> str:
+    """A value from Chalice's record of the stage's deployment ("" before the first)."""
+    record = ROOT / ".chalice" / "deployed" / f"{stage}.json"
+    if not record.exists():
+        return ""
+    return str(next((r[key] for r in json.loads(record.read_text())["resources"] if key in r), ""))
 
 
 def policies(stage: str, outputs: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -164,16 +186,22 @@ def _aws(service: str, region: str) -> Any:
 
 def deployed_api_domain(stage: str) -> str:
     """The domain of the API Chalice deployed for this stage, or "" before the first deploy."""
-    record = ROOT / ".chalice" / "deployed" / f"{stage}.json"
-    if not record.exists():
-        return ""
-    resources = json.loads(record.read_text())["resources"]
-    url = next((r["rest_api_url"] for r in resources if "rest_api_url" in r), "")
+    url = deployed_resource(stage, "rest_api_url")
     return url.split("/")[2] if url.startswith("https://") else ""
 
 
-def deploy(stage: str, *, dry_run: bool, alarm_email: str, region: str, cdn: bool = False) -> None:
+def deploy(
+    stage: str,
+    *,
+    dry_run: bool,
+    alarm_email: str,
+    region: str,
+    cdn: bool = False,
+    usage: tuple[int, int] = (10_000, 100_000),
+) -> None:
     steps = Steps(dry_run)
+    steps.step("Estimate what it costs a month (rows ingested and API requests a day: ROWS=, REQUESTS=)")
+    steps.show("estimate", describe(*usage))
     parameters = {"Project": APP_NAME, "Stage": stage, "AlarmEmail": alarm_email}
     if cdn:  # CloudFront in front of the API needs the API's domain: known after the first deploy
         parameters["ApiDomain"] = deployed_api_domain(stage)
@@ -194,6 +222,11 @@ def deploy(stage: str, *, dry_run: bool, alarm_email: str, region: str, cdn: boo
     steps.step(
         f"chalice deploy --stage {stage}   (Lambda functions, API Gateway, the S3 triggers)",
         lambda: _chalice(target, "deploy", "--stage", stage),
+    )
+    api_stage = json.loads(CONFIG.read_text())["stages"][stage]["api_gateway_stage"]
+    steps.step(
+        f"Tag the API and its stage {api_stage!r} with {tags(stage)} (Chalice tags only the functions)",
+        lambda: tag_api(_aws("apigateway", region), region, stage, deployed_resource(stage, "rest_api_id"), api_stage),
     )
     steps.step(
         f"Send events that fail {LAMBDA_RETRIES} retries of {', '.join(INGEST_FUNCTIONS)} to "
@@ -269,12 +302,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print every step and generated value; call no AWS")
     parser.add_argument("--alarm-email", default="", help="address subscribed to the alarm topic")
     parser.add_argument("--cdn", action="store_true", help="deploy: put a CloudFront distribution in front of the API")
+    parser.add_argument("--rows-per-day", type=int, default=10_000, help="deploy: for the cost estimate")
+    parser.add_argument("--requests-per-day", type=int, default=100_000, help="deploy: for the cost estimate")
     parser.add_argument("--delete-data", action="store_true", help="destroy: delete the bucket and its uploads too")
     args = parser.parse_args(argv)
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1"
     started = time.monotonic()
     if args.command == "deploy":
-        deploy(args.stage, dry_run=args.dry_run, alarm_email=args.alarm_email, region=region, cdn=args.cdn)
+        deploy(
+            args.stage,
+            dry_run=args.dry_run,
+            alarm_email=args.alarm_email,
+            region=region,
+            cdn=args.cdn,
+            usage=(args.rows_per_day, args.requests_per_day),
+        )
     else:
         destroy(args.stage, dry_run=args.dry_run, delete_data=args.delete_data, region=region)
     print(

@@ -24,7 +24,15 @@ from tests.iam_plugin import check
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-TAGGABLE = {"AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::SNS::Topic", "AWS::SQS::Queue", "AWS::CloudWatch::Alarm"}
+# Resource types CloudFormation cannot tag; every other resource must carry project and stage.
+UNTAGGABLE = {
+    "AWS::S3::BucketPolicy",
+    "AWS::SNS::Subscription",
+    "AWS::SNS::TopicPolicy",
+    "AWS::CloudFront::CachePolicy",
+    "AWS::CloudFront::OriginRequestPolicy",
+    "AWS::CloudFront::Function",
+}
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +115,10 @@ class TestTemplate:
 
     def test_everything_is_tagged_with_project_and_stage(self, template: dict[str, Any]) -> None:
         for name, body in template["Resources"].items():
-            if body["Type"] in TAGGABLE:
-                tags = {tag["Key"]: tag["Value"] for tag in body["Properties"]["Tags"]}
+            if body["Type"] not in UNTAGGABLE:
+                properties = body["Properties"]
+                listed = properties.get("Tags") or properties.get("ResourceTags") or []
+                tags = {tag["Key"]: tag["Value"] for tag in listed}
                 assert tags == {"project": {"Ref": "Project"}, "stage": {"Ref": "Stage"}}, name
 
     def test_outputs_give_every_name_and_arn(self, template: dict[str, Any]) -> None:
@@ -218,12 +228,15 @@ class TestDeploySteps:
         assert done.returncode == 0, done.stdout + done.stderr
         if command == "deploy":
             for step in (
-                "[1] Deploy the resource stack festival-schedule-prod",
-                "[2] Generate build/deploy/prod/",
-                "[3] chalice deploy --stage prod",
-                "[4] Send events that fail 2 retries",
+                "[1] Estimate what it costs a month",
+                "[2] Deploy the resource stack festival-schedule-prod",
+                "[3] Generate build/deploy/prod/",
+                "[4] chalice deploy --stage prod",
+                "[5] Tag the API and its stage 'api' with {'project': 'festival-schedule', 'stage': 'prod'}",
+                "[6] Send events that fail 2 retries",
             ):
                 assert step in done.stdout
+            assert "total" in done.stdout and "$14.16" in done.stdout  # the README's middle row
             assert (
                 '"NOTIFY_TOPIC_ARN": "arn:aws:sns:eu-west-1:<account-id>:festival-schedule-prod-ingest"' in done.stdout
             )

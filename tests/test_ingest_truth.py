@@ -198,6 +198,19 @@ def test_a_typical_festival_file_costs_a_bounded_number_of_bookkeeping_requests(
     assert len(bookkeeping) <= 15, bookkeeping
 
 
+def test_a_file_of_two_thousand_sets_keeps_its_manifest_so_no_run_reads_the_table(festival: Festival) -> None:
+    starts = [360 + (n % 100) * 10 for n in range(2000)]  # 20 stages of 100 five-minute sets
+    rows = [
+        f"Stage {n // 100},2026-07-01,{t // 60:02d}:{t % 60:02d},{t // 60:02d}:{t % 60 + 5:02d},Artist number {n},,"
+        for n, t in enumerate(starts)
+    ]
+    calls = CallLog().attach("dynamodb")
+    assert festival.upload("uploads/big.csv", csv_text(*rows))["accepted"] == 2000
+    report = festival.upload("uploads/big.csv", csv_text(*rows[:-1]))
+    assert report["changes"]["removed"] == 1
+    assert not calls.named("Query") and not calls.named("Scan")  # the manifest said it all
+
+
 def test_a_manifest_too_large_to_keep_is_read_back_from_the_table(
     festival: Festival, monkeypatch: pytest.MonkeyPatch
 ) -> None:

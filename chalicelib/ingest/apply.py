@@ -30,7 +30,7 @@ from chalicelib.timetable.rows import Performance, Rejection, Schedule, read_sch
 
 Slot = tuple[str, int]  # stage, start
 MAX_ANNOUNCED_CHANGES = 50  # in the SNS message and the source's record; the report has more
-_MANIFEST_ENTRY_BYTES = 128  # a manifest entry's size beyond its stage and artist, about
+_MANIFEST_ENTRY_BYTES = 80  # a manifest entry's size beyond its stage and artist, about
 
 
 def utc_now() -> str:

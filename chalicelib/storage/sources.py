@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.storage.bookkeeping import BookkeepingTable, item_key
-from chalicelib.timetable import clock
 
 # A manifest larger than this is not kept (a DynamoDB item holds at most 400 KB);
 # the next run then reads the source's stages from the table instead.
@@ -47,42 +46,34 @@ class SourceState:
 
 
 def encode_sets(sets: list[StoredSet]) -> str | None:
-    text = json.dumps(
+    """The manifest, compactly: moments as ints, a length for the end, and each set's last
+    release as an index into the few releases the file's sets share. None when too large."""
+    releases = sorted({s.changed for s in sets})
+    position = {release: index for index, release in enumerate(releases)}
+    entries = [
         [
-            [
-                s.id,
-                s.stage,
-                clock.iso(s.start),
-                clock.iso(s.end),
-                s.artist,
-                s.content,
-                int(s.cancelled),
-                s.sequence,
-                s.changed,
-            ]
-            for s in sets
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+            s.id,
+            s.stage,
+            s.start,
+            s.end - s.start,
+            s.artist,
+            s.content,
+            int(s.cancelled),
+            s.sequence,
+            position[s.changed],
+        ]
+        for s in sets
+    ]
+    text = json.dumps({"releases": releases, "sets": entries}, ensure_ascii=False, separators=(",", ":"))
     return text if len(text.encode()) <= MAX_MANIFEST_BYTES else None
 
 
 def _decode_sets(text: str, source: str) -> list[StoredSet]:
+    manifest = json.loads(text)
+    releases = manifest["releases"]
     return [
-        StoredSet(
-            stage,
-            clock.stored_moment(start),
-            clock.stored_moment(end),
-            artist,
-            content,
-            source,
-            set_id,
-            bool(cancelled),
-            sequence,
-            changed,
-        )
-        for set_id, stage, start, end, artist, content, cancelled, sequence, changed in json.loads(text)
+        StoredSet(stage, start, start + length, artist, content, source, set_id, bool(cancelled), sequence, releases[r])
+        for set_id, stage, start, length, artist, content, cancelled, sequence, r in manifest["sets"]
     ]
 
 

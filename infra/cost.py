@@ -1,0 +1,129 @@
+"""What a deployment costs a month, from one price list: `make cost`, `make deploy DRY_RUN=1`
+and the README's cost table all come from here, so they cannot drift apart.
+
+    python -m infra.cost --rows-per-day 10000 --requests-per-day 100000
+    python -m infra.cost --readme     # the README's table, as the README must show it
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass
+
+from infra.stack import TEMPLATE
+
+# USD, us-east-1 on-demand prices, late 2025 (other regions differ a little).
+PRICES = {
+    "dynamodb_write_per_million": 0.625,
+    "dynamodb_read_per_million": 0.125,
+    "lambda_requests_per_million": 0.20,
+    "lambda_gb_second": 0.0000166667,
+    "api_gateway_requests_per_million": 3.50,
+    "logs_ingested_per_gb": 0.50,
+    "s3_puts_per_thousand": 0.005,
+    "sns_publishes_per_million": 0.50,
+    "alarm_per_month": 0.10,
+}
+
+# What the product does per unit of use (docs/benchmarks.md has the measurements).
+DAYS_PER_MONTH = 30
+WRITES_PER_ROW = 4  # the table and its three indexes (by_day, by_artist, by_id)
+ROWS_PER_FILE = 250  # a typical timetable file
+BOOKKEEPING_WRITES_PER_FILE = 8  # the lease, the record, the index and the release
+INGEST_GB_SECONDS_PER_ROW = 0.0003  # about 0.2 ms of CPU a row, at 1 GB (0.6 of a vCPU)
+API_GB_SECONDS_PER_REQUEST = 0.015  # about 30 ms at 512 MB
+READS_PER_REQUEST = 2  # read units: the festival index and a page of sets
+LOG_BYTES_PER_REQUEST = 400  # Lambda's START, END and REPORT lines
+README_ROWS = ((1_000, 10_000), (10_000, 100_000), (100_000, 1_000_000))
+
+
+def alarm_count() -> int:
+    """The CloudWatch alarms the template makes (each is billed monthly)."""
+    return TEMPLATE.read_text().count("Type: AWS::CloudWatch::Alarm")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A month's cost in USD, by service."""
+
+    dynamodb: float
+    lambda_: float
+    api_gateway: float
+    logs: float
+    s3_and_sns: float
+    alarms: float
+
+    @property
+    def total(self) -> float:
+        return self.dynamodb + self.lambda_ + self.api_gateway + self.logs + self.s3_and_sns + self.alarms
+
+
+def estimate(rows_per_day: int, requests_per_day: int, prices: dict[str, float] = PRICES) -> Estimate:
+    """The month's cost of ingesting `rows_per_day` rows and answering `requests_per_day` API requests."""
+    rows, requests = rows_per_day * DAYS_PER_MONTH, requests_per_day * DAYS_PER_MONTH
+    files = math.ceil(rows / ROWS_PER_FILE)
+    writes = rows * WRITES_PER_ROW + files * BOOKKEEPING_WRITES_PER_FILE
+    reads = requests * READS_PER_REQUEST
+    gb_seconds = rows * INGEST_GB_SECONDS_PER_ROW + requests * API_GB_SECONDS_PER_REQUEST
+    return Estimate(
+        dynamodb=(writes * prices["dynamodb_write_per_million"] + reads * prices["dynamodb_read_per_million"]) / 1e6,
+        lambda_=gb_seconds * prices["lambda_gb_second"]
+        + (requests + files) * prices["lambda_requests_per_million"] / 1e6,
+        api_gateway=requests * prices["api_gateway_requests_per_million"] / 1e6,
+        logs=requests * LOG_BYTES_PER_REQUEST / 1e9 * prices["logs_ingested_per_gb"],
+        s3_and_sns=files * prices["s3_puts_per_thousand"] / 1e3 + files * prices["sns_publishes_per_million"] / 1e6,
+        alarms=alarm_count() * prices["alarm_per_month"],
+    )
+
+
+def _usd(amount: float) -> str:
+    return "< $0.01" if amount < 0.005 else f"${amount:,.2f}"
+
+
+def readme_table() -> str:
+    """The README's cost table (a test checks that the README shows exactly this)."""
+    lines = [
+        "| rows ingested a day | API requests a day | DynamoDB | Lambda | API Gateway | logs | S3, SNS "
+        "| alarms | total a month |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for rows, requests in README_ROWS:
+        cost = estimate(rows, requests)
+        parts = (cost.dynamodb, cost.lambda_, cost.api_gateway, cost.logs, cost.s3_and_sns, cost.alarms)
+        lines.append(
+            f"| {rows:,} | {requests:,} | " + " | ".join(_usd(part) for part in parts) + f" | **{_usd(cost.total)}** |"
+        )
+    return "\n".join(lines)
+
+
+def describe(rows_per_day: int, requests_per_day: int) -> str:
+    """The estimate in words, for the terminal."""
+    cost = estimate(rows_per_day, requests_per_day)
+    lines = [
+        f"Monthly estimate for {rows_per_day:,} rows ingested and {requests_per_day:,} API requests a day "
+        "(us-east-1 on-demand prices, infra/cost.py):",
+        f"  DynamoDB     {_usd(cost.dynamodb):>10}",
+        f"  Lambda       {_usd(cost.lambda_):>10}",
+        f"  API Gateway  {_usd(cost.api_gateway):>10}",
+        f"  logs         {_usd(cost.logs):>10}",
+        f"  S3, SNS      {_usd(cost.s3_and_sns):>10}",
+        f"  alarms       {_usd(cost.alarms):>10}",
+        f"  total        {_usd(cost.total):>10}",
+        "Storage is extra and small (a festival is kilobytes); a CDN (CDN=1) takes most API requests off this bill.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.cost", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows-per-day", type=int, default=10_000)
+    parser.add_argument("--requests-per-day", type=int, default=100_000)
+    parser.add_argument("--readme", action="store_true", help="print the README's cost table")
+    args = parser.parse_args(argv)
+    print(readme_table() if args.readme else describe(args.rows_per_day, args.requests_per_day))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
