@@ -66,18 +66,44 @@ class Steps:
         print(f"    {label}:\n" + "\n".join(f"      {line}" for line in text.splitlines()), flush=True)
 
 
-def deploy_stack(cloudformation: Any, stage: str, parameters: dict[str, str]) -> dict[str, str]:
-    """Create the stack, or update it; wait; return its outputs."""
+def current_stack(cloudformation: Any, stage: str) -> dict[str, Any] | None:
+    """The stage's stack, or None when there is none (never made, or destroyed)."""
+    try:
+        stack: dict[str, Any] = cloudformation.describe_stacks(StackName=stack_name(stage))["Stacks"][0]
+    except cloudformation.exceptions.ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        raise
+    return None if stack["StackStatus"] == "DELETE_COMPLETE" else stack
+
+
+def bucket_exists(s3: Any, bucket: str) -> bool:
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except s3.exceptions.ClientError:
+        return False
+    return True
+
+
+def deploy_stack(
+    cloudformation: Any, stage: str, parameters: dict[str, str], *, kept_bucket: Callable[[], bool] = lambda: False
+) -> dict[str, str]:
+    """Create the stack, or update it; wait; return its outputs. A new stack adopts the
+    bucket an earlier `make destroy` kept (`kept_bucket`), rather than fail to create it."""
     name = stack_name(stage)
+    existing = current_stack(cloudformation, stage)
+    if existing is None:
+        parameters = {**parameters, "KeptBucket": "true" if kept_bucket() else ""}
+    else:  # the bucket stays whatever the stack was made with
+        previous = {p["ParameterKey"]: p["ParameterValue"] for p in existing.get("Parameters", [])}
+        parameters = {**parameters, "KeptBucket": previous.get("KeptBucket", "")}
     request = {
         "StackName": name,
         "TemplateBody": TEMPLATE.read_text(),
         "Parameters": [{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()],
         "Tags": [{"Key": "project", "Value": APP_NAME}, {"Key": "stage", "Value": stage}],
     }
-    try:
-        cloudformation.describe_stacks(StackName=name)
-    except cloudformation.exceptions.ClientError:
+    if existing is None:
         cloudformation.create_stack(**request, OnFailure="ROLLBACK")
         cloudformation.get_waiter("stack_create_complete").wait(StackName=name)
     else:
@@ -207,7 +233,9 @@ def deploy(
         parameters["ApiDomain"] = deployed_api_domain(stage)
     outputs = steps.step(
         f"Deploy the resource stack {stack_name(stage)} from {TEMPLATE.relative_to(ROOT)} in {region}",
-        lambda: deploy_stack(_aws("cloudformation", region), stage, parameters),
+        lambda: deploy_stack(
+            _aws("cloudformation", region), stage, parameters, kept_bucket=lambda: _kept_bucket(stage, region)
+        ),
     ) or predicted_outputs(stage, region)
     steps.show("parameters", parameters)
     steps.show("outputs" + (" (predicted)" if dry_run else ""), outputs)
@@ -250,6 +278,16 @@ def deploy(
         )
 
 
+def default_bucket(stage: str, region: str, account: str) -> str:
+    """The bucket the template names when no ScheduleBucketName is given."""
+    return f"{stack_name(stage)}-{account}-{region}"
+
+
+def _kept_bucket(stage: str, region: str) -> bool:
+    account = _aws("sts", region).get_caller_identity()["Account"]
+    return bucket_exists(_aws("s3", region), default_bucket(stage, region, account))
+
+
 def _empty_bucket(s3: Any, bucket: str) -> None:
     """Delete every version and delete marker, so that the bucket itself can go."""
     paginator = s3.get_paginator("list_object_versions")
@@ -270,14 +308,18 @@ def destroy(stage: str, *, dry_run: bool, delete_data: bool, region: str) -> Non
         lambda: _chalice(target, "delete", "--stage", stage) if target.exists() else None,
     )
     cloudformation = None if dry_run else _aws("cloudformation", region)
-    outputs = predicted_outputs(stage, region)
-    if cloudformation is not None:
-        stack = cloudformation.describe_stacks(StackName=stack_name(stage))["Stacks"][0]
-        outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
-    bucket = outputs["ScheduleBucketName"]
+    bucket = predicted_outputs(stage, region)["ScheduleBucketName"]
+    stack = None if cloudformation is None else current_stack(cloudformation, stage)
+    if stack is not None:
+        bucket = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}["ScheduleBucketName"]
+    elif cloudformation is not None:  # already gone: a second destroy finishes what is left
+        bucket = default_bucket(stage, region, _aws("sts", region).get_caller_identity()["Account"])
 
     def delete_stack() -> None:
         if cloudformation is None:  # a dry run only prints the step
+            return
+        if stack is None:
+            print(f"    the stack {stack_name(stage)} is already gone", flush=True)
             return
         cloudformation.delete_stack(StackName=stack_name(stage))
         cloudformation.get_waiter("stack_delete_complete").wait(StackName=stack_name(stage))
@@ -287,6 +329,9 @@ def destroy(stage: str, *, dry_run: bool, delete_data: bool, region: str) -> Non
 
         def delete_bucket() -> None:
             s3 = _aws("s3", region)
+            if not bucket_exists(s3, bucket):
+                print(f"    the bucket {bucket} is already gone", flush=True)
+                return
             _empty_bucket(s3, bucket)
             s3.delete_bucket(Bucket=bucket)
 

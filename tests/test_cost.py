@@ -99,15 +99,15 @@ class TestEstimate:
         # Lambda:   300,000 x 0.0003 + 3,000,000 x 0.015 = 45,090 GB-s x $0.0000166667 = $0.7515
         #           (3,000,000 + 1,200) invocations x $0.20/M = $0.60024
         # API Gateway: 3,000,000 x $3.50/M = $10.50; logs: 3,000,000 x 400 B = 1.2 GB x $0.50 = $0.60
-        # S3 and SNS: 1,200 x $0.005/1000 + 1,200 x $0.50/M = $0.0066; alarms: 2 x $0.10
+        # S3 and SNS: 1,200 x $0.005/1000 + 1,200 x $0.50/M = $0.0066; alarms: 7 x $0.10
         estimate = cost.estimate(10_000, 100_000)
         assert estimate.dynamodb == pytest.approx(0.756 + 0.75)
         assert estimate.lambda_ == pytest.approx(0.7515 + 0.60024, abs=1e-4)
         assert estimate.api_gateway == pytest.approx(10.50)
         assert estimate.logs == pytest.approx(0.60)
         assert estimate.s3_and_sns == pytest.approx(0.0066)
-        assert estimate.alarms == pytest.approx(cost.alarm_count() * 0.10)
-        assert estimate.total == pytest.approx(14.16, abs=0.01)
+        assert cost.alarm_count() == 7 and estimate.alarms == pytest.approx(0.70)
+        assert estimate.total == pytest.approx(14.66, abs=0.01)
 
     def test_the_readme_table_is_the_tools(self) -> None:
         readme = (ROOT / "README.md").read_text()

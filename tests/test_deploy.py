@@ -109,7 +109,19 @@ class TestTemplate:
         assert resources(template, "AWS::SQS::Queue")
         alarms = resources(template, "AWS::CloudWatch::Alarm")
         metrics = {(alarm["Properties"]["Namespace"], alarm["Properties"]["MetricName"]) for alarm in alarms.values()}
-        assert metrics == {("AWS/Lambda", "Errors"), ("AWS/SQS", "ApproximateNumberOfMessagesVisible")}
+        assert metrics == {
+            ("AWS/Lambda", "Errors"),
+            ("AWS/Lambda", "Throttles"),
+            ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+            ("AWS/ApiGateway", "5XXError"),
+            ("AWS/ApiGateway", "Latency"),
+        }
+        functions = {
+            alarm["Properties"]["Dimensions"][0]["Value"]["Fn::Sub"]
+            for alarm in alarms.values()
+            if alarm["Properties"]["Namespace"] == "AWS/Lambda"
+        }
+        assert functions == {"${Project}-${Stage}-ingest_performances", "${Project}-${Stage}-remove_performances"}
         for alarm in alarms.values():
             assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
@@ -183,6 +195,39 @@ class TestDeploySteps:
         assert (project / "app.py").exists() and (project / "chalicelib" / "ingest" / "handler.py").exists()
         assert (project / ".chalice" / "deployed").resolve() == ROOT / ".chalice" / "deployed"
 
+    def test_destroy_twice_then_deploy_again_adopts_the_kept_bucket_with_its_uploads(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(deploy, "_chalice", lambda *args: None)  # no functions in this test
+        with mock_aws():
+            cloudformation = boto3.client("cloudformation", region_name=REGION)
+            s3 = boto3.client("s3", region_name=REGION)
+            parameters = {"Project": "festival-schedule", "Stage": "dev", "AlarmEmail": ""}
+            first = deploy.deploy_stack(cloudformation, "dev", parameters)
+            bucket = first["ScheduleBucketName"]
+            s3.put_object(Bucket=bucket, Key="uploads/day 1.csv", Body=b"stage,date,start,end,artist\n")
+            deploy.destroy("dev", dry_run=False, delete_data=False, region=REGION)
+            assert deploy.current_stack(cloudformation, "dev") is None
+            if not deploy.bucket_exists(s3, bucket):
+                # moto's CloudFormation does not honour DeletionPolicy: Retain (AWS does, and
+                # keeps the bucket): put it back as AWS would have left it.
+                s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+                s3.put_object(Bucket=bucket, Key="uploads/day 1.csv", Body=b"stage,date,start,end,artist\n")
+            deploy.destroy("dev", dry_run=False, delete_data=False, region=REGION)  # nothing left to do: no error
+            again = deploy.deploy_stack(
+                cloudformation, "dev", parameters, kept_bucket=lambda: deploy.bucket_exists(s3, bucket)
+            )
+            assert again["ScheduleBucketName"] == bucket
+            stack = deploy.current_stack(cloudformation, "dev")
+            assert stack is not None
+            assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}["KeptBucket"] == "true"
+            assert s3.get_object(Bucket=bucket, Key="uploads/day 1.csv")["Body"].read().startswith(b"stage")
+            # An update keeps the adopted bucket adopted.
+            assert deploy.deploy_stack(cloudformation, "dev", parameters) == again
+            deploy.destroy("dev", dry_run=False, delete_data=True, region=REGION)
+            deploy.destroy("dev", dry_run=False, delete_data=True, region=REGION)
+            assert not deploy.bucket_exists(s3, bucket)
+
     def test_failed_ingest_events_go_to_the_dead_letter_queue(self) -> None:
         with mock_aws():
             lambda_client = boto3.client("lambda", region_name=REGION)
@@ -236,7 +281,7 @@ class TestDeploySteps:
                 "[6] Send events that fail 2 retries",
             ):
                 assert step in done.stdout
-            assert "total" in done.stdout and "$14.16" in done.stdout  # the README's middle row
+            assert "total" in done.stdout and "$14.66" in done.stdout  # the README's middle row
             assert (
                 '"NOTIFY_TOPIC_ARN": "arn:aws:sns:eu-west-1:<account-id>:festival-schedule-prod-ingest"' in done.stdout
             )
@@ -271,3 +316,21 @@ class TestHygiene:
             # moto's fixed account id is the only one allowed, and only in tests.
             for found in account.finditer(text):
                 assert found[1] == "123456789012" and name.startswith("tests/"), (name, found[0])
+
+
+def test_the_api_fails_fast_inside_api_gateways_29_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.storage import clients
+
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())["lambda_functions"]
+    assert config["api_handler"]["environment_variables"] == {"AWS_CALLS": "fail-fast"}
+    assert "environment_variables" not in config["ingest_performances"]
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    clients.reset_clients()
+    monkeypatch.setenv("AWS_CALLS", "fail-fast")
+    api = clients.client("dynamodb").meta.config
+    tries = api.retries["total_max_attempts"]
+    assert tries == 3 and tries * (api.connect_timeout + api.read_timeout) + 3 < 29  # 3 s: the backoffs
+    clients.reset_clients()
+    monkeypatch.delenv("AWS_CALLS")
+    assert clients.client("dynamodb").meta.config.read_timeout == 60  # the ingest may wait longer
+    clients.reset_clients()
