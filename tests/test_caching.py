@@ -99,3 +99,7 @@ class TestTheEtagFollowsTheData:
         same = fetch(loaded, "/stages/Main/performances?day=2026-07-03&limit=1").headers["ETag"]
         other = fetch(loaded, "/stages/Main/performances?limit=2&day=2026-07-03").headers["ETag"]
         assert one == same != other
+        # A value holding "&" is one parameter, not two: another answer, another tag.
+        joined = fetch(loaded, "/calendar.ics?artist=Opener%26stage%3DMain").headers["ETag"]
+        split = fetch(loaded, "/calendar.ics?artist=Opener&stage=Main").headers["ETag"]
+        assert joined != split

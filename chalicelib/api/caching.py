@@ -10,6 +10,7 @@ read: a client or CDN that already holds the answer gets a 304 for one small rea
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 
 from chalice.app import Response
@@ -34,8 +35,9 @@ def entity_tag(*parts: str) -> str:
 
 
 def request_identity(path: str, query: Mapping[str, str] | None) -> str:
-    """The path and query as one string, query names in order (so `a=1&b=2` is `b=2&a=1`)."""
-    return path + "?" + "&".join(f"{name}={value}" for name, value in sorted((query or {}).items()))
+    """The path and the decoded query as one unambiguous string, names in order (so
+    `a=1&b=2` is `b=2&a=1`, and a value holding `&` is not two parameters)."""
+    return json.dumps([path, sorted((query or {}).items())], ensure_ascii=False)
 
 
 def not_modified(if_none_match: str | None, etag: str) -> bool:
