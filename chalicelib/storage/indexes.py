@@ -90,16 +90,6 @@ class FestivalIndex:
             for stage, share in stages.items():
                 self.days.setdefault(day, {}).setdefault(stage, {})[source] = share
 
-    def sources_sharing(self, source: str, shares: Shares) -> set[str]:
-        """Other sources with sets on a stage and festival day where `shares` has some."""
-        return {
-            other
-            for day, stages in shares.items()
-            for stage in stages
-            for other in self.days.get(day, {}).get(stage, {})
-            if other != source
-        }
-
     def stage_counts(self) -> dict[str, int]:
         """Stage -> how many sets it has, in name order."""
         counts: dict[str, int] = {}
