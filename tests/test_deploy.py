@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 # Resource types CloudFormation cannot tag; every other resource must carry project and stage.
 UNTAGGABLE = {
+    "AWS::CloudWatch::Dashboard",
     "AWS::S3::BucketPolicy",
     "AWS::SNS::Subscription",
     "AWS::SNS::TopicPolicy",
@@ -124,6 +125,27 @@ class TestTemplate:
         assert functions == {"${Project}-${Stage}-ingest_performances", "${Project}-${Stage}-remove_performances"}
         for alarm in alarms.values():
             assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+    def test_a_dashboard_shows_ingest_outcomes_rows_durations_and_the_api(self, template: dict[str, Any]) -> None:
+        [dashboard] = resources(template, "AWS::CloudWatch::Dashboard").values()
+        names = {"${Project}": "fs", "${Stage}": "dev", "${ApiStage}": "api", "${AWS::Region}": "eu-west-1"}
+        body = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+        for name, value in names.items():
+            body = body.replace(name, value)
+        widgets = json.loads(body)["widgets"]
+        [log] = [w for w in widgets if w["type"] == "log"]
+        query = log["properties"]["query"]
+        assert "/aws/lambda/fs-dev-ingest_performances" in query and "by outcome" in query
+        assert "sum(accepted)" in query and "sum(rejected)" in query  # the ingest's JSON log line
+        metrics = {tuple(m[:2]) for w in widgets if w["type"] == "metric" for m in w["properties"]["metrics"]}
+        assert {
+            ("AWS/Lambda", "Duration"),
+            ("AWS/Lambda", "Errors"),
+            ("AWS/Lambda", "Throttles"),
+            ("AWS/ApiGateway", "Count"),
+            ("AWS/ApiGateway", "5XXError"),
+            ("AWS/ApiGateway", "Latency"),
+        } <= metrics
 
     def test_everything_is_tagged_with_project_and_stage(self, template: dict[str, Any]) -> None:
         for name, body in template["Resources"].items():
@@ -334,3 +356,23 @@ def test_the_api_fails_fast_inside_api_gateways_29_seconds(monkeypatch: pytest.M
     monkeypatch.delenv("AWS_CALLS")
     assert clients.client("dynamodb").meta.config.read_timeout == 60  # the ingest may wait longer
     clients.reset_clients()
+
+
+def test_the_dashboards_log_query_reads_the_ingests_own_log_line(
+    festival: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.conftest import csv_text
+
+    caplog.set_level("INFO", logger="festival.ingest")
+    festival.upload("uploads/day.csv", csv_text("Main,2026-07-03,20:00,21:00,A,,", "Main,x,,,B,,"))
+    [line] = [record.getMessage() for record in caplog.records if '"outcome"' in record.getMessage()]
+    lambda_line = f"[INFO]\t2026-07-03T20:00:00.000Z\trequest-id\t{line}"  # as Lambda's runtime writes it
+    template = load_template(TEMPLATE.read_text())
+    query = json.loads(template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"])["widgets"][0]
+    patterns = re.findall(r"/(.+?)/ \|", query["properties"]["query"].split("| filter", 1)[1])
+    found: dict[str, str] = {}
+    for pattern in patterns:
+        match = re.search(pattern.replace("(?<", "(?P<"), lambda_line)
+        assert match, pattern
+        found.update(match.groupdict())
+    assert found == {"outcome": "partial", "accepted": "1", "rejected": "1"}
