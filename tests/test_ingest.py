@@ -144,6 +144,25 @@ class TestOneUpload:
         assert line["outcome"] == "ok" and line["accepted"] == 5 and line["rejected"] == 0
         assert line["key"] == "uploads/day 1.csv" and line["duration_ms"] >= 0
 
+    def test_each_file_emits_cloudwatch_metrics_in_the_embedded_metric_format(
+        self, festival: Festival, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        festival.upload("uploads/day 1.csv", DAY_ONE + "Main,x,,,Bad,,\n")
+        festival.upload("uploads/broken.csv", "no header here\n")
+        documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+        assert [(d["Outcome"], d["RowsAccepted"], d["RowsRejected"]) for d in documents] == [
+            ("partial", 5, 1),
+            ("failed", 0, 0),
+        ]
+        for document in documents:  # what CloudWatch needs to turn the line into metrics
+            [directive] = document["_aws"]["CloudWatchMetrics"]
+            assert directive["Namespace"] == "FestivalSchedule" and document["_aws"]["Timestamp"] > 0
+            for dimensions in directive["Dimensions"]:
+                assert all(isinstance(document[name], str) for name in dimensions)
+            names = {metric["Name"] for metric in directive["Metrics"]}
+            assert names == {"Files", "RowsAccepted", "RowsRejected", "IngestDuration"}
+            assert all(isinstance(document[name], int) for name in names)
+
 
 class TestWrites:
     def test_performances_go_in_exactly_ceil_n_over_25_batches_without_repeated_keys(self, festival: Festival) -> None:

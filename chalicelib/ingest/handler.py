@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.ingest.apply import Outcome, Run
 from chalicelib.ingest.events import ObjectEvent
+from chalicelib.ingest.metrics import record_outcome
 from chalicelib.ingest.report import ERROR, FAILED, Report
 from chalicelib.services import Services
 from chalicelib.storage.bucket import CurrentObject
@@ -104,6 +105,12 @@ def _process(event: ObjectEvent, services: Services, *, wait_seconds: float) -> 
             rejected=summary.get("rejected"),
             duration_ms=run.report.details["timings"]["duration_ms"],
             report=summary["report"],
+        )
+        record_outcome(
+            summary["status"],
+            accepted=summary.get("accepted", 0),
+            rejected=summary.get("rejected", 0),
+            duration_ms=run.report.details["timings"]["duration_ms"],
         )
         _announce(event.key, outcome.summary, services)
         return outcome.summary
