@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help venv browser test lint run bench deploy destroy cost clean
+.PHONY: help venv browser test lint run bench deploy destroy cost replay clean
 
 help:
 	@echo "make run     start the whole system locally (moto + API + S3 event bridge)"
@@ -52,6 +52,10 @@ run: $(STAMP)
 # make deploy STAGE=dev|prod [DRY_RUN=1] [ALARM_EMAIL=ops@example.org] [CDN=1] [ROWS=10000] [REQUESTS=100000]
 deploy: $(STAMP)
 	$(BIN)/python -m infra.deploy deploy --stage "$(STAGE)" $(if $(DRY_RUN),--dry-run) $(if $(ALARM_EMAIL),--alarm-email "$(ALARM_EMAIL)") $(if $(CDN),--cdn) $(if $(ROWS),--rows-per-day $(ROWS)) $(if $(REQUESTS),--requests-per-day $(REQUESTS))
+
+# make replay STAGE=dev|prod [DRY_RUN=1]: process every upload's current version again (after a restore)
+replay: $(STAMP)
+	$(BIN)/python -m infra.replay --stage "$(STAGE)" $(if $(DRY_RUN),--dry-run)
 
 # make cost [ROWS=10000] [REQUESTS=100000]: the monthly estimate, from the prices the README's table uses
 cost: $(STAMP)

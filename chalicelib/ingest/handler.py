@@ -50,17 +50,19 @@ def handle_s3_event(raw_event: dict[str, Any], services: Services, *, wait_secon
     return summaries
 
 
-def process(event: ObjectEvent, services: Services, *, wait_seconds: float) -> dict[str, Any] | None:
+def process(
+    event: ObjectEvent, services: Services, *, wait_seconds: float, replay: bool = False
+) -> dict[str, Any] | None:
     """Apply one object event; returns the summary announced, or None when there was
     nothing new to announce. Raises only for failures worth retrying."""
     try:
-        return _process(event, services, wait_seconds=wait_seconds)
+        return _process(event, services, wait_seconds=wait_seconds, replay=replay)
     except Exception as error:
         _log("error", event, level=logging.ERROR, error=f"{type(error).__name__}: {error}", retried=True)
         raise
 
 
-def _process(event: ObjectEvent, services: Services, *, wait_seconds: float) -> dict[str, Any] | None:
+def _process(event: ObjectEvent, services: Services, *, wait_seconds: float, replay: bool) -> dict[str, Any] | None:
     bucket = services.bucket(event.bucket)
     with services.lease.lease(wait_seconds=wait_seconds) as lease:
         # An event says what happened to *a* version; what counts is what the key holds now.
@@ -72,7 +74,8 @@ def _process(event: ObjectEvent, services: Services, *, wait_seconds: float) -> 
         if current is None and not (previous and previous.live) and not unfinished:
             _log("nothing-current", event)
             return None
-        if current is not None and previous and current.same_as(previous.processed) and not unfinished:
+        # A replay writes the current version again even when it is live (the table was lost or restored).
+        if current is not None and previous and current.same_as(previous.processed) and not unfinished and not replay:
             if previous.status == INGESTED:  # its announcement failed: send it now
                 _announce(event.key, previous.summary, services)
             _log("up-to-date", event)
@@ -82,7 +85,8 @@ def _process(event: ObjectEvent, services: Services, *, wait_seconds: float) -> 
             if current is None:
                 outcome: Outcome | None = run.remove("removed: S3 holds no current version of the file")
             else:
-                outcome = run.ingest(current, _what(event, current, previous))
+                what = _what(event, current, previous)
+                outcome = run.ingest(current, f"replayed: {what} (make replay)" if replay else what)
         except ClientError as error:
             if _error_code(error) not in PERMANENT_ERRORS:
                 report_failure(run, error, retried=True)
