@@ -157,6 +157,19 @@ def tag_api(apigateway: Any, region: str, stage: str, rest_api_id: str, api_stag
         apigateway.tag_resource(resourceArn=f"arn:aws:apigateway:{region}::{path}", tags=tags(stage))
 
 
+def throttle_api(apigateway: Any, rest_api_id: str, api_stage: str, rate_limit: float, burst_limit: int) -> None:
+    """Cap the API stage's requests per second (every method), so that a runaway client or
+    crawler meets 429s before it meets the bill; Chalice's config has no such setting."""
+    apigateway.update_stage(
+        restApiId=rest_api_id,
+        stageName=api_stage,
+        patchOperations=[
+            {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(rate_limit)},
+            {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(burst_limit)},
+        ],
+    )
+
+
 def deployed_resource(stage: str, key: str) -> str:
     """A value from Chalice's record of the stage's deployment ("" before the first)."""
     record = ROOT / ".chalice" / "deployed" / f"{stage}.json"
@@ -251,10 +264,22 @@ def deploy(
         f"chalice deploy --stage {stage}   (Lambda functions, API Gateway, the S3 triggers)",
         lambda: _chalice(target, "deploy", "--stage", stage),
     )
-    api_stage = json.loads(CONFIG.read_text())["stages"][stage]["api_gateway_stage"]
+    stage_config = json.loads(CONFIG.read_text())["stages"][stage]
+    api_stage, throttling = stage_config["api_gateway_stage"], stage_config["api_throttling"]
     steps.step(
         f"Tag the API and its stage {api_stage!r} with {tags(stage)} (Chalice tags only the functions)",
         lambda: tag_api(_aws("apigateway", region), region, stage, deployed_resource(stage, "rest_api_id"), api_stage),
+    )
+    steps.step(
+        f"Throttle the API stage to {throttling['rate_limit']} requests/s, bursts of {throttling['burst_limit']} "
+        "(.chalice/config.json api_throttling)",
+        lambda: throttle_api(
+            _aws("apigateway", region),
+            deployed_resource(stage, "rest_api_id"),
+            api_stage,
+            throttling["rate_limit"],
+            throttling["burst_limit"],
+        ),
     )
     steps.step(
         f"Send events that fail {LAMBDA_RETRIES} retries of {', '.join(INGEST_FUNCTIONS)} to "

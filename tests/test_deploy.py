@@ -250,6 +250,20 @@ class TestDeploySteps:
             deploy.destroy("dev", dry_run=False, delete_data=True, region=REGION)
             assert not deploy.bucket_exists(s3, bucket)
 
+    def test_the_api_stage_is_throttled_as_the_config_says(self) -> None:
+        throttling = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]["api_throttling"]
+        with mock_aws():
+            apigateway = boto3.client("apigateway", region_name=REGION)
+            api = apigateway.create_rest_api(name="festival-schedule")["id"]
+            root = apigateway.get_resources(restApiId=api)["items"][0]["id"]
+            apigateway.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+            apigateway.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+            apigateway.create_deployment(restApiId=api, stageName="api")
+            deploy.throttle_api(apigateway, api, "api", throttling["rate_limit"], throttling["burst_limit"])
+            settings = apigateway.get_stage(restApiId=api, stageName="api")["methodSettings"]["*/*"]
+            assert settings["throttlingRateLimit"] == throttling["rate_limit"] == 200
+            assert settings["throttlingBurstLimit"] == throttling["burst_limit"] == 400
+
     def test_failed_ingest_events_go_to_the_dead_letter_queue(self) -> None:
         with mock_aws():
             lambda_client = boto3.client("lambda", region_name=REGION)
@@ -300,7 +314,8 @@ class TestDeploySteps:
                 "[3] Generate build/deploy/prod/",
                 "[4] chalice deploy --stage prod",
                 "[5] Tag the API and its stage 'api' with {'project': 'festival-schedule', 'stage': 'prod'}",
-                "[6] Send events that fail 2 retries",
+                "[6] Throttle the API stage to 200 requests/s, bursts of 400",
+                "[7] Send events that fail 2 retries",
             ):
                 assert step in done.stdout
             assert "total" in done.stdout and "$14.66" in done.stdout  # the README's middle row
