@@ -89,6 +89,7 @@ def open_schedule(page: Any, stack: Stack, moment: str = "2026-07-03T23:00") -> 
     page.fill("#moment", moment)
     page.dispatch_event("#moment", "change")
     page.wait_for_selector(f"#strip[data-moment='{moment}'] .stage")
+    page.wait_for_selector(".set")  # the day's sets come from their own request, maybe after the strip's
 
 
 def block(page: Any, artist: str) -> Any:
