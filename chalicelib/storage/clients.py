@@ -26,7 +26,7 @@ _BULK_CONFIG = _CONFIG.merge(Config(parameter_validation=False))
 def _config(bulk: bool) -> Config:
     if bulk:
         return _BULK_CONFIG
-    # Set for the API's function in .chalice/config.json; the ingest has 15 minutes.
+    # Set for the API's function in .chalice/config.json (per stage); the ingest has 15 minutes.
     return FAIL_FAST if os.environ.get("AWS_CALLS") == "fail-fast" else _CONFIG
 
 
