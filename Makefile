@@ -49,9 +49,9 @@ clean:
 run: $(STAMP)
 	$(BIN)/python -m local.run
 
-# make deploy STAGE=dev|prod [DRY_RUN=1] [ALARM_EMAIL=ops@example.org] [CDN=1] [ROWS=10000] [REQUESTS=100000]
+# make deploy STAGE=dev|prod [DRY_RUN=1] [ALARM_EMAIL=ops@example.org] [CDN=1] [XRAY=1] [ROWS=10000] [REQUESTS=100000]
 deploy: $(STAMP)
-	$(BIN)/python -m infra.deploy deploy --stage "$(STAGE)" $(if $(DRY_RUN),--dry-run) $(if $(ALARM_EMAIL),--alarm-email "$(ALARM_EMAIL)") $(if $(CDN),--cdn) $(if $(ROWS),--rows-per-day $(ROWS)) $(if $(REQUESTS),--requests-per-day $(REQUESTS))
+	$(BIN)/python -m infra.deploy deploy --stage "$(STAGE)" $(if $(DRY_RUN),--dry-run) $(if $(ALARM_EMAIL),--alarm-email "$(ALARM_EMAIL)") $(if $(CDN),--cdn) $(if $(XRAY),--xray) $(if $(ROWS),--rows-per-day $(ROWS)) $(if $(REQUESTS),--requests-per-day $(REQUESTS))
 
 # make replay STAGE=dev|prod [DRY_RUN=1]: process every upload's current version again (after a restore)
 replay: $(STAMP)

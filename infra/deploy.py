@@ -141,13 +141,26 @@ def tags(stage: str) -> dict[str, str]:
     return {"project": APP_NAME, "stage": stage}
 
 
-def project_config(stage: str, outputs: dict[str, str]) -> dict[str, Any]:
-    """.chalice/config.json with the stage's environment filled in from the outputs, and
-    its tags (Chalice puts them on the functions only: the API is tagged afterwards)."""
+# X-Ray's write actions cannot be limited to a resource: with tracing on, this statement is
+# the one "*" in the policies, which is why tracing is off unless asked for (XRAY=1).
+XRAY_STATEMENT = {
+    "Sid": "XRayTraces",
+    "Effect": "Allow",
+    "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+    "Resource": "*",
+}
+
+
+def project_config(stage: str, outputs: dict[str, str], *, xray: bool = False) -> dict[str, Any]:
+    """.chalice/config.json with the stage's environment filled in from the outputs, its
+    tags (Chalice puts them on the functions only: the API is tagged afterwards), and
+    X-Ray tracing of the functions and the API when asked for."""
     config: dict[str, Any] = json.loads(CONFIG.read_text())
     stage_config = config.setdefault("stages", {}).setdefault(stage, {})
     stage_config.setdefault("environment_variables", {}).update(environment(outputs))
     stage_config.setdefault("tags", {}).update(tags(stage))
+    if xray:
+        stage_config["xray"] = True
     return config
 
 
@@ -178,11 +191,15 @@ def deployed_resource(stage: str, key: str) -> str:
     return str(next((r[key] for r in json.loads(record.read_text())["resources"] if key in r), ""))
 
 
-def policies(stage: str, outputs: dict[str, str]) -> dict[str, dict[str, Any]]:
-    return {name: render_policy(name, outputs, function_prefix(stage)) for name in POLICY_FILES}
+def policies(stage: str, outputs: dict[str, str], *, xray: bool = False) -> dict[str, dict[str, Any]]:
+    documents = {name: render_policy(name, outputs, function_prefix(stage)) for name in POLICY_FILES}
+    if xray:
+        for document in documents.values():
+            document["Statement"].append(dict(XRAY_STATEMENT))
+    return documents
 
 
-def build_project(stage: str, outputs: dict[str, str], target: Path) -> Path:
+def build_project(stage: str, outputs: dict[str, str], target: Path, *, xray: bool = False) -> Path:
     """A copy of the project to run `chalice deploy` in, with the generated config and
     policies. Chalice's record of what it deployed is shared with .chalice/deployed/."""
     if target.exists():
@@ -194,8 +211,8 @@ def build_project(stage: str, outputs: dict[str, str], target: Path) -> Path:
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, target / name)
-    (target / ".chalice" / "config.json").write_text(json.dumps(project_config(stage, outputs), indent=2))
-    for name, document in policies(stage, outputs).items():
+    (target / ".chalice" / "config.json").write_text(json.dumps(project_config(stage, outputs, xray=xray), indent=2))
+    for name, document in policies(stage, outputs, xray=xray).items():
         (target / ".chalice" / name).write_text(json.dumps(document, indent=2))
     deployed = ROOT / ".chalice" / "deployed"
     deployed.mkdir(exist_ok=True)
@@ -236,6 +253,7 @@ def deploy(
     alarm_email: str,
     region: str,
     cdn: bool = False,
+    xray: bool = False,
     usage: tuple[int, int] = (10_000, 100_000),
 ) -> None:
     steps = Steps(dry_run)
@@ -255,10 +273,10 @@ def deploy(
     target = ROOT / "build" / "deploy" / stage
     steps.step(
         f"Generate {target.relative_to(ROOT)}/ with the stage's environment and IAM policies",
-        lambda: build_project(stage, outputs, target),
+        lambda: build_project(stage, outputs, target, xray=xray),
     )
     steps.show("environment", {name: outputs[key] for key, name in ENVIRONMENT.items()})
-    for name, document in policies(stage, outputs).items():
+    for name, document in policies(stage, outputs, xray=xray).items():
         steps.show(f"{name} (for {', '.join(POLICY_FILES[name])})", document)
     steps.step(
         f"chalice deploy --stage {stage}   (Lambda functions, API Gateway, the S3 triggers)",
@@ -372,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print every step and generated value; call no AWS")
     parser.add_argument("--alarm-email", default="", help="address subscribed to the alarm topic")
     parser.add_argument("--cdn", action="store_true", help="deploy: put a CloudFront distribution in front of the API")
+    parser.add_argument("--xray", action="store_true", help="deploy: trace the functions and the API with X-Ray")
     parser.add_argument("--rows-per-day", type=int, default=10_000, help="deploy: for the cost estimate")
     parser.add_argument("--requests-per-day", type=int, default=100_000, help="deploy: for the cost estimate")
     parser.add_argument("--delete-data", action="store_true", help="destroy: delete the bucket and its uploads too")
@@ -385,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
             alarm_email=args.alarm_email,
             region=region,
             cdn=args.cdn,
+            xray=args.xray,
             usage=(args.rows_per_day, args.requests_per_day),
         )
     else:

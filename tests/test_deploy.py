@@ -183,6 +183,16 @@ class TestPolicies:
                         resource.endswith("/*") or resource.endswith(":*") or "*" not in resource
                     ), (name, sid, resource)
 
+    def test_x_ray_is_a_switch_that_adds_tracing_and_its_one_wildcard(self) -> None:
+        outputs = deploy.predicted_outputs("prod", REGION)
+        assert "xray" not in deploy.project_config("prod", outputs)["stages"]["prod"]
+        assert deploy.project_config("prod", outputs, xray=True)["stages"]["prod"]["xray"] is True
+        plain, traced = deploy.policies("prod", outputs), deploy.policies("prod", outputs, xray=True)
+        for name, document in traced.items():
+            added = document["Statement"][len(plain[name]["Statement"]) :]
+            assert document["Statement"][: len(plain[name]["Statement"])] == plain[name]["Statement"]
+            assert added == [deploy.XRAY_STATEMENT]  # X-Ray's writes cannot name a resource
+
     def test_the_checker_catches_a_call_the_policy_does_not_allow(self) -> None:
         table = f"arn:aws:dynamodb:{REGION}:123456789012:table/festival-schedule-test-performances"
         problems = check([{"function": "api", "action": "dynamodb:Scan", "resource": table}], full_run=False)
