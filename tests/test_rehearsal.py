@@ -227,6 +227,7 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
     second = run("destroy")  # nothing left to destroy: still fine
     assert "already gone" in second.stdout
     assert aws["lambda"].list_functions()["Functions"] == []
+    assert [a for a in aws["apigateway"].get_rest_apis()["items"] if a["name"] == "festival-schedule"] == []
     stacks = aws["cloudformation"].list_stacks()["StackSummaries"]
     assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in stacks if s["StackName"] == prefix)
     assert aws["s3"].get_object(Bucket=bucket, Key="uploads/day.csv")["Body"].read()  # the uploads stay
