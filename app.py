@@ -61,10 +61,12 @@ def _answer(
     """An answer with an ETag from the current release, or a 304 that reads no set.
     JSON answers are dicts; other media types come as text."""
     request: Any = app.current_request
-    api = ScheduleApi(get_services(), api_base(request.context))
+    base = api_base(request.context)
+    origin = public_origin(request.headers, base)
+    api = ScheduleApi(get_services(), base, origin)
     query = request.query_params
     path = request.context.get("path") or request.path
-    parts = [api.release(), public_origin(request.headers, api_base(request.context)), request_identity(path, query)]
+    parts = [api.release(), origin, request_identity(path, query)]
     cache_control = caching.DATA
     if live_at is not None:  # the answer is the clock's: it changes every minute
         parts.append(live_at.strftime("%Y-%m-%dT%H:%M"))
@@ -75,11 +77,6 @@ def _answer(
         return json.dumps(result, ensure_ascii=False, separators=(",", ":")) if media_type == caching.JSON else result
 
     return caching.conditional(request.headers, caching.entity_tag(*parts), cache_control, body, media_type)
-
-
-def _origin() -> str:
-    request: Any = app.current_request
-    return public_origin(request.headers, api_base(request.context))
 
 
 @app.route("/stages")
@@ -123,20 +120,18 @@ def list_changes() -> Response:
 @app.route("/calendar.ics")
 def calendar() -> Response:
     """An iCalendar feed to subscribe to: the festival, a stage, an artist, or picked sets."""
-    return _answer(lambda api, query: api.calendar(query, _origin()), media_type="text/calendar; charset=utf-8")
+    return _answer(lambda api, query: api.calendar(query), media_type="text/calendar; charset=utf-8")
 
 
 @app.route("/schedule.json")
 def schedule_json() -> Response:
     """The frab / c3voc schedule, for schedule apps and signage."""
-    return _answer(lambda api, query: api.schedule(query, _origin(), "/schedule.json"))
+    return _answer(lambda api, query: api.schedule(query, "/schedule.json"))
 
 
 @app.route("/schedule.xml")
 def schedule_xml() -> Response:
-    return _answer(
-        lambda api, query: api.schedule(query, _origin(), "/schedule.xml"), media_type="application/xml; charset=utf-8"
-    )
+    return _answer(lambda api, query: api.schedule(query, "/schedule.xml"), media_type="application/xml; charset=utf-8")
 
 
 @app.route("/artists/{artist}/performances")

@@ -80,7 +80,7 @@ def _page(items: list[dict[str, Any]], cursor: Cursor, page: Page) -> dict[str, 
 class ScheduleApi:
     """What each route answers, given its decoded parameters."""
 
-    def __init__(self, services: Services, base: str = "") -> None:
+    def __init__(self, services: Services, base: str = "", origin: str = "") -> None:
         self._performances = services.performances
         self._indexes = services.indexes
         self._releases = services.releases
@@ -88,6 +88,7 @@ class ScheduleApi:
         self._settings = services.settings
         self._zone = services.settings.zone
         self._base = base
+        self._origin = origin  # where clients reach the API, for the feeds' absolute links
 
     def _festival(self) -> FestivalIndex:
         """The festival index, read once per request (the ETag and the answer share it)."""
@@ -255,7 +256,7 @@ class ScheduleApi:
             for stage in stages
         ]
 
-    def calendar(self, query: Mapping[str, str] | None, origin: str) -> str:
+    def calendar(self, query: Mapping[str, str] | None) -> str:
         """The festival (or one stage's, one artist's, or a list of sets) as iCalendar."""
         from chalicelib.exports.calendar import calendar_feed
 
@@ -269,15 +270,15 @@ class ScheduleApi:
             and (ids is None or exported.id in ids)
         ]
         name = self._settings.festival_name + "".join(f" · {part}" for part in (stage, artist) if part)
-        return calendar_feed(sets, name=name, zone=self._zone, origin=origin).decode("utf-8")
+        return calendar_feed(sets, name=name, zone=self._zone, origin=self._origin).decode("utf-8")
 
-    def schedule(self, query: Mapping[str, str] | None, origin: str, route: str) -> Any:
+    def schedule(self, query: Mapping[str, str] | None, route: str) -> Any:
         """The festival in the frab / c3voc schedule format, as JSON or XML."""
         from chalicelib.exports.c3voc import Festival, Schedule
 
         Params(query, route)
         festival = Festival(
-            self._settings.festival_name, self._zone, self._settings.day_change_minutes, self.release(), origin
+            self._settings.festival_name, self._zone, self._settings.day_change_minutes, self.release(), self._origin
         )
         schedule = Schedule(self._exported_sets(), festival)
         if not route.endswith(".xml"):
