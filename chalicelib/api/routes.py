@@ -24,7 +24,7 @@ from chalicelib.services import Services
 if TYPE_CHECKING:
     from chalicelib.exports.sets import ExportedSet
 from chalicelib.storage.batch import Item, Key
-from chalicelib.storage.indexes import FestivalIndex
+from chalicelib.storage.indexes import FestivalIndex, Shares
 from chalicelib.storage.performances import BY_ARTIST, BY_DAY, CANCELLED, SET_ID, Page
 from chalicelib.storage.releases import KIND as RELEASE_KIND
 from chalicelib.timetable import clock
@@ -60,11 +60,11 @@ def _playing_and_next(sets: list[Item], at: int) -> tuple[dict[str, Item], dict[
     return now, following
 
 
-def _first_later_slots(index: FestivalIndex, stages: list[str], today: int) -> list[tuple[str, int]]:
+def _first_later_slots(days: Shares, stages: list[str], today: int) -> list[tuple[str, int]]:
     """For each stage, the slot of its first set on the next festival day it plays after today."""
     slots: dict[str, int] = {}
     after = clock.iso_date(today)
-    for day, shares in index.day_shares().items():
+    for day, shares in days.items():
         if day <= after:
             continue
         for stage in stages:
@@ -232,20 +232,20 @@ class ScheduleApi:
         the sets the index says are still needed: the night before's last set where it
         still plays, and the first set of the next day a stage plays where it has nothing
         more today. (That first set may be cancelled; then the stage shows no next.)"""
-        index = self._festival()
+        days = self._festival().day_shares()  # merged across sources once, for both look-ups
         today = clock.festival_day(at, self._settings.day_change_minutes)
         sets = self._performances.day_from(
             clock.iso_date(today), max(at - clock.MAX_SET_MINUTES, FIRST_MOMENT), ending_after=at
         )
         now, following = _playing_and_next(sets, at)
         moment = clock.iso(at)
-        yesterday = index.day_shares().get(clock.iso_date(today - 1), {})
+        yesterday = days.get(clock.iso_date(today - 1), {})
         wanted = [
             (stage, clock.stored_moment(share.last_start))
             for stage, share in ((stage, yesterday.get(stage)) for stage in stages)
             if share is not None and share.last_end > moment and share.last_start
         ]
-        wanted += _first_later_slots(index, [stage for stage in stages if stage not in following], today)
+        wanted += _first_later_slots(days, [stage for stage in stages if stage not in following], today)
         later_now, later_next = _playing_and_next(self._performances.in_slots(wanted) if wanted else [], at)
         return [
             {
