@@ -15,7 +15,7 @@ from chalicelib.api.routes import ScheduleApi
 from chalicelib.api.shapes import api_base, public_origin
 from chalicelib.services import get_services
 from chalicelib.settings import UPLOAD_PREFIX
-from chalicelib.web.page import schedule_page
+from chalicelib.web.page import schedule_page, service_worker
 
 app = Chalice(app_name="festival-schedule")
 # Browser front ends on other origins may read the API, and its ETags for revalidating.
@@ -146,6 +146,21 @@ def page() -> Response:
     request: Any = app.current_request
     return caching.conditional(
         request.headers, caching.entity_tag(html), caching.STATIC, lambda: html, "text/html; charset=utf-8", headers
+    )
+
+
+@app.route("/sw.js")
+def page_service_worker() -> Response:
+    """The page's service worker (it must live beside the page to control it)."""
+    script, headers = service_worker()
+    request: Any = app.current_request
+    return caching.conditional(
+        request.headers,
+        caching.entity_tag(script),
+        caching.REVALIDATE,
+        lambda: script,
+        "text/javascript; charset=utf-8",
+        headers,
     )
 
 

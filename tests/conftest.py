@@ -22,7 +22,7 @@ from chalicelib.services import reset_services
 from infra.stack import create_stack, environment
 
 pytest.register_assert_rewrite("tests.iam_plugin")
-pytest_plugins = ["tests.iam_plugin"]
+pytest_plugins = ["tests.iam_plugin", "tests.browser_plugin"]
 from tests.iam_plugin import TEST_STACK  # noqa: E402
 
 REGION = "eu-west-1"

@@ -103,3 +103,14 @@ class TestTheEtagFollowsTheData:
         joined = fetch(loaded, "/calendar.ics?artist=Opener%26stage%3DMain").headers["ETag"]
         split = fetch(loaded, "/calendar.ics?artist=Opener&stage=Main").headers["ETag"]
         assert joined != split
+
+
+def test_the_service_worker_is_served_beside_the_page_and_always_revalidated(festival: Festival) -> None:
+    response = fetch(festival, "/sw.js")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/javascript")
+    assert response.headers["Cache-Control"] == "no-cache"  # a new page's worker is picked up at once
+    assert "connect-src 'self'" in response.headers["Content-Security-Policy"]
+    assert fetch(festival, "/sw.js", **{"If-None-Match": response.headers["ETag"]}).status_code == 304
+    page_policy = fetch(festival, "/").headers["Content-Security-Policy"]
+    assert "worker-src 'self'" in page_policy

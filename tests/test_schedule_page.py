@@ -3,30 +3,16 @@ the app running locally on moto with the sample festival loaded through S3."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.localstack import ROOT, Stack, poll, running_stack
+from tests.browser_plugin import PHONE, block, needs_chromium, open_schedule, screenshot
+from tests.localstack import Stack, poll, running_stack
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it when run as root)"
-)
-# Flags for a machine with no network but the package registries.
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
+pytestmark = needs_chromium
 HOSTILE = (
     "stage,date,start,end,artist,genre,notes\n"
     '<i>Stage</i>,2026-07-04,20:00,21:00,<b>x</b>,<script>alert(1)</script>,"<img src=x onerror=alert(2)>"\n'
@@ -49,51 +35,6 @@ def hostile(stack: Stack) -> Stack:
     stack.client("s3").put_object(Bucket=stack.bucket, Key="uploads/hostile.csv", Body=HOSTILE.encode())
     poll(lambda: stack.get("/stages/Extra%20stage%2013/performances")[0] == 200, "the hostile upload")
     return stack
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    # The browser's own time zone differs from the festival's on purpose.
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="America/Los_Angeles")
-    opened = context.new_page()
-    problems: list[str] = []
-    opened.on("pageerror", lambda error: problems.append(str(error)))
-    opened.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    opened.problems = problems
-    yield opened
-    context.close()
-
-
-def screenshot(page: Any, name: str, tmp_path: Path) -> Path:
-    """Saved under tmp_path; SCREENSHOTS=docs writes the README's pictures instead."""
-    folder = ROOT / "docs" if os.environ.get("SCREENSHOTS") == "docs" else tmp_path
-    path = folder / f"{name}.png"
-    page.evaluate("document.activeElement && document.activeElement.blur()")
-    page.screenshot(path=str(path), full_page=False)
-    return path
-
-
-def open_schedule(page: Any, stack: Stack, moment: str = "2026-07-03T23:00") -> None:
-    page.goto(stack.api + "/")
-    page.wait_for_selector("nav.days button")
-    page.fill("#moment", moment)
-    page.dispatch_event("#moment", "change")
-    page.wait_for_selector(f"#strip[data-moment='{moment}'] .stage")
-    page.wait_for_selector(".set")  # the day's sets come from their own request, maybe after the strip's
-
-
-def block(page: Any, artist: str) -> Any:
-    return page.locator(".set", has=page.locator(".artist", has_text=artist))
 
 
 def test_days_are_tabs_and_sets_are_blocks_in_stage_columns(page: Any, stack: Stack, tmp_path: Path) -> None:
@@ -194,7 +135,7 @@ def test_names_are_shown_as_text_never_as_markup(page: Any, hostile: Stack, tmp_
 
 
 def test_many_stages_scroll_sideways_and_a_phone_sees_the_page(browser: Any, hostile: Stack, tmp_path: Path) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context = browser.new_context(**PHONE)
     phone = context.new_page()
     open_schedule(phone, hostile, "2026-07-05T15:30")
     phone.click("nav.days button[data-day='2026-07-05']")

@@ -25,6 +25,9 @@ DATA = "public, max-age=60, s-maxage=60, stale-while-revalidate=300, stale-if-er
 LIVE = "public, max-age=15, s-maxage=15, stale-while-revalidate=15, stale-if-error=3600"
 # What changes only with a deployment (the page, the API description).
 STATIC = "public, max-age=300, s-maxage=3600, stale-while-revalidate=86400, stale-if-error=604800"
+# The service worker's script: browsers check it for updates, and a stale one would keep
+# serving an old page; revalidating costs a 304.
+REVALIDATE = "no-cache"
 JSON = "application/json; charset=utf-8"
 
 

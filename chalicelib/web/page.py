@@ -1,6 +1,7 @@
 """The schedule page: one HTML file with its CSS and script inline (no build step, nothing
 fetched from elsewhere), served by the app with a Content-Security-Policy that allows
-exactly that inline CSS and script, and requests to the app's own API."""
+exactly that inline CSS and script, requests to the app's own API and its service worker
+(the one other file, which keeps the schedule for use with no signal)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from functools import cache
 from pathlib import Path
 
 PAGE = Path(__file__).with_name("schedule.html")
+SERVICE_WORKER = Path(__file__).with_name("sw.js")
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
 def _hash(source: str) -> str:
@@ -25,11 +28,14 @@ def schedule_page() -> tuple[str, dict[str, str | list[str]]]:
     styles = " ".join(_hash(body) for body in re.findall(r"<style>(.*?)</style>", html, re.DOTALL))
     policy = (
         f"default-src 'none'; script-src {scripts}; style-src {styles}; connect-src 'self'; img-src 'self' data:; "
-        "base-uri 'none'; frame-ancestors 'none'"
+        "worker-src 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
-    headers: dict[str, str | list[str]] = {
-        "Content-Security-Policy": policy,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-    }
-    return html, headers
+    return html, {"Content-Security-Policy": policy, **SECURITY_HEADERS}
+
+
+@cache
+def service_worker() -> tuple[str, dict[str, str | list[str]]]:
+    """The service worker's script and the headers to serve it with: it may only fetch
+    from the app's own origin."""
+    script = SERVICE_WORKER.read_text(encoding="utf-8")
+    return script, {"Content-Security-Policy": "default-src 'none'; connect-src 'self'", **SECURITY_HEADERS}

@@ -1,0 +1,76 @@
+// The schedule page's service worker: it keeps the last schedule read, so the page opens
+// with no signal. Network first, so a connection always shows the organiser's latest:
+// each request is revalidated with the server's ETag (a 304 costs one small read), and
+// the copy kept is stamped with when it was saved, which the page shows when offline.
+"use strict";
+const CACHE = "festival-schedule-1";
+const page = new URL(self.registration.scope);
+
+// What is worth keeping: the page, the days, each day's sets and the changes. "Now"
+// answers go stale within the minute; the page works those out from the sets offline.
+function keyFor(url, navigation) {
+  const address = new URL(url);
+  if (address.origin !== page.origin || !address.pathname.startsWith(page.pathname)) return null;
+  if (navigation) return address.pathname === page.pathname ? page.href : null;
+  const path = address.pathname.slice(page.pathname.length);
+  const kept = path === "days" || path === "changes" || (path === "performances" && address.searchParams.has("day"));
+  return kept ? address.href : null;
+}
+
+async function stamped(response) {
+  const headers = new Headers(response.headers);
+  headers.set("X-Saved-At", new Date().toISOString());
+  return new Response(await response.blob(), { status: response.status, statusText: response.statusText, headers });
+}
+
+async function networkFirst(request, key) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request, { cache: "no-cache" });
+    if (response.ok) await cache.put(key, await stamped(response.clone()));
+    return response;
+  } catch (error) {
+    const saved = await cache.match(key);
+    if (saved) return saved;
+    throw error;
+  }
+}
+
+// The page's first visit was read before this worker controlled it: the page sends
+// what it read, and what is not kept yet is fetched again (a 304 from the HTTP cache).
+async function keep(urls) {
+  const cache = await caches.open(CACHE);
+  let kept = 0;
+  for (const url of urls) {
+    const key = keyFor(url, url === page.href);
+    if (!key) continue;
+    if (!(await cache.match(key))) {
+      try {
+        const response = await fetch(url, { cache: "no-cache", headers: { Accept: "application/json" } });
+        if (response.ok) await cache.put(key, await stamped(response));
+      } catch (error) { continue; }
+    }
+    kept += 1;
+  }
+  return kept;
+}
+
+self.addEventListener("install", () => self.skipWaiting());
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("fetch", (event) => {
+  if (event.request.method !== "GET") return;
+  const key = keyFor(event.request.url, event.request.mode === "navigate");
+  if (key) event.respondWith(networkFirst(event.request, key));
+});
+
+self.addEventListener("message", (event) => {
+  const urls = (event.data && event.data.keep) || [];
+  event.waitUntil(keep(urls).then((kept) => event.ports[0] && event.ports[0].postMessage({ kept })));
+});

@@ -1,0 +1,82 @@
+"""Browser fixtures and helpers for the page's tests: Debian's headless Chromium, driven
+by Playwright, against the app running locally on moto (see tests.localstack)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.localstack import ROOT, Stack
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it when run as root)"
+)
+# Flags for a machine with no network but the package registries.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+def watched(page: Any) -> Any:
+    """The page, with its script errors collected in `page.problems`."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.problems = problems
+    return page
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    # The browser's own time zone differs from the festival's on purpose. The service
+    # worker is blocked: it would answer requests before page.route sees them (the
+    # offline tests allow it in their own contexts).
+    context = browser.new_context(**DESKTOP, timezone_id="America/Los_Angeles", service_workers="block")
+    yield watched(context.new_page())
+    context.close()
+
+
+def screenshot(page: Any, name: str, tmp_path: Path) -> Path:
+    """Saved under tmp_path; SCREENSHOTS=docs writes the README's pictures instead."""
+    folder = ROOT / "docs" if os.environ.get("SCREENSHOTS") == "docs" else tmp_path
+    path = folder / f"{name}.png"
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+def open_schedule(page: Any, stack: Stack, moment: str = "2026-07-03T23:00", address: str = "/") -> None:
+    page.goto(stack.api + address)
+    page.wait_for_selector("nav.days button")
+    page.fill("#moment", moment)
+    page.dispatch_event("#moment", "change")
+    page.wait_for_selector(f"#strip[data-moment='{moment}'] .stage")
+    page.wait_for_selector(".set")  # the day's sets come from their own request, maybe after the strip's
+
+
+def block(page: Any, artist: str) -> Any:
+    return page.locator(".set", has=page.locator(".artist", has_text=artist))

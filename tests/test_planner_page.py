@@ -1,0 +1,305 @@
+"""The festival-goer's planner on the schedule page, in Debian's headless Chromium: stars
+that survive reloads and the organiser's moves, My plan with clashes, a shareable plan,
+a calendar of the picks, accent-blind search, changes since the last visit, offline use
+through the service worker, and accessibility (axe-core, keyboard, dark mode, print).
+
+These tests re-upload a timetable, so they run on their own local stack."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+
+from chalicelib.exports.calendar import uid
+from tests.browser_plugin import DESKTOP, PHONE, block, needs_chromium, open_schedule, screenshot, watched
+from tests.localstack import Stack, poll, running_stack
+
+pytestmark = needs_chromium
+SATURDAY = "2026-07-04"
+PLANNER = (
+    "stage,date,start,end,artist,genre,notes\n"
+    "Meadow,2026-07-04,21:00,22:00,Björk,art pop,\n"
+    "Meadow,2026-07-04,22:30,23:30,Sigur Rós,post-rock,\n"
+    "Barn,2026-07-04,21:30,22:15,MØ,electropop,\n"
+    "Barn,2026-07-04,23:40,00:40,Röyksopp Tribute,electronic,\n"
+)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("planner")) as running:
+        upload(running, PLANNER)
+        yield running
+
+
+def upload(stack: Stack, timetable: str) -> None:
+    """Upload the planner's own file and wait until the API shows exactly its sets."""
+    stack.client("s3").put_object(Bucket=stack.bucket, Key="uploads/planner.csv", Body=timetable.encode())
+    wanted = sorted(line.split(",")[2] + line.split(",")[0] for line in timetable.splitlines()[1:])
+
+    def shown() -> bool:
+        status, body = stack.get("/performances?day=2026-07-04&limit=500")
+        found = [s["start"][11:16] + s["stage"] for s in body["items"] if s["stage"] in ("Meadow", "Barn")]
+        return status == 200 and sorted(found) == wanted
+
+    poll(shown, "the planner's upload")
+
+
+def set_id(stack: Stack, artist: str) -> str:
+    _, body = stack.get("/performances?day=2026-07-04&limit=500")
+    return next(s["id"] for s in body["items"] if s["artist"] == artist)
+
+
+def saturday(page: Any, stack: Stack, moment: str = "2026-07-04T20:00") -> None:
+    open_schedule(page, stack, moment)
+    page.click(f"nav.days button[data-day='{SATURDAY}']")
+    block(page, "Björk").wait_for()
+
+
+def star(page: Any, artist: str) -> Any:
+    return block(page, artist).locator("button.star")
+
+
+def plan_artists(page: Any) -> list[str]:
+    return page.locator("#plan-list .pick .artist").all_text_contents()
+
+
+def test_a_star_survives_a_reload_and_lists_the_set_in_my_plan(page: Any, stack: Stack) -> None:
+    saturday(page, stack)
+    button = star(page, "Björk")
+    assert button.get_attribute("aria-pressed") == "false"
+    button.click()
+    assert button.get_attribute("aria-pressed") == "true"
+    saturday(page, stack)  # loads the page again
+    assert star(page, "Björk").get_attribute("aria-pressed") == "true"
+    page.click("#show-plan")
+    assert page.locator("#plan-view").is_visible() and not page.locator("#timetable-view").is_visible()
+    assert plan_artists(page) == ["Björk"]
+    assert page.locator("#plan-list h3").all_text_contents() == ["Sat, Jul 4"]
+    assert "Next: Björk (Meadow, Sat, Jul 4 21:00)" in page.text_content("#plan-now")
+    assert page.text_content("#show-plan").strip() == "My plan (1)"
+    assert page.problems == []
+
+
+def test_tab_to_a_set_enter_opens_it_and_s_stars_it(page: Any, stack: Stack) -> None:
+    saturday(page, stack)
+    opener = block(page, "Sigur Rós").locator(".open")
+    name = opener.get_attribute("aria-label")
+    assert name.startswith("Sigur Rós, Meadow, Sat, Jul 4 22:30 to 23:30")  # artist, stage and time for a reader
+    for _ in range(400):  # Tab through the page, as a keyboard user would, to the set
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('aria-label') || ''") == name:
+            break
+    else:
+        pytest.fail("Tab never reached the set")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"  # focus is visible
+    page.keyboard.press("Enter")
+    assert page.locator("dialog#details").is_visible()
+    assert page.text_content("#details-artist") == "Sigur Rós"
+    page.click("#details-star")
+    assert page.get_attribute("#details-star", "aria-pressed") == "true"
+    page.keyboard.press("Escape")
+    assert not page.locator("dialog#details").is_visible()
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == name  # focus returns to the set
+    page.keyboard.press("s")
+    assert star(page, "Sigur Rós").get_attribute("aria-pressed") == "false"
+    page.keyboard.press("s")
+    assert star(page, "Sigur Rós").get_attribute("aria-pressed") == "true"
+    assert "Sigur Rós added to my plan" in page.text_content("#live")
+
+
+def test_overlapping_picks_clash_and_walking_time_flags_sets_too_close(page: Any, stack: Stack) -> None:
+    saturday(page, stack)
+    for artist in ("Björk", "MØ", "Sigur Rós", "Röyksopp Tribute"):
+        star(page, artist).click()
+    assert "clash" in block(page, "Björk").get_attribute("class")
+    page.click("#show-plan")
+    warnings = {
+        item.locator(".artist").text_content(): item.locator(".warning").all_text_contents()
+        for item in page.locator("#plan-list .pick").all()
+    }
+    assert warnings["Björk"] == ["Clashes with MØ (Barn, 21:30–22:15)"]
+    assert warnings["MØ"] == ["Clashes with Björk (Meadow, 21:00–22:00)"]
+    assert warnings["Sigur Rós"] == warnings["Röyksopp Tribute"] == []  # ten minutes apart: fine without walking
+    page.fill("#walk", "15")
+    page.dispatch_event("#walk", "change")
+    sigur_ros = set_id(stack, "Sigur Rós")
+    tight = page.locator(f"#plan-list .pick[data-id='{sigur_ros}'] .warning").all_text_contents()
+    assert tight == ["Only 10 min to walk between Meadow and Barn (Röyksopp Tribute)"]
+    page.reload()  # the walking time is a setting: it stays
+    assert page.input_value("#walk") == "15"
+
+
+def test_the_share_link_shows_the_plan_in_another_browser_which_may_add_it(
+    page: Any, browser: Any, stack: Stack
+) -> None:
+    saturday(page, stack)
+    star(page, "Björk").click()
+    star(page, "Sigur Rós").click()
+    page.click("#show-plan")
+    page.click("#share")
+    link = page.input_value("#share-link")
+    picked = {set_id(stack, "Björk"), set_id(stack, "Sigur Rós")}
+    assert link.startswith(stack.api + "/#plan=") and set(link.split("=", 1)[1].split(",")) == picked
+
+    friend = browser.new_context(**DESKTOP, service_workers="block")
+    other = watched(friend.new_page())
+    other.goto(link)
+    other.locator("#plan-list .pick").first.wait_for()
+    assert other.text_content("#plan-title") == "A shared plan"
+    assert sorted(plan_artists(other)) == ["Björk", "Sigur Rós"]
+    assert "2 sets; 2 of them are not in yours" in other.text_content("#shared")
+    other.click("#shared-add")
+    assert other.text_content("#plan-title") == "My plan" and sorted(plan_artists(other)) == ["Björk", "Sigur Rós"]
+    assert "#plan=" not in other.url
+    other.click("#show-timetable")
+    other.click(f"nav.days button[data-day='{SATURDAY}']")
+    assert star(other, "Björk").get_attribute("aria-pressed") == "true"
+    assert star(other, "MØ").get_attribute("aria-pressed") == "false"
+    assert other.problems == []
+    friend.close()
+
+
+def test_the_calendar_subscription_holds_exactly_the_picks(page: Any, stack: Stack) -> None:
+    saturday(page, stack)
+    star(page, "Björk").click()
+    star(page, "Röyksopp Tribute").click()
+    page.click("#show-plan")
+    subscription = page.eval_on_selector("#subscribe", "a => a.href")
+    assert subscription.startswith("webcal://")
+    feed = Calendar.from_ical(page.request.get(subscription.replace("webcal://", "http://", 1)).body())
+    events = {str(event["SUMMARY"]): str(event["UID"]) for event in feed.walk("VEVENT")}
+    picked = {"Björk": set_id(stack, "Björk"), "Röyksopp Tribute": set_id(stack, "Röyksopp Tribute")}
+    assert events == {artist: uid(ident) for artist, ident in picked.items()}
+    # One set on its own, from its details.
+    page.click("#show-timetable")
+    block(page, "MØ").locator(".open").click()
+    one = Calendar.from_ical(page.request.get(page.eval_on_selector("#details-calendar", "a => a.href")).body())
+    assert [str(event["SUMMARY"]) for event in one.walk("VEVENT")] == ["MØ"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"), [("bjork", "Björk"), ("sigur ros", "Sigur Rós"), ("BJÖRK", "Björk"), ("mo electropop", "MØ")]
+)
+def test_search_ignores_case_and_accents_and_jumps_to_the_set(page: Any, stack: Stack, typed: str, found: str) -> None:
+    open_schedule(page, stack)  # Friday on screen; the match plays on Saturday
+    page.fill("#filter", typed)
+    results = page.locator("#results button")
+    assert results.first.locator(".artist").text_content() == found
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"nav.days button[data-day='{SATURDAY}'][aria-selected=true]")
+    target = block(page, found)
+    assert "found" in target.get_attribute("class")
+    assert target.locator(".open").evaluate("b => b === document.activeElement")
+    assert target.is_visible()
+
+
+def test_a_set_moved_by_a_re_upload_stays_starred_and_is_marked_as_changed(page: Any, stack: Stack) -> None:
+    saturday(page, stack)
+    star(page, "Sigur Rós").click()
+    ident = set_id(stack, "Sigur Rós")
+    upload(stack, PLANNER.replace("Meadow,2026-07-04,22:30,23:30,Sigur Rós", "Barn,2026-07-04,22:20,23:20,Sigur Rós"))
+    try:
+        page.reload()
+        page.click(f"nav.days button[data-day='{SATURDAY}']")
+        moved = page.locator(f"#grid .set[data-id='{ident}']")
+        moved.wait_for()
+        assert (moved.get_attribute("data-stage"), moved.get_attribute("data-start")) == ("Barn", "2026-07-04T22:20")
+        assert moved.locator("button.star").get_attribute("aria-pressed") == "true"
+        assert "changed" in moved.get_attribute("class") and moved.locator(".news").text_content() == "moved"
+        note = page.text_content("#changes-note")
+        assert "Changed since your last visit: 1 moved." in note
+        assert "Sigur Rós: moved, Barn Sat, Jul 4 22:20 (was Meadow 22:30)" in note
+        assert "moved since your last visit" in moved.locator(".open").get_attribute("aria-label")
+        page.click("#changes-dismiss")
+        assert page.locator("#grid .set.changed").count() == 0
+    finally:
+        upload(stack, PLANNER)
+
+
+def test_with_no_signal_the_page_opens_with_the_last_schedule_and_refreshes_when_back(
+    browser: Any, stack: Stack
+) -> None:
+    context = browser.new_context(**DESKTOP)  # service worker allowed
+    page = watched(context.new_page())
+    saturday(page, stack)
+    page.wait_for_selector("#saved:has-text('Saved on this device')")
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#offline:not([hidden])")
+    assert "last updated" in page.text_content("#offline")
+    page.click(f"nav.days button[data-day='{SATURDAY}']")
+    assert block(page, "Björk").is_visible() and block(page, "Sigur Rós").is_visible()
+    # Now and next come from the saved sets: the API cannot be asked.
+    page.fill("#moment", "2026-07-04T21:15")
+    page.dispatch_event("#moment", "change")
+    page.wait_for_selector("#strip[data-moment='2026-07-04T21:15'] .stage")
+    assert "Now: Björk (21:00–22:00)" in page.text_content(".strip .stage[data-stage='Meadow']")
+
+    upload(stack, PLANNER.replace("Björk,art pop", "Björk,art pop and strings"))  # changed while in the field
+    try:
+        context.set_offline(False)  # the page hears "online" and asks again
+        page.wait_for_selector("#offline[hidden]", state="attached")
+        page.click(f"nav.days button[data-day='{SATURDAY}']")
+        poll(lambda: block(page, "Björk").locator(".genre").text_content() == "art pop and strings", "the refresh")
+    finally:
+        upload(stack, PLANNER)
+        context.close()
+
+
+def axe_problems(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_serious_on_the_timetable_my_plan_and_details(
+    browser: Any, stack: Stack, scheme: str
+) -> None:
+    context = browser.new_context(**DESKTOP, color_scheme=scheme, service_workers="block")
+    page = context.new_page()
+    saturday(page, stack, "2026-07-04T21:15")
+    star(page, "Björk").click()
+    star(page, "MØ").click()  # a clash, so its warning is checked too
+    assert axe_problems(page) == [], "timetable"
+    page.click("#show-plan")
+    assert axe_problems(page) == [], "my plan"
+    page.click("#show-timetable")
+    block(page, "Björk").locator(".open").click()
+    assert axe_problems(page) == [], "details"
+    context.close()
+
+
+def test_dark_mode_reduced_motion_and_a_phone(browser: Any, stack: Stack, tmp_path: Path) -> None:
+    context = browser.new_context(**PHONE, color_scheme="dark", reduced_motion="reduce", service_workers="block")
+    phone = context.new_page()
+    saturday(phone, stack, "2026-07-04T21:15")
+    background = phone.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+    assert background == "rgb(21, 20, 27)"  # the dark palette, not white
+    assert phone.evaluate("getComputedStyle(document.querySelector('.grid-wrap')).scrollBehavior") == "auto"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "schedule-dark-phone", tmp_path)
+    for artist in ("Björk", "MØ", "Sigur Rós"):
+        star(phone, artist).click()
+    phone.click("#show-plan")
+    screenshot(phone, "plan-dark-phone", tmp_path)
+    context.close()
+
+
+def test_my_plan_prints_alone(page: Any, stack: Stack) -> None:
+    saturday(page, stack)
+    star(page, "Björk").click()
+    page.emulate_media(media="print")
+    assert page.locator("#plan-view").is_visible() and page.locator("#plan-list .pick").count() == 1
+    for hidden in ("#timetable-view", "nav.views", "#share", "#plan-list .star"):
+        assert not page.locator(hidden).first.is_visible(), hidden
