@@ -245,7 +245,7 @@ def test_with_no_signal_the_page_opens_with_the_last_schedule_and_refreshes_when
     upload(stack, PLANNER.replace("Björk,art pop", "Björk,art pop and strings"))  # changed while in the field
     try:
         context.set_offline(False)  # the page hears "online" and asks again
-        page.wait_for_selector("#offline[hidden]", state="attached")
+        page.wait_for_selector("#offline[hidden]", state="attached", timeout=60_000)  # retried with backoff
         page.click(f"nav.days button[data-day='{SATURDAY}']")
         poll(lambda: block(page, "Björk").locator(".genre").text_content() == "art pop and strings", "the refresh")
     finally:
@@ -315,3 +315,15 @@ def test_larger_text_makes_the_grid_larger_too(page: Any, stack: Stack) -> None:
     assert abs((after + 2) / (before + 2) - 2) < 0.05  # an hour stays an hour tall, twice as tall
     size = block(page, "Björk").locator(".artist").evaluate("a => parseFloat(getComputedStyle(a).fontSize)")
     assert size >= 25  # 0.8rem of 32px
+
+
+def test_a_reload_asks_again_with_the_etag_it_holds(page: Any, stack: Stack) -> None:
+    saturday(page, stack)
+    asked: list[str | None] = []
+    page.on("request", lambda r: asked.append(r.all_headers().get("if-none-match")) if "/days?" in r.url else None)
+    page.reload()
+    page.wait_for_selector(".set")
+    # Within the answer's max-age, yet asked again: a reload never shows a stale timetable,
+    # and when nothing changed the server answers 304 (tests/test_caching.py) for one small read.
+    held = page.request.get(stack.api + "/days?limit=500").headers["etag"]
+    assert asked == [held]
