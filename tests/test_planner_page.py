@@ -136,6 +136,17 @@ def test_overlapping_picks_clash_and_walking_time_flags_sets_too_close(page: Any
     assert page.input_value("#walk") == "15"
 
 
+def test_a_cancelled_pick_stays_in_my_plan_struck_through_and_clashes_with_nothing(page: Any, stack: Stack) -> None:
+    saturday(page, stack)
+    star(page, "Golden Garçons").click()  # the sample cancels it: 15:15-15:55, Café Lumière
+    star(page, "Moon Collective").click()  # 15:30-17:00, would overlap it
+    page.click("#show-plan")
+    cancelled = page.locator("#plan-list .pick", has_text="Golden Garçons")
+    assert "cancelled" in cancelled.locator(".flag").all_text_contents()
+    assert cancelled.locator(".artist").evaluate("a => getComputedStyle(a).textDecorationLine") == "line-through"
+    assert page.locator("#plan-list .warning").count() == 0
+
+
 def test_the_share_link_shows_the_plan_in_another_browser_which_may_add_it(
     page: Any, browser: Any, stack: Stack
 ) -> None:
