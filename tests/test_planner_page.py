@@ -183,6 +183,7 @@ def test_the_calendar_subscription_holds_exactly_the_picks(page: Any, stack: Sta
     page.click("#show-plan")
     subscription = page.eval_on_selector("#subscribe", "a => a.href")
     assert subscription.startswith("webcal://")
+    assert page.eval_on_selector("#calendar-address", "a => a.href") == subscription.replace("webcal:", "http:", 1)
     feed = Calendar.from_ical(page.request.get(subscription.replace("webcal://", "http://", 1)).body())
     events = {str(event["SUMMARY"]): str(event["UID"]) for event in feed.walk("VEVENT")}
     picked = {"Björk": set_id(stack, "Björk"), "Röyksopp Tribute": set_id(stack, "Röyksopp Tribute")}
