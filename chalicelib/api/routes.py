@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
@@ -20,9 +20,8 @@ from chalicelib.api.params import FIRST_MOMENT, LAST_MOMENT, InvalidParameter, P
 from chalicelib.api.params import shown as _shown
 from chalicelib.api.shapes import path_value, performance_json
 from chalicelib.services import Services
-
-if TYPE_CHECKING:
-    from chalicelib.exports.sets import ExportedSet
+from chalicelib.sets.items import from_item
+from chalicelib.sets.model import Set
 from chalicelib.storage.batch import Item, Key
 from chalicelib.storage.indexes import FestivalIndex, Shares
 from chalicelib.storage.performances import BY_ARTIST, BY_DAY, CANCELLED, SET_ID, Page
@@ -156,7 +155,7 @@ class ScheduleApi:
         items = earlier + page.items
         if not items and not page.last_key and start_key is None and stage not in self._festival().stage_counts():
             raise NotFound(f"no stage named {_shown(stage)}")
-        return _page([performance_json(item, self._base, self._zone) for item in items], cursor, page)
+        return _page([performance_json(from_item(item), self._base, self._zone) for item in items], cursor, page)
 
     def performance_in_slot(
         self, raw_stage: str, raw_start: str, query: Mapping[str, str] | None = None
@@ -170,7 +169,7 @@ class ScheduleApi:
         item = self._performances.get(stage, start)
         if item is None:
             raise NotFound(f"no performance on {_shown(stage)} starting {start_text}")
-        return performance_json(item, self._base, self._zone)
+        return performance_json(from_item(item), self._base, self._zone)
 
     def performance(self, raw_id: str, query: Mapping[str, str] | None = None) -> dict[str, Any]:
         """The set with this id, wherever it is now."""
@@ -181,7 +180,7 @@ class ScheduleApi:
         item = self._performances.by_id(set_id)
         if item is None:
             raise NotFound(f"no performance with id {set_id}: it was removed, or never existed")
-        return performance_json(item, self._base, self._zone)
+        return performance_json(from_item(item), self._base, self._zone)
 
     def changes(self, query: Mapping[str, str] | None) -> dict[str, Any]:
         """The festival's releases, newest first, each with the changes it made."""
@@ -287,18 +286,16 @@ class ScheduleApi:
             raise NotFound("no performances yet: upload a timetable first")
         return schedule.as_xml().decode("utf-8")
 
-    def _exported_sets(self) -> list[ExportedSet]:
+    def _exported_sets(self) -> list[Set]:
         """Every set of the festival: one Query per festival day (and per MB)."""
-        from chalicelib.exports.sets import ExportedSet
-
         return [
-            ExportedSet.from_item(item)
+            from_item(item)
             for day in self._festival().day_shares()
             for item in self._performances.day_from(day, FIRST_MOMENT)
         ]
 
     def _json(self, item: Item | None) -> dict[str, Any] | None:
-        return None if item is None else performance_json(item, self._base, self._zone)
+        return None if item is None else performance_json(from_item(item), self._base, self._zone)
 
     def _index_page(self, index: str, value: str, params: Params, names: tuple[str, ...]) -> dict[str, Any]:
         cursor = Cursor([index, value], names, {names[0]: value})
@@ -306,7 +303,7 @@ class ScheduleApi:
         page = self._read(
             lambda: self._performances.index_page(index, value, limit=params.limit(), start_key=start_key), params
         )
-        return _page([performance_json(item, self._base, self._zone) for item in page.items], cursor, page)
+        return _page([performance_json(from_item(item), self._base, self._zone) for item in page.items], cursor, page)
 
     def _window(self, params: Params) -> tuple[int, int, int | None]:
         """The range of start times to read, and the moment from which sets that began

@@ -8,10 +8,8 @@ from typing import Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-from chalicelib.storage.batch import Item
+from chalicelib.sets.model import Set
 from chalicelib.timetable import clock
-
-SCHEDULED = "scheduled"
 
 
 def path_value(raw: str) -> str:
@@ -38,25 +36,24 @@ def public_origin(headers: Mapping[str, str], base: str) -> str:
     return f"{scheme}://{headers.get('host', 'localhost')}{base}"
 
 
-def performance_json(item: Item, base: str, zone: ZoneInfo) -> dict[str, Any]:
-    """A stored performance as the API shows it."""
-    start = item["start"]["S"]
-    set_id = item["id"]["S"]
+def performance_json(performance: Set, base: str, zone: ZoneInfo) -> dict[str, Any]:
+    """A set as the API shows it."""
     shown: dict[str, Any] = {
-        "stage": item["stage"]["S"],
-        "id": set_id,
-        "date": item["date"]["S"],
-        "start": start,
-        "end": item["end"]["S"],
-        "artist": item["artist"]["S"],
+        "stage": performance.stage,
+        "id": performance.id,
+        "date": performance.date,
+        "start": clock.iso(performance.start),
+        "end": clock.iso(performance.end),
+        "artist": performance.artist,
     }
-    for optional in ("genre", "notes"):
-        if optional in item:
-            shown[optional] = item[optional]["S"]
-    shown["day"] = item["day"]["S"]
-    shown["status"] = item.get("status", {}).get("S", SCHEDULED)
+    if performance.genre:
+        shown["genre"] = performance.genre
+    if performance.notes:
+        shown["notes"] = performance.notes
+    shown["day"] = performance.festival_day
+    shown["status"] = performance.status
     # The same times on the timeline, for clients in other zones (RFC 3339, the festival's offset).
-    shown["starts_at"] = clock.rfc3339(clock.stored_moment(start), zone)
-    shown["ends_at"] = clock.rfc3339(clock.stored_moment(item["end"]["S"]), zone)
-    shown["url"] = f"{base}/performances/{set_id}"
+    shown["starts_at"] = clock.rfc3339(performance.start, zone)
+    shown["ends_at"] = clock.rfc3339(performance.end, zone)
+    shown["url"] = f"{base}/performances/{performance.id}"
     return shown

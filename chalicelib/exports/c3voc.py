@@ -16,7 +16,7 @@ from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring  # nosec B405: builds XML, never parses it
 from zoneinfo import ZoneInfo
 
-from chalicelib.exports.sets import ExportedSet
+from chalicelib.sets.model import Set
 from chalicelib.timetable import clock
 
 JSON_SCHEMA = "https://c3voc.de/schedule/schema.json"
@@ -56,11 +56,11 @@ def _duration(minutes: int) -> str:
 class Schedule:
     """The sets grouped by festival day and stage, with what both formats need of each."""
 
-    def __init__(self, sets: Iterable[ExportedSet], festival: Festival) -> None:
+    def __init__(self, sets: Iterable[Set], festival: Festival) -> None:
         self.festival = festival
-        self.days: dict[str, dict[str, list[ExportedSet]]] = {}
+        self.days: dict[str, dict[str, list[Set]]] = {}
         for exported in sorted(sets, key=lambda s: (s.start, s.stage)):
-            self.days.setdefault(exported.day, {}).setdefault(exported.stage, []).append(exported)
+            self.days.setdefault(exported.festival_day, {}).setdefault(exported.stage, []).append(exported)
         self.stages = sorted({stage for stages in self.days.values() for stage in stages})
 
     def _moment(self, moment: int) -> str:
@@ -70,7 +70,7 @@ class Schedule:
         first, end = clock.day_bounds(clock.parse_date_strict(day), self.festival.day_change)
         return self._moment(first), self._moment(end)
 
-    def event(self, exported: ExportedSet) -> dict[str, Any]:
+    def event(self, exported: Set) -> dict[str, Any]:
         title = f"{exported.artist} (cancelled)" if exported.cancelled else exported.artist
         description = "\n".join(part for part in ("Cancelled." if exported.cancelled else "", exported.notes) if part)
         return {

@@ -10,12 +10,12 @@ sets stay, with STATUS:CANCELLED, so calendars that hold them update.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vDuration
 
-from chalicelib.exports.sets import ExportedSet
+from chalicelib.sets.model import Set
 from chalicelib.timetable import clock
 
 REFRESH = timedelta(hours=1)
@@ -26,7 +26,7 @@ def uid(set_id: str) -> str:
     return f"{set_id}@festival-schedule"
 
 
-def calendar_feed(sets: Iterable[ExportedSet], *, name: str, zone: ZoneInfo, origin: str) -> bytes:
+def calendar_feed(sets: Iterable[Set], *, name: str, zone: ZoneInfo, origin: str) -> bytes:
     """One VEVENT per set, with the festival's VTIMEZONE."""
     calendar = Calendar()
     calendar.add("prodid", "-//festival-schedule//calendar feed//EN")
@@ -44,12 +44,13 @@ def calendar_feed(sets: Iterable[ExportedSet], *, name: str, zone: ZoneInfo, ori
     return bytes(calendar.to_ical())
 
 
-def _event(exported: ExportedSet, zone: ZoneInfo, origin: str) -> Event:
+def _event(exported: Set, zone: ZoneInfo, origin: str) -> Event:
     event = Event()
     event.add("uid", uid(exported.id))
     event.add("sequence", exported.sequence)
-    event.add("dtstamp", exported.changed)
-    event.add("last-modified", exported.changed)
+    changed = datetime.fromisoformat(exported.changed)
+    event.add("dtstamp", changed)
+    event.add("last-modified", changed)
     event.add("dtstart", clock.local_datetime(exported.start, zone))
     event.add("dtend", clock.local_datetime(exported.end, zone))
     event.add("summary", f"{exported.artist} (cancelled)" if exported.cancelled else exported.artist)
