@@ -161,8 +161,8 @@ class TestTemplate:
             "ScheduleBucketArn",
             "PerformancesTableName",
             "PerformancesTableArn",
-            "StateTableName",
-            "StateTableArn",
+            "BookkeepingTableName",
+            "BookkeepingTableArn",
             "NotifyTopicArn",
             "IngestDeadLetterQueueArn",
             "AlarmTopicArn",
@@ -217,7 +217,7 @@ class TestDeploySteps:
         assert config["stages"]["prod"]["environment_variables"] == {
             "SCHEDULE_BUCKET": outputs["ScheduleBucketName"],
             "PERFORMANCES_TABLE": "festival-schedule-prod-performances",
-            "STATE_TABLE": "festival-schedule-prod-state",
+            "BOOKKEEPING_TABLE": "festival-schedule-prod-bookkeeping",
             "NOTIFY_TOPIC_ARN": outputs["NotifyTopicArn"],
         }
         ingest = json.loads((project / ".chalice" / "policy-ingest.json").read_text())
