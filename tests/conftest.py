@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from chalicelib.services import reset_services
 from infra.stack import create_stack, environment
+from tests import dynamodb_limits
 
 pytest.register_assert_rewrite("tests.iam_plugin")
 pytest_plugins = ["tests.iam_plugin", "tests.browser_plugin"]
@@ -188,6 +189,7 @@ def _atomic_moto_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @contextmanager
 def _festival(monkeypatch: pytest.MonkeyPatch) -> Iterator[Festival]:
+    dynamodb_limits.enforce(monkeypatch)
     _atomic_moto_dynamodb(monkeypatch)
     with mock_aws():
         outputs = create_stack(boto3.client("cloudformation", region_name=REGION), "festival-test", TEST_STACK)

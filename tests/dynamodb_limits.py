@@ -1,0 +1,131 @@
+"""DynamoDB's limits, enforced on moto for every test.
+
+moto 5.2.5 is laxer than DynamoDB where this product's data can reach: it measures an
+item with its own rule (numbers as their text, lists and maps with no overhead) against
+405,000 bytes; it accepts a BatchWriteItem of more than 25 requests, and two requests for
+the same key unless they are byte-identical; it accepts a transaction of any size in
+bytes. DynamoDB refuses all of these with a ValidationException, which no retry fixes.
+So the harness refuses them the same way, in the test process only: production code is
+never made laxer to fit moto, and a test that writes past a limit fails as production
+would. (moto already cuts a Query page at 1,000,000 bytes, a little under DynamoDB's
+1 MB, and refuses a transaction of more than 100 actions; those are left as they are.)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+MAX_ITEM_BYTES = 400 * 1024
+MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
+MAX_BATCH_WRITES = 25
+MAX_BATCH_BYTES = 16 * 1024 * 1024
+
+
+def attribute_size(value: dict[str, Any]) -> int:
+    """A value's size by DynamoDB's rule (developer guide, "Item sizes and formats")."""
+    [(kind, raw)] = value.items()
+    if kind == "S":
+        return len(raw.encode("utf-8", "surrogateescape"))
+    if kind == "N":
+        digits = Decimal(raw).normalize().as_tuple().digits
+        return (len(digits) + 1) // 2 + 1
+    if kind == "B":
+        return len(base64.b64decode(raw)) if isinstance(raw, str) else len(raw)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(len(s.encode()) for s in raw)
+    if kind == "NS":
+        return sum(attribute_size({"N": n}) for n in raw)
+    if kind == "BS":
+        return sum(attribute_size({"B": b}) for b in raw)
+    if kind == "L":
+        return 3 + sum(1 + attribute_size(element) for element in raw)
+    if kind == "M":
+        return 3 + sum(1 + len(name.encode()) + attribute_size(element) for name, element in raw.items())
+    raise ValueError(f"unknown attribute type {kind}")
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """An item's size: its attribute names' UTF-8 bytes plus its values' sizes."""
+    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())
+
+
+def _refuse(message: str) -> Exception:
+    from moto.dynamodb.exceptions import MockValidationException
+
+    return MockValidationException(message)
+
+
+def _check_item(item: dict[str, Any]) -> None:
+    if item_size(item) > MAX_ITEM_BYTES:
+        raise _refuse("Item size has exceeded the maximum allowed size")
+
+
+def enforce(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Install the checks on moto's DynamoDB backend and handler for this test."""
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
+
+    put_item = DynamoDBBackend.put_item
+    update_item = DynamoDBBackend.update_item
+    transact = DynamoDBBackend.transact_write_items
+    batch_write = DynamoHandler.batch_write_item
+
+    def checked_put(self: Any, table_name: str, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        _check_item(item_attrs)
+        return put_item(self, table_name, item_attrs, *args, **kwargs)
+
+    def checked_update(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        before = self.get_item(table_name, key)
+        kept = json.loads(json.dumps(before.to_json()["Attributes"])) if before else None
+        result = update_item(self, table_name, key, *args, **kwargs)
+        after = self.get_item(table_name, key)
+        if after is not None and item_size(after.to_json()["Attributes"]) > MAX_ITEM_BYTES:
+            if kept is None:
+                self.delete_item(table_name, key)
+            else:
+                put_item(self, table_name, kept, overwrite=True)
+            raise _refuse("Item size to update has exceeded the maximum allowed size")
+        return result
+
+    def checked_transaction(self: Any, transact_items: list[dict[str, Any]]) -> Any:
+        size = 0
+        for action in transact_items:
+            [(kind, step)] = action.items()
+            size += item_size(step["Item"]) if kind == "Put" else item_size(step["Key"])
+        if size > MAX_TRANSACTION_BYTES:
+            raise _refuse("Transaction request cannot be larger than 4 MB")
+        return transact(self, transact_items)
+
+    def checked_batch_write(self: Any) -> Any:
+        requests = self.body["RequestItems"]
+        count = sum(len(table_requests) for table_requests in requests.values())
+        if count > MAX_BATCH_WRITES:
+            raise _refuse(
+                "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: "
+                f"Map value must satisfy constraint: [Member must have length less than or equal to {MAX_BATCH_WRITES}]"
+            )
+        if len(json.dumps(requests)) > MAX_BATCH_BYTES:
+            raise _refuse("Too many items requested for the BatchWriteItem call")
+        for table_name, table_requests in requests.items():
+            table = self.dynamodb_backend.get_table(table_name)
+            names = [name for name in (table.hash_key_attr, table.range_key_attr) if name]
+            keys = []
+            for request in table_requests:
+                [(kind, body)] = request.items()
+                source = body["Item"] if kind == "PutRequest" else body["Key"]
+                keys.append(json.dumps([source.get(name) for name in names], sort_keys=True))
+            if len(keys) != len(set(keys)):
+                raise _refuse("Provided list of item keys contains duplicates")
+        return batch_write(self)
+
+    monkeypatch.setattr(DynamoDBBackend, "put_item", checked_put)
+    monkeypatch.setattr(DynamoDBBackend, "update_item", checked_update)
+    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", checked_transaction)
+    monkeypatch.setattr(DynamoHandler, "batch_write_item", checked_batch_write)

@@ -1,0 +1,91 @@
+"""The harness refuses what DynamoDB refuses (tests/dynamodb_limits.py), so that a test that
+writes past a limit fails the way production would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import REGION, Festival
+from tests.dynamodb_limits import item_size
+
+
+def table(festival: Festival) -> str:
+    return festival.outputs["BookkeepingTableName"]
+
+
+def client() -> Any:
+    return boto3.client("dynamodb", region_name=REGION)
+
+
+def item(name: str, **attributes: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": {"S": "test"}, "sk": {"S": name}, **attributes}
+
+
+def test_the_size_rule_is_dynamodbs() -> None:
+    assert item_size({"a": {"S": "héllo"}}) == 1 + 6
+    assert item_size({"n": {"N": "123.45"}}) == 1 + 4  # 5 significant digits: 3 bytes, plus 1
+    assert item_size({"l": {"L": [{"S": "x"}, {"BOOL": True}]}}) == 1 + 3 + (1 + 1) + (1 + 1)
+    assert item_size({"m": {"M": {"k": {"S": "v"}}}}) == 1 + 3 + 1 + 1 + 1
+
+
+@pytest.mark.parametrize("how", ["PutItem", "BatchWriteItem", "TransactWriteItems"])
+def test_an_item_over_400_kb_is_refused_however_it_is_written(festival: Festival, how: str) -> None:
+    big = item("big", v={"S": "x" * (400 * 1024)})
+    with pytest.raises(ClientError, match=r"ValidationException.*size has exceeded"):
+        if how == "PutItem":
+            client().put_item(TableName=table(festival), Item=big)
+        elif how == "BatchWriteItem":
+            client().batch_write_item(RequestItems={table(festival): [{"PutRequest": {"Item": big}}]})
+        else:
+            client().transact_write_items(TransactItems=[{"Put": {"TableName": table(festival), "Item": big}}])
+    client().put_item(TableName=table(festival), Item=item("fits", v={"S": "x" * 400_000}))
+
+
+def test_a_list_of_many_small_values_counts_its_overhead_as_dynamodb_does(festival: Festival) -> None:
+    """moto counts no overhead for list elements; DynamoDB counts a byte each and 3 for the list."""
+    values = [{"S": "x"}] * 205_000  # 205,000 bytes of text, 410,000 with the overhead
+    with pytest.raises(ClientError, match="size has exceeded"):
+        client().put_item(TableName=table(festival), Item=item("list", v={"L": values}))
+
+
+def test_an_update_that_grows_an_item_past_400_kb_is_refused_and_changes_nothing(festival: Festival) -> None:
+    client().put_item(TableName=table(festival), Item=item("grows", v={"S": "x" * 300_000}))
+    with pytest.raises(ClientError, match="size"):
+        client().update_item(
+            TableName=table(festival),
+            Key=item("grows"),
+            UpdateExpression="SET w = :w",
+            ExpressionAttributeValues={":w": {"S": "y" * 200_000}},
+        )
+    kept = client().get_item(TableName=table(festival), Key=item("grows"))["Item"]
+    assert "w" not in kept
+
+
+def test_a_batch_of_26_writes_or_with_one_key_twice_is_refused(festival: Festival) -> None:
+    puts = [{"PutRequest": {"Item": item(f"n{n}")}} for n in range(26)]
+    with pytest.raises(ClientError, match="less than or equal to 25"):
+        client().batch_write_item(RequestItems={table(festival): puts})
+    twice = [{"PutRequest": {"Item": item("same", v={"S": "a"})}}, {"PutRequest": {"Item": item("same")}}]
+    with pytest.raises(ClientError, match="duplicates"):
+        client().batch_write_item(RequestItems={table(festival): twice})
+
+
+def test_a_transaction_over_4_mb_is_refused(festival: Festival) -> None:
+    steps = [{"Put": {"TableName": table(festival), "Item": item(f"t{n}", v={"S": "x" * 300_000})}} for n in range(15)]
+    with pytest.raises(ClientError, match="4 MB"):
+        client().transact_write_items(TransactItems=steps)
+
+
+def test_a_query_page_stops_at_1_mb(festival: Festival) -> None:
+    for n in range(6):
+        client().put_item(TableName=table(festival), Item=item(f"q{n}", v={"S": "x" * 300_000}))
+    page = client().query(
+        TableName=table(festival),
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "test"}},
+    )
+    assert len(page["Items"]) <= 3 and "LastEvaluatedKey" in page
