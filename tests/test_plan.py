@@ -1,0 +1,217 @@
+"""The plan's decisions, without AWS: which set each row continues (the identity rule and
+the rejected-row rule), what the changelog says, and what happens to other files' sets.
+The festival is an in-memory stand-in for what the last commit left (`FakeFestival`)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.ingest.plan import Plan, Planner, Version
+from chalicelib.sets.index import DayEdges, Reindex, StageDay, StageDayKey
+from chalicelib.sets.model import Set, StoredSet
+from chalicelib.storage.indexes import decode_stage_day
+from chalicelib.storage.plans import BOOKKEEPING, PERFORMANCES, plan_lines
+from chalicelib.storage.sources import Manifest, SourceRecords, SourceState
+from chalicelib.timetable import clock
+from tests.conftest import csv_text
+
+ZONE = ZoneInfo("Europe/Amsterdam")
+DAY_CHANGE = 6 * 60
+
+
+class FakeFestival:
+    """What the last commit left, in memory: files' manifests and the sets in the table."""
+
+    def __init__(self) -> None:
+        self.manifests: dict[str, list[StoredSet]] = {}
+        self.stage_days: dict[StageDayKey, StageDay] = {}
+        self.edges_of: dict[str, dict[int, DayEdges]] = {}
+
+    def commit(self, plan: Plan) -> None:
+        """Keep what a plan leaves: its manifest, and the index it writes."""
+        sets = {}
+        for kind, payload in plan_lines(iter(plan.file.rewind())):
+            if kind == PERFORMANCES:
+                for request in json.loads(payload):
+                    if "PutRequest" in request:
+                        item = request["PutRequest"]["Item"]
+                        sets[(item["stage"]["S"], item["slot"]["S"])] = item
+            elif kind == BOOKKEEPING:
+                for request in json.loads(payload):
+                    if "PutRequest" not in request:
+                        continue
+                    item = request["PutRequest"]["Item"]
+                    if item["pk"]["S"].startswith("slots#"):
+                        stage_day = decode_stage_day(item)
+                        self.stage_days[stage_day.key] = stage_day
+        self.manifests[plan.version.source] = [s for s in planned_sets(plan)]
+
+    # The Festival protocol.
+
+    def whole_days(self, days: Iterable[int]) -> list[StageDay]:
+        wanted = set(days)
+        return [sd for key, sd in self.stage_days.items() if key[1] in wanted]
+
+    def edges(self, stages: Iterable[str]) -> dict[str, dict[int, DayEdges]]:
+        return {stage: self.edges_of[stage] for stage in stages if stage in self.edges_of}
+
+    def stage_days_at(self, keys: Iterable[StageDayKey]) -> list[StageDay]:
+        return [self.stage_days[key] for key in keys if key in self.stage_days]
+
+    def sets_in(self, slots: list[tuple[str, int]]) -> list[Set]:
+        found = []
+        for source, sets in self.manifests.items():
+            for s in sets:
+                if s.slot in slots:
+                    found.append(Set(s.id, s.stage, s.start, s.end, 0, s.artist, source=source))
+        return found
+
+    def records(self, sources: list[str]) -> dict[str, SourceState]:
+        return {source: SourceState(manifest=Manifest("old", 1, 1)) for source in sources if source in self.manifests}
+
+    def manifest(self, source: str, state: SourceState | None) -> list[StoredSet]:
+        return list(self.manifests.get(source, [])) if state is not None else []
+
+
+def planned_sets(plan: Plan) -> list[StoredSet]:
+    """The file's live sets after the plan, from the changelog and the sets it put."""
+    live: dict[tuple[str, int], StoredSet] = {}
+    for kind, payload in plan_lines(iter(plan.file.rewind())):
+        if kind != PERFORMANCES:
+            continue
+        for request in json.loads(payload):
+            if "PutRequest" in request:
+                item = request["PutRequest"]["Item"]
+                start = clock.stored_moment(item["start"]["S"])
+                live[(item["stage"]["S"], start)] = StoredSet(
+                    item["stage"]["S"],
+                    start,
+                    clock.stored_moment(item["end"]["S"]),
+                    item["artist"]["S"],
+                    "",
+                    plan.version.source,
+                    item["id"]["S"],
+                    item.get("status", {}).get("S") == "cancelled",
+                )
+    for kept in plan.report.get("kept", []):
+        start = clock.stored_moment(kept["start"])
+        live[(kept["stage"], start)] = StoredSet(kept["stage"], start, start + 60, kept["artist"], "", "", kept["id"])
+    return list(live.values())
+
+
+def plan(festival: FakeFestival, source: str, text: str) -> Plan:
+    previous = SourceState(manifest=Manifest("old", 1, 1)) if source in festival.manifests else None
+    version = Version(source, "bucket", {"etag": "x"}, "ingested", "x")
+    planner = Planner(
+        version, previous, festival, run="run", now="2026-06-01T00:00:00.000Z", zone=ZONE, day_change=DAY_CHANGE
+    )
+    made = planner.ingest(io.BytesIO(text.encode()))
+    festival.commit(made)
+    return made
+
+
+def ids(made: Plan) -> dict[str, list[tuple[str, str, str]]]:
+    """artist -> [(id, stage, start)] of the sets a plan puts."""
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    for s in sorted(planned_sets(made), key=lambda s: s.start):
+        found.setdefault(s.artist, []).append((s.id, s.stage, clock.iso(s.start)))
+    return found
+
+
+def changes(made: Plan) -> list[tuple[str, str]]:
+    return sorted((entry["change"], entry["artist"]) for entry in made.report["changelog"])
+
+
+TWICE = csv_text("Main,2026-07-03,20:00,21:00,Aurora,,", "Main,2026-07-04,20:00,21:00,Aurora,,")
+
+
+def test_a_rejected_row_keeps_its_own_set_when_the_artist_has_another_valid_row() -> None:
+    festival = FakeFestival()
+    first = ids(plan(festival, "day.csv", TWICE))["Aurora"]
+    # Saturday's set moves to 21:00; Friday's row has a typo in its end (its slot can be read).
+    made = plan(
+        festival, "day.csv", csv_text("Main,2026-07-03,20:00,2x:00,Aurora,,", "Main,2026-07-04,21:00,22:00,Aurora,,")
+    )
+    assert made.report["rejected"] == 1
+    after = ids(made)["Aurora"]
+    assert after == [(first[0][0], "Main", "2026-07-03T20:00"), (first[1][0], "Main", "2026-07-04T21:00")]
+    assert changes(made) == [("moved", "Aurora")]  # Friday's set stays as it was
+
+
+def test_a_rejected_row_that_cannot_be_placed_keeps_every_set_of_its_artist_and_no_id_moves() -> None:
+    festival = FakeFestival()
+    first = ids(plan(festival, "day.csv", TWICE))["Aurora"]
+    made = plan(
+        festival, "day.csv", csv_text("Main,2026-13-03,20:00,21:00,Aurora,,", "Main,2026-07-04,21:00,22:00,Aurora,,")
+    )
+    after = ids(made)["Aurora"]
+    assert [entry[0] for entry in after if entry[0] in {i for i, _, _ in first}] == [first[0][0], first[1][0]]
+    new = [entry for entry in after if entry[0] not in {i for i, _, _ in first}]
+    assert [(stage, start) for _, stage, start in new] == [("Main", "2026-07-04T21:00")]
+    assert changes(made) == [("new", "Aurora")]
+
+
+def test_two_artists_who_swap_keep_their_ids() -> None:
+    festival = FakeFestival()
+    first = ids(
+        plan(festival, "day.csv", csv_text("Main,2026-07-03,19:00,20:00,A,,", "Main,2026-07-03,20:00,21:00,B,,"))
+    )
+    made = plan(festival, "day.csv", csv_text("Main,2026-07-03,19:00,20:00,B,,", "Main,2026-07-03,20:00,21:00,A,,"))
+    after = ids(made)
+    assert after["A"][0][0] == first["A"][0][0] and after["A"][0][2] == "2026-07-03T20:00"
+    assert after["B"][0][0] == first["B"][0][0] and after["B"][0][2] == "2026-07-03T19:00"
+    assert changes(made) == [("moved", "A"), ("moved", "B")]
+
+
+def test_an_artist_who_plays_twice_keeps_both_ids_in_time_order_when_both_move() -> None:
+    festival = FakeFestival()
+    first = ids(plan(festival, "day.csv", TWICE))["Aurora"]
+    made = plan(
+        festival, "day.csv", csv_text("Tent,2026-07-03,22:00,23:00,Aurora,,", "Tent,2026-07-04,22:00,23:00,Aurora,,")
+    )
+    assert [entry[0] for entry in ids(made)["Aurora"]] == [first[0][0], first[1][0]]
+    assert changes(made) == [("moved", "Aurora"), ("moved", "Aurora")]
+
+
+def test_a_row_in_another_files_slot_takes_it_and_that_file_forgets_it() -> None:
+    festival = FakeFestival()
+    plan(festival, "other.csv", csv_text("Tent,2026-07-03,22:00,23:00,Other,,", "Tent,2026-07-03,20:00,21:00,Stays,,"))
+    made = plan(festival, "day.csv", csv_text("Tent,2026-07-03,22:00,23:00,Taker,,"))
+    assert changes(made) == [("new", "Taker"), ("removed", "Other")]
+    assert any('came from "other.csv" (same stage and start; line 2)' in w for w in made.report["warnings"])
+    records = []
+    for kind, payload in plan_lines(iter(made.file.rewind())):
+        if kind == BOOKKEEPING:
+            records += [r["PutRequest"]["Item"] for r in json.loads(payload) if "PutRequest" in r]
+    [other] = [item for item in records if item["pk"]["S"] == "source"]
+    state = SourceRecords.decode(other)
+    assert state is not None and state.live and state.manifest is not None and state.manifest.sets == 1
+
+
+def test_the_index_follows_a_moved_set_and_counts_every_file() -> None:
+    festival = FakeFestival()
+    plan(festival, "a.csv", csv_text("Main,2026-07-03,20:00,21:00,A,,"))
+    plan(festival, "b.csv", csv_text("Main,2026-07-03,22:00,23:00,B,,"))
+    friday = clock.parse_date_strict("2026-07-03")
+    assert sorted(festival.stage_days[("Main", friday)].sets) == [
+        clock.parse_moment("2026-07-03T20:00"),
+        clock.parse_moment("2026-07-03T22:00"),
+    ]
+
+
+def test_reindex_carries_the_last_scheduled_set_of_the_night_past_a_cancelled_one() -> None:
+    """A set cancelled as the night's last start does not hide the one still playing."""
+    friday, saturday = (clock.parse_date_strict(d) for d in ("2026-07-03", "2026-07-04"))
+    moment = clock.parse_moment
+    long_set = StoredSet("Main", moment("2026-07-04T04:00"), moment("2026-07-04T07:00"), "Long", "")
+    cancelled = StoredSet("Main", moment("2026-07-04T05:00"), moment("2026-07-04T05:30"), "Off", "", cancelled=True)
+    reindex = Reindex(DAY_CHANGE, [], {}, [], [long_set, cancelled])
+    writes, deletes = reindex.finish([])
+    by_key = {sd.key: sd for sd in writes}
+    assert set(by_key) == {("Main", friday), ("Main", saturday)}
+    assert by_key[("Main", saturday)].carry == (long_set.start, long_set.end)
+    assert deletes == []
