@@ -40,13 +40,14 @@ def _wait_budget(event: S3Event) -> float:
     return max(remaining_ms / 1000 - _LEASE_MARGIN_SECONDS, 1.0)
 
 
-@app.on_s3_event(bucket=SCHEDULE_BUCKET, events=["s3:ObjectCreated:*"], prefix=UPLOAD_PREFIX, suffix=".csv")
+# No suffix: an upload that is not a .csv (`day.csv.txt`, `day.xlsx`) gets a report saying why.
+@app.on_s3_event(bucket=SCHEDULE_BUCKET, events=["s3:ObjectCreated:*"], prefix=UPLOAD_PREFIX)
 def ingest_performances(event: S3Event) -> None:
     """A timetable CSV was uploaded: validate it, store it, report, notify."""
     _ingest(event)
 
 
-@app.on_s3_event(bucket=SCHEDULE_BUCKET, events=["s3:ObjectRemoved:*"], prefix=UPLOAD_PREFIX, suffix=".csv")
+@app.on_s3_event(bucket=SCHEDULE_BUCKET, events=["s3:ObjectRemoved:*"], prefix=UPLOAD_PREFIX)
 def remove_performances(event: S3Event) -> None:
     """A timetable CSV was deleted: remove its performances, report, notify."""
     _ingest(event)
@@ -67,16 +68,19 @@ def _answer(
     api = ScheduleApi(services, base, origin)
     query = request.query_params
     path = request.context.get("path") or request.path
-    parts = [api.release(), origin, request_identity(path, query)]
-    cache_control = caching.DATA
-    if live_at is not None:  # the answer is the clock's: it changes every minute
-        parts.append(live_at.strftime("%Y-%m-%dT%H:%M"))
-        cache_control = caching.LIVE
 
     def body() -> str:
         result = answer(api, query)
         return json.dumps(result, ensure_ascii=False, separators=(",", ":")) if media_type == caching.JSON else result
 
+    release = api.release()
+    if release is None:  # a run's writes are landing: this body may differ from the next one's
+        return caching.uncached(body, media_type)
+    parts = [release, origin, request_identity(path, query)]
+    cache_control = caching.DATA
+    if live_at is not None:  # the answer is the clock's: it changes every minute
+        parts.append(live_at.strftime("%Y-%m-%dT%H:%M"))
+        cache_control = caching.LIVE
     return caching.conditional(request.headers, caching.entity_tag(*parts), cache_control, body, media_type)
 
 
@@ -116,6 +120,11 @@ def get_performance(performance_id: str) -> Response:
 @app.route("/changes")
 def list_changes() -> Response:
     return _answer(lambda api, query: api.changes(query))
+
+
+@app.route("/changes/{release}")
+def list_release_changes(release: str) -> Response:
+    return _answer(lambda api, query: api.release_changes(release, query))
 
 
 @app.route("/calendar.ics")

@@ -85,7 +85,7 @@ class Moto:
     def drop_stack(self, outputs: dict[str, str]) -> None:
         """Free the server's memory between runs."""
         dynamodb, s3 = self.client("dynamodb"), self.client("s3")
-        for table in (outputs["PerformancesTableName"], outputs["StateTableName"]):
+        for table in (outputs["PerformancesTableName"], outputs["BookkeepingTableName"]):
             dynamodb.delete_table(TableName=table)
         for item in s3.list_objects_v2(Bucket=outputs["ScheduleBucketName"]).get("Contents", []):
             s3.delete_object(Bucket=outputs["ScheduleBucketName"], Key=item["Key"])

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from chalicelib.ingest.notify import Notifier
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage import clients as aws
+from chalicelib.storage.batch import Backoff
 from chalicelib.storage.bucket import ScheduleBucket
 from chalicelib.storage.indexes import Indexes
 from chalicelib.storage.lease import LeaseStore
 from chalicelib.storage.performances import PerformanceStore
 from chalicelib.storage.releases import Releases
 from chalicelib.storage.sources import SourceRecords
+from chalicelib.storage.topic import Topic
+from chalicelib.storage.unit_of_work import UnitOfWork
+
+
+@dataclass
+class Writes:
+    """How the ingest's batch writes go: retries and how many are in flight at once."""
+
+    backoff: Backoff = field(default_factory=Backoff)
+    concurrency: int = 4
 
 
 @dataclass(frozen=True)
@@ -27,11 +37,23 @@ class Services:
     sources: SourceRecords
     indexes: Indexes
     releases: Releases
-    notifier: Notifier
+    topic: Topic
     s3_client: Any
+    writes: Writes = field(default_factory=Writes)
 
     def bucket(self, name: str) -> ScheduleBucket:
         return ScheduleBucket(self.s3_client, name)
+
+    def unit_of_work(self) -> UnitOfWork:
+        """Writes for the ingest only (the API never writes): its own client for batches."""
+        return UnitOfWork(
+            aws.client("dynamodb"),
+            aws.client("dynamodb", bulk=True),
+            self.settings.performances_table,
+            self.settings.bookkeeping_table,
+            backoff=self.writes.backoff,
+            concurrency=self.writes.concurrency,
+        )
 
 
 @cache
@@ -40,14 +62,12 @@ def get_services() -> Services:
     dynamodb = aws.client("dynamodb")
     return Services(
         settings=settings,
-        performances=PerformanceStore(
-            dynamodb, settings.performances_table, write_client=lambda: aws.client("dynamodb", bulk=True)
-        ),
-        lease=LeaseStore(dynamodb, settings.state_table),
-        sources=SourceRecords(dynamodb, settings.state_table),
-        indexes=Indexes(dynamodb, settings.state_table),
-        releases=Releases(dynamodb, settings.state_table),
-        notifier=Notifier(aws.client("sns"), settings.notify_topic_arn),
+        performances=PerformanceStore(dynamodb, settings.performances_table),
+        lease=LeaseStore(dynamodb, settings.bookkeeping_table),
+        sources=SourceRecords(dynamodb, settings.bookkeeping_table),
+        indexes=Indexes(dynamodb, settings.bookkeeping_table),
+        releases=Releases(dynamodb, settings.bookkeeping_table),
+        topic=Topic(aws.client("sns"), settings.notify_topic_arn),
         s3_client=aws.client("s3"),
     )
 

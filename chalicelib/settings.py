@@ -25,7 +25,7 @@ class Settings:
 
     schedule_bucket: str
     performances_table: str
-    state_table: str
+    bookkeeping_table: str
     notify_topic_arn: str
     timezone: str
     day_change_minutes: int
@@ -77,7 +77,7 @@ def get_settings() -> Settings:
     return Settings(
         schedule_bucket=env.get("SCHEDULE_BUCKET", ""),
         performances_table=env.get("PERFORMANCES_TABLE", ""),
-        state_table=env.get("STATE_TABLE", ""),
+        bookkeeping_table=env.get("BOOKKEEPING_TABLE", ""),
         notify_topic_arn=env.get("NOTIFY_TOPIC_ARN", ""),
         timezone=timezone,
         day_change_minutes=_parse_day_change(env.get("DAY_CHANGE", clock.hh_mm(clock.DEFAULT_DAY_CHANGE))),

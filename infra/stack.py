@@ -14,7 +14,7 @@ TEMPLATE = Path(__file__).with_name("template.yaml")
 ENVIRONMENT = {
     "ScheduleBucketName": "SCHEDULE_BUCKET",
     "PerformancesTableName": "PERFORMANCES_TABLE",
-    "StateTableName": "STATE_TABLE",
+    "BookkeepingTableName": "BOOKKEEPING_TABLE",
     "NotifyTopicArn": "NOTIFY_TOPIC_ARN",
 }
 

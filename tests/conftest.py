@@ -139,6 +139,17 @@ class Festival:
         items = table.scan()["Items"]
         return sorted(items, key=lambda item: (item["stage"], item["slot"]))
 
+    def bookkeeping(self) -> list[dict[str, Any]]:
+        """Every bookkeeping item (tests may Scan)."""
+        table = boto3.resource("dynamodb", region_name=REGION).Table(self.outputs["BookkeepingTableName"])
+        items: list[dict[str, Any]] = []
+        response = table.scan()
+        items += response["Items"]
+        while "LastEvaluatedKey" in response:
+            response = table.scan(ExclusiveStartKey=response["LastEvaluatedKey"])
+            items += response["Items"]
+        return items
+
     def notifications(self) -> list[dict[str, Any]]:
         """SNS messages received so far through the SQS subscription (consumed)."""
         sqs = boto3.client("sqs", region_name=REGION)

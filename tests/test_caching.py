@@ -73,8 +73,8 @@ class TestConditionalRequests:
             etag = fetch(loaded, path).headers["ETag"]
             calls = CallLog().attach("dynamodb")
             assert fetch(loaded, path, **{"If-None-Match": etag}).status_code == 304
-            assert [call.operation for call in calls.calls] == ["GetItem"], path  # the festival index only
-            assert calls.calls[0].params["TableName"].endswith("-state")
+            assert [call.operation for call in calls.calls] == ["GetItem"], path  # the festival's head only
+            assert calls.calls[0].params["TableName"].endswith("-bookkeeping")
 
     def test_the_unquoted_tag_or_another_tag_gets_the_answer(self, loaded: Festival) -> None:
         etag = fetch(loaded, "/stages").headers["ETag"]

@@ -166,8 +166,8 @@ class TestTemplate:
             "ScheduleBucketArn",
             "PerformancesTableName",
             "PerformancesTableArn",
-            "StateTableName",
-            "StateTableArn",
+            "BookkeepingTableName",
+            "BookkeepingTableArn",
             "NotifyTopicArn",
             "IngestDeadLetterQueueArn",
             "AlarmTopicArn",
@@ -229,7 +229,7 @@ class TestDeploySteps:
         assert config["stages"]["prod"]["environment_variables"] == {
             "SCHEDULE_BUCKET": outputs["ScheduleBucketName"],
             "PERFORMANCES_TABLE": "festival-schedule-prod-performances",
-            "STATE_TABLE": "festival-schedule-prod-state",
+            "BOOKKEEPING_TABLE": "festival-schedule-prod-bookkeeping",
             "NOTIFY_TOPIC_ARN": outputs["NotifyTopicArn"],
             "PUBLIC_ORIGIN": "",  # no CDN: links name the request's own host
         }

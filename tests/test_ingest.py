@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.services import get_services
 from chalicelib.storage.batch import Backoff, StoreUnavailable
+from chalicelib.timetable import clock
 from tests.aws_calls import CallLog, failing_calls, withheld_writes
 from tests.conftest import Festival, csv_text
 
@@ -24,13 +25,22 @@ DAY_ONE = csv_text(
 
 def state_items(festival: Festival, kind: str) -> dict[str, dict]:
     """The festival index as `stage` (name -> count) or `day` (day -> stage -> share) views."""
-    index = get_services().indexes.festival(consistent=True)
+    indexes = get_services().indexes
     if kind == "stage":
-        return {name: {"performances": count} for name, count in index.stage_counts().items()}
-    return {
-        day: {"stages": {stage: vars(share) for stage, share in stages.items()}}
-        for day, stages in index.day_shares().items()
-    }
+        stages, _ = indexes.stages(limit=1000, after=None)
+        return {name: {"performances": count} for name, count in stages}
+    views: dict[str, dict] = {}
+    for stage_day in indexes.whole_days(indexes.all_days()):
+        if not stage_day.sets:
+            continue
+        starts = sorted(stage_day.sets)
+        views.setdefault(clock.iso_date(stage_day.day), {"stages": {}})["stages"][stage_day.stage] = share(
+            len(starts),
+            clock.iso(starts[0]),
+            clock.iso(max(end for end, _ in stage_day.sets.values())),
+            clock.iso(starts[-1]),
+        )
+    return dict(sorted(views.items()))
 
 
 def share(performances: int, first_start: str, last_end: str, last_start: str) -> dict[str, object]:
@@ -63,10 +73,11 @@ class TestOneUpload:
             "notes": "ends after midnight, on the 4th",
             "id": moderat["id"],
             "sequence": 0,  # changes since it was new
-            "changed": report["release"],  # the release that last changed it
+            "changed": moderat["changed"],  # when it last changed: decided just before its release
             "source": "uploads/day 1.csv",
             "ingested_at": moderat["ingested_at"],
         }
+        assert moderat["changed"] <= report["release"]
         assert len({item["id"] for item in festival.items()}) == 5
         night_owl = next(item for item in festival.items() if item["artist"] == "Night Owl")
         assert (night_owl["date"], night_owl["day"]) == ("2026-07-04", "2026-07-03")
@@ -175,7 +186,8 @@ class TestWrites:
         calls = CallLog().attach("dynamodb")
         report = festival.upload("uploads/big.csv", csv_text(*rows))
         assert report["accepted"] == len(rows) == 252
-        writes = calls.named("BatchWriteItem")
+        table = festival.outputs["PerformancesTableName"]
+        writes = [call for call in calls.named("BatchWriteItem") if table in call.params["RequestItems"]]
         assert len(writes) == math.ceil(252 / 25) == report["requests"]["performance_writes"]
         for call in writes:
             [requests] = call.params["RequestItems"].values()
@@ -189,8 +201,8 @@ class TestWrites:
     ) -> None:
         rows = [f"Main,2026-07-0{1 + n // 12},{10 + n % 12}:00,{10 + n % 12}:30,A{n},," for n in range(60)]
         naps: list[float] = []
-        monkeypatch.setattr(get_services().performances, "backoff", Backoff(sleep=naps.append))
-        monkeypatch.setattr(get_services().performances, "concurrency", 1)  # one batch at a time: a fixed order
+        monkeypatch.setattr(get_services().writes, "backoff", Backoff(sleep=naps.append))
+        monkeypatch.setattr(get_services().writes, "concurrency", 1)  # one batch at a time: a fixed order
         calls = CallLog().attach("dynamodb")
         with withheld_writes(rounds=6, keep=5):
             report = festival.upload("uploads/day.csv", csv_text(*rows))
@@ -198,7 +210,8 @@ class TestWrites:
         assert len(festival.items()) == 60
         # 25 rows written 5 at a time (4 pauses), then 25 with one round withheld
         # (1 pause), then the last 10 at once.
-        assert len(calls.named("BatchWriteItem")) == 8
+        table = festival.outputs["PerformancesTableName"]
+        assert len([call for call in calls.named("BatchWriteItem") if table in call.params["RequestItems"]]) == 8
         limits = [0.05, 0.1, 0.2, 0.4, 0.05]
         assert len(naps) == len(limits) and all(0 <= nap <= limit for nap, limit in zip(naps, limits, strict=True))
 
@@ -214,7 +227,7 @@ class TestWrites:
         self, festival: Festival, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         event = festival.put("uploads/day 1.csv", DAY_ONE)
-        monkeypatch.setattr(get_services().performances, "backoff", Backoff(sleep=lambda seconds: None))
+        monkeypatch.setattr(get_services().writes, "backoff", Backoff(sleep=lambda seconds: None))
         throttled = failing_calls("dynamodb", "BatchWriteItem", "ProvisionedThroughputExceededException", times=8)
         with throttled, pytest.raises(StoreUnavailable, match="unprocessed after 8 attempts"):
             festival.deliver(event)

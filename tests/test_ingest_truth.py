@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.ingest import apply
 from chalicelib.services import get_services
 from chalicelib.storage import sources
 from chalicelib.storage.lease import LEASE_SECONDS
@@ -149,10 +151,27 @@ class TestLimitsAndClocks:
         from tests.aws_calls import failing_calls
 
         event = festival.put("uploads/day.csv", V1)
-        with failing_calls("dynamodb", "BatchWriteItem", "ValidationException", times=1):
+        with failing_calls("dynamodb", "Query", "ValidationException", times=1):  # while planning
             festival.deliver(event)  # returns: Lambda does not retry it to the dead-letter queue
         report = festival.report("uploads/day.csv")
         assert report["status"] == "failed" and "will not be retried" in report["reason"]
+        assert festival.items() == []
+
+    def test_a_refusal_once_the_plan_is_under_way_is_retried_until_the_plan_is_done(self, festival: Festival) -> None:
+        """Once its plan is kept, a run's writes are finished whatever happens: an error then
+        (a permission being fixed, say) is retried, never left half done."""
+        from tests.aws_calls import failing_calls
+
+        event = festival.put("uploads/day.csv", V1)
+        with (
+            failing_calls("dynamodb", "BatchWriteItem", "AccessDeniedException", times=1),
+            pytest.raises(ClientError, match="AccessDenied"),
+        ):
+            festival.deliver(event)
+        assert festival.report("uploads/day.csv")["status"] == "error"
+        festival.deliver(event)  # Lambda's retry, once the operators fixed the policy
+        assert artists(festival) == ["One", "Two"]
+        assert festival.report("uploads/day.csv")["status"] == "ok"
 
     def test_a_time_the_clocks_skip_is_rejected(self, festival: Festival) -> None:
         report = festival.upload(
@@ -169,7 +188,12 @@ class TestLimitsAndClocks:
         assert (item["starts_at"], item["ends_at"]) == ("2026-10-25T02:30:00+02:00", "2026-10-25T03:30:00+01:00")
 
     def test_the_now_cursor_carries_its_moment(self, festival: Festival) -> None:
-        festival.upload("uploads/day.csv", csv_text(*(f"S{n},2026-07-03,20:00,21:00,A{n},," for n in range(3))))
+        # Three stages playing around the clock today (the festival day of now), from 06:00.
+        today = datetime.now(ZoneInfo("Europe/Amsterdam")) - timedelta(hours=6)
+        dates = [(today + timedelta(days=n)).date().isoformat() for n in (0, 1)]
+        rows = [f"S{n},{dates[0]},06:00,18:00,A{n},," for n in range(3)]
+        rows += [f"S{n},{dates[0]},18:00,06:00,B{n},," for n in range(3)]
+        festival.upload("uploads/day.csv", csv_text(*rows))
         first = json.loads(festival.client.http.get("/performances?limit=2").body)
         assert first["next"]
         later = festival.client.http.get(f"/performances?limit=2&cursor={first['next']}")
@@ -179,6 +203,8 @@ class TestLimitsAndClocks:
 
 
 def test_a_typical_festival_file_costs_a_bounded_number_of_bookkeeping_requests(festival: Festival) -> None:
+    """Beside its sets' BatchWriteItems, a run costs a fixed number of requests, one Query
+    per festival day it touches (the index of that day), and a batch per 25 index items."""
     rows = [
         f"Stage {stage},2026-07-0{3 + day},{12 + slot}:00,{12 + slot}:50,Act {stage}-{day}-{slot},,"
         for stage in range(12)
@@ -188,14 +214,17 @@ def test_a_typical_festival_file_costs_a_bounded_number_of_bookkeeping_requests(
     calls = CallLog().attach("dynamodb", "s3", "sns")
     report = festival.upload("uploads/festival.csv", csv_text(*rows))
     assert report["accepted"] == 240
-    writes = [c for c in calls.calls if c.operation == "BatchWriteItem"]
-    bookkeeping = [f"{c.service}:{c.operation}" for c in calls.calls if c.operation != "BatchWriteItem"]
+    table = festival.outputs["PerformancesTableName"]
+    writes = [c for c in calls.calls if c.operation == "BatchWriteItem" and table in c.params["RequestItems"]]
+    others = [f"{c.service}:{c.operation}" for c in calls.calls if c.operation != "BatchWriteItem"]
     assert len(writes) == 10
-    assert len(bookkeeping) <= 15, bookkeeping
+    assert others.count("dynamodb:Query") == 4  # one per festival day
+    assert len(others) <= 14 + 4, others
+    assert len(calls.named("BatchWriteItem")) - len(writes) == 4  # 48 stage-days, 12 stages, 4 days... in 4
     calls.clear()
     festival.upload("uploads/festival.csv", csv_text(*rows[:-10]))  # a re-upload that drops ten sets
-    bookkeeping = [f"{c.service}:{c.operation}" for c in calls.calls if c.operation != "BatchWriteItem"]
-    assert len(bookkeeping) <= 15, bookkeeping
+    others = [f"{c.service}:{c.operation}" for c in calls.calls if c.operation != "BatchWriteItem"]
+    assert len(others) <= 14 + 1 + 4, others  # and the manifest
 
 
 def test_a_file_of_two_thousand_sets_keeps_its_manifest_so_no_run_reads_the_table(festival: Festival) -> None:
@@ -208,20 +237,23 @@ def test_a_file_of_two_thousand_sets_keeps_its_manifest_so_no_run_reads_the_tabl
     assert festival.upload("uploads/big.csv", csv_text(*rows))["accepted"] == 2000
     report = festival.upload("uploads/big.csv", csv_text(*rows[:-1]))
     assert report["changes"]["removed"] == 1
-    assert not calls.named("Query") and not calls.named("Scan")  # the manifest said it all
+    table = festival.outputs["PerformancesTableName"]
+    reads = [c for c in calls.calls if c.operation in ("Query", "Scan", "GetItem") and c.params["TableName"] == table]
+    assert reads == []  # the manifest said it all
 
 
-def test_a_manifest_too_large_to_keep_is_read_back_from_the_table(
-    festival: Festival, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(apply, "MAX_MANIFEST_BYTES", 200)
-    monkeypatch.setattr(sources, "MAX_MANIFEST_BYTES", 200)
+def test_a_manifest_of_many_chunks_is_read_whole(festival: Festival, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sources, "MAX_CHUNK_BYTES", 100)  # a chunk a set
     rows = [f"Main,2026-07-03,{10 + n}:00,{10 + n}:30,Act {n},," for n in range(8)]
     festival.upload("uploads/day.csv", csv_text(*rows))
     report = festival.upload("uploads/day.csv", csv_text(*rows[:5], "Side,2026-07-03,10:00,10:30,Act 5,,"))
     assert report["changes"]["removed"] == 2  # Act 5 left Main for Side: it moved
     assert report["changes"]["moved"] == 1
     assert state_items(festival, "stage") == {"Main": {"performances": 5}, "Side": {"performances": 1}}
+    [record] = [item for item in festival.bookkeeping() if item["pk"] == "source"]
+    assert record["manifest"]["chunks"] > 3
+    chunks = [item for item in festival.bookkeeping() if item["pk"].startswith("manifest#")]
+    assert len(chunks) == record["manifest"]["chunks"]  # the old chunks are gone
 
 
 def test_a_run_that_lost_the_lease_writes_no_index(festival: Festival, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -249,11 +281,10 @@ def test_a_run_that_lost_the_lease_writes_no_index(festival: Festival, monkeypat
     assert artists(festival) == ["One", "Two"]
 
 
-def test_a_file_without_a_manifest_is_read_on_every_stage_another_file_may_take_over(
+def test_a_file_that_takes_slots_of_a_file_with_many_chunks_edits_its_manifest(
     festival: Festival, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(apply, "MAX_MANIFEST_BYTES", 100)
-    monkeypatch.setattr(sources, "MAX_MANIFEST_BYTES", 100)
+    monkeypatch.setattr(sources, "MAX_CHUNK_BYTES", 100)
     festival.upload(
         "uploads/a.csv",
         csv_text(*(f"{stage},2026-07-03,{h}:00,{h}:30,A {stage} {h},," for stage in ("X", "Y") for h in (10, 11, 12))),
@@ -263,3 +294,6 @@ def test_a_file_without_a_manifest_is_read_on_every_stage_another_file_may_take_
     )
     assert any('that came from "uploads/a.csv"' in warning for warning in report["warnings"]), report["warnings"]
     assert state_items(festival, "stage") == {"X": {"performances": 4}, "Y": {"performances": 3}}
+    # a.csv no longer claims the slot: dropping its rows leaves b.csv's set alone
+    festival.upload("uploads/a.csv", csv_text("X,2026-07-03,10:00,10:30,A X 10,,"))
+    assert ("Y", "2026-07-03#11:00", "B takes over") in slots(festival)

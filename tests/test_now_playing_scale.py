@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -32,10 +33,23 @@ def festival_of(stages: int) -> str:
     return csv_text(*rows, header="stage,date,start,end,artist,genre,notes,status\n")
 
 
+def festival_day(at: str) -> str:
+    """The festival day of a moment (the day changes at 06:00)."""
+    moment = datetime.fromisoformat(at)
+    return (moment.date() - timedelta(days=1) if moment.hour < 6 else moment.date()).isoformat()
+
+
 def expected(items: list[dict[str, Any]], at: str) -> dict[str, tuple[str | None, str | None]]:
-    """Now and next per stage, worked out from every set."""
+    """Now and next per stage that plays on the festival day of `at` (or still plays from
+    the day before), worked out from every set."""
     answer: dict[str, tuple[str | None, str | None]] = {}
-    for stage in sorted({item["stage"] for item in items}):
+    today = festival_day(at)
+    listed = {
+        item["stage"]
+        for item in items
+        if item["day"] == today or (item["start"] <= at < item["end"] and item.get("status") != "cancelled")
+    }
+    for stage in sorted(listed):
         sets = sorted(
             (item for item in items if item["stage"] == stage and item.get("status") != "cancelled"),
             key=lambda item: item["start"],
@@ -61,7 +75,8 @@ def crowd(request: pytest.FixtureRequest) -> Iterator[tuple[Festival, list[dict[
         "2026-07-03T16:30",  # afternoon: stage 2's set is cancelled
         "2026-07-04T01:00",  # the first night, after midnight
         "2026-07-04T07:00",  # the next morning: stage 1's night set still plays
-        "2026-07-04T23:00",  # the middle day: every fifth stage's next is two days later
+        "2026-07-04T23:00",  # the middle day: every fifth stage rests, and is not listed
+        "2026-07-03T23:30",  # every fifth stage's next is two days later
         "2026-07-06T03:00",  # after the last set
     ],
 )

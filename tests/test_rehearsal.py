@@ -188,7 +188,7 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
     ]
     for trigger in triggers:
         rules = {r["Name"].lower(): r["Value"] for r in trigger["Filter"]["Key"]["FilterRules"]}
-        assert rules == {"prefix": "uploads/", "suffix": ".csv"}
+        assert rules == {"prefix": "uploads/"}  # every upload: one that is not a .csv gets a report saying so
     groups = {
         g["logGroupName"]: g for g in aws["logs"].describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
     }
@@ -206,9 +206,13 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
             assert {"GET", "OPTIONS"} <= set(resource["resourceMethods"])  # CORS preflight
     [stack] = aws["cloudformation"].describe_stacks(StackName=prefix)["Stacks"]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
-    assert {"ScheduleBucketName", "PerformancesTableArn", "StateTableArn", "NotifyTopicArn", "AlarmTopicArn"} <= set(
-        outputs
-    )
+    assert {
+        "ScheduleBucketName",
+        "PerformancesTableArn",
+        "BookkeepingTableArn",
+        "NotifyTopicArn",
+        "AlarmTopicArn",
+    } <= set(outputs)
     from infra import deploy
 
     rendered = deploy.policies("dev", outputs)

@@ -162,8 +162,7 @@ def test_a_read_that_breaks_midway_is_reported_logged_and_repaired_by_the_retry(
     with caplog.at_level(logging.INFO, logger="festival.ingest"), pytest.raises(ResponseStreamingError):
         festival.deliver(event)
     client.meta.events.unregister("after-call.s3.GetObject", break_body)
-    written_before = len(festival.items())
-    assert 0 < written_before < 3000
+    assert festival.items() == []  # the plan comes before any write: a broken read wrote nothing
     [line] = [json.loads(r.message) for r in caplog.records if r.name == "festival.ingest" and r.levelname == "ERROR"]
     assert line["outcome"] == "error" and "IncompleteRead" in line["error"] and line["retried"] is True
     report = festival.report("uploads/big.csv")
@@ -174,14 +173,9 @@ def test_a_read_that_breaks_midway_is_reported_logged_and_repaired_by_the_retry(
     assert len(festival.items()) == 3000
     assert festival.report("uploads/big.csv")["status"] == "ok"
     assert len(festival.notifications()) == 1
-    # Rows the failed run wrote were written again by the retry, with the same content.
-    contents: dict[tuple[str, str], set[str]] = {}
-    for call in calls.named("BatchWriteItem"):
-        for request in call.params["RequestItems"][festival.outputs["PerformancesTableName"]]:
-            item = dict(request["PutRequest"]["Item"])
-            item.pop("ingested_at")
-            contents.setdefault((item["stage"]["S"], item["slot"]["S"]), set()).add(json.dumps(item, sort_keys=True))
-    assert len(contents) == 3000 and all(len(versions) == 1 for versions in contents.values())
+    table = festival.outputs["PerformancesTableName"]
+    writes = [call for call in calls.named("BatchWriteItem") if table in call.params["RequestItems"]]
+    assert len(writes) == 3000 // 25  # each set written once, by the retry
 
 
 def test_sets_a_dead_run_wrote_are_swept_by_the_next_version(
@@ -195,8 +189,12 @@ def test_sets_a_dead_run_wrote_are_swept_by_the_next_version(
     class Died(BaseException):
         pass
 
+    transactions = {"count": 0}
+
     def die_when_committing(**_: Any) -> None:
-        raise Died
+        transactions["count"] += 1
+        if transactions["count"] == 2:  # the first marks the plan pending, the second commits it
+            raise Died
 
     client = get_services().indexes.client
     client.meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", die_when_committing)

@@ -246,7 +246,9 @@ class TestCharactersNoFeedCanCarry:
 
     def test_a_refused_artist_is_not_kept_as_the_rows_artist(self) -> None:
         rejection = only(HEADER + "A,2026-07-03,10:00,11:00,x\ufffe\n")
-        assert isinstance(rejection, Rejection) and rejection.artist == ""
+        assert isinstance(rejection, Rejection) and (rejection.artist, rejection.stage) == ("", "A")
+        rejection = only(HEADER + "\u202eA,2026-07-03,10:00,11:00,x\n")
+        assert isinstance(rejection, Rejection) and (rejection.artist, rejection.stage) == ("x", "")
         rejection = only("stage,date,start,end,artist,notes\nA,2026-07-03,10:00,11:00,Björk,\ufffe\n")
         assert isinstance(rejection, Rejection) and rejection.artist == "Björk"  # its set in the last version stays
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from chalice.app import Response
 
 # Bump when an answer's shape changes: it is part of every ETag.
-SHAPE_VERSION = "2"
+SHAPE_VERSION = "3"
 
 # Data answers: a minute fresh everywhere, then served stale while a cache revalidates,
 # and for a day if the API fails (a festival with no signal is better served stale).
@@ -29,6 +29,8 @@ STATIC = "public, max-age=300, s-maxage=3600, stale-while-revalidate=86400, stal
 # serving an old page; revalidating costs a 304.
 REVALIDATE = "no-cache"
 JSON = "application/json; charset=utf-8"
+# While a run's writes are landing: no cache keeps what may change before the commit.
+IN_FLUX = "no-store"
 
 
 def entity_tag(*parts: str) -> str:
@@ -86,3 +88,8 @@ def conditional(
     return Response(
         body=answer, status_code=200, headers={"Content-Type": content_type, **caching, **(extra_headers or {})}
     )
+
+
+def uncached(body: Callable[[], str | bytes], content_type: str) -> Response:
+    """The body with no ETag and no caching: what it says may change before the next read."""
+    return Response(body=body(), status_code=200, headers={"Content-Type": content_type, "Cache-Control": IN_FLUX})

@@ -125,18 +125,45 @@ SCHEMAS: dict[str, Any] = {
     "ChangePage": _page_of(
         {
             "type": "object",
-            "required": ["release", "at", "source", "changes"],
+            "required": ["release", "at", "source", "counts", "total", "changes", "complete", "all_changes"],
             "properties": {
                 "release": {**_RELEASE, "description": "The release id; pass it as `since` to get what came after."},
-                "at": {**_RELEASE, "description": "When the release was made (UTC)."},
+                "at": {**_RELEASE, "description": "When the release was committed (UTC)."},
                 "source": {"type": "string", "description": "The uploaded file (object key) it came from."},
-                "changes": {"type": "array", "items": _ref("Change")},
-                "truncated": {"type": "boolean", "description": "More changes than listed; see the report."},
-                "report": {"type": "string", "description": "The full report's location."},
+                "note": {"type": "string", "description": "The organiser's note on this release."},
+                "counts": _ref("Counts"),
+                "total": {"type": "integer", "minimum": 1, "description": "How many changes it made in all."},
+                "changes": {"type": "array", "items": _ref("Change"), "description": "Its first changes."},
+                "complete": {"type": "boolean", "description": "Whether `changes` lists them all."},
+                "all_changes": {"type": "string", "description": "Where every change is listed, a page at a time."},
             },
             "additionalProperties": False,
         }
     ),
+    "Counts": {
+        "type": "object",
+        "description": "How many sets each kind of change touched (unchanged sets too).",
+        "required": ["new", "moved", "changed", "cancelled", "removed", "unchanged"],
+        "properties": {
+            kind: {"type": "integer", "minimum": 0}
+            for kind in ("new", "moved", "changed", "cancelled", "removed", "unchanged")
+        },
+        "additionalProperties": False,
+    },
+    "ReleaseChanges": {
+        "type": "object",
+        "required": ["release", "source", "counts", "total", "items", "next"],
+        "properties": {
+            "release": _RELEASE,
+            "source": {"type": "string"},
+            "note": {"type": "string"},
+            "counts": _ref("Counts"),
+            "total": {"type": "integer", "minimum": 1},
+            "items": {"type": "array", "items": _ref("Change")},
+            "next": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page."},
+        },
+        "additionalProperties": False,
+    },
     "Change": {
         "type": "object",
         "required": ["change", "id", "artist", "stage", "start", "end", "status"],
@@ -269,6 +296,12 @@ def openapi_spec() -> dict[str, Any]:
                 "cancelled or removed",
                 [],
                 _ref("ChangePage"),
+            ),
+            "/changes/{release}": _route(
+                "/changes/{release}",
+                "Every change of one release, 100 a page",
+                [_path("release", "A release id, as /changes gives it.", _RELEASE)],
+                _ref("ReleaseChanges"),
             ),
             "/performances": _route(
                 "/performances",

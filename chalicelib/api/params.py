@@ -85,15 +85,29 @@ IDS = Parameter(
     {"type": "string", "pattern": "^[a-z2-7]{16}(,[a-z2-7]{16})*$"},
 )
 
+DAYS_LIMIT = Parameter(
+    "limit",
+    f"Days per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}); a page holds at most 10 days, "
+    "since each lists its stages.",
+    LIMIT.schema,
+)
+NOW_LIMIT = Parameter(
+    "limit",
+    f"Stages per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}); a page holds at most 50 stages, "
+    "so that it costs three reads whatever the festival holds.",
+    LIMIT.schema,
+)
+
 # What each route takes, by route path.
 ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "/stages": (LIMIT, CURSOR),
-    "/days": (LIMIT, CURSOR),
+    "/days": (DAYS_LIMIT, CURSOR),
     "/stages/{stage}/performances": (FROM, TO, DAY, LIMIT, CURSOR),
     "/stages/{stage}/performances/{start}": (),
-    "/performances": (AT, DAY, LIMIT, CURSOR),
+    "/performances": (AT, DAY, NOW_LIMIT, CURSOR),
     "/performances/{performance_id}": (),
     "/changes": (SINCE, LIMIT, CURSOR),
+    "/changes/{release}": (CURSOR,),
     "/calendar.ics": (STAGE, ARTIST, IDS),
     "/schedule.json": (),
     "/schedule.xml": (),

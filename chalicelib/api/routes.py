@@ -20,56 +20,26 @@ from chalicelib.api.params import FIRST_MOMENT, LAST_MOMENT, InvalidParameter, P
 from chalicelib.api.params import shown as _shown
 from chalicelib.api.shapes import path_value, performance_json
 from chalicelib.services import Services
+from chalicelib.sets.index import now_and_next
 from chalicelib.sets.items import from_item
 from chalicelib.sets.model import Set
-from chalicelib.storage.batch import Item, Key
-from chalicelib.storage.indexes import FestivalIndex, Shares
-from chalicelib.storage.performances import BY_ARTIST, BY_DAY, CANCELLED, SET_ID, Page
+from chalicelib.storage.batch import Item
+from chalicelib.storage.indexes import SLOTS, Head
+from chalicelib.storage.performances import BY_ARTIST, BY_DAY, SET_ID, Page
 from chalicelib.storage.releases import KIND as RELEASE_KIND
+from chalicelib.storage.releases import RELEASE_ID
 from chalicelib.timetable import clock
+
+# /days lists each day's stages: a page holds at most this many days, so that it reads a
+# bounded amount (docs/architecture.md, "Reads").
+DAYS_PER_PAGE = 10
+# Now playing reads the stages of a page and then each one's two sets in one BatchGetItem
+# (at most 100 keys): a page holds at most this many stages.
+NOW_PER_PAGE = 50
 
 
 class NotFound(NotFoundError):
     """No stage, artist or performance by that name."""
-
-
-def _names_page(names: list[str], start_key: Key | None, params: Params, **carried: str) -> tuple[list[str], Page]:
-    """One page of a sorted list of names held in memory (stages, days), after the cursor's name."""
-    after = start_key["name"]["S"] if start_key else None
-    remaining = [name for name in names if after is None or name > after]
-    chosen = remaining[: params.limit()]
-    more = len(remaining) > len(chosen)
-    last = {"name": {"S": chosen[-1]}, **{k: {"S": v} for k, v in carried.items()}} if more else None
-    return chosen, Page(items=[], last_key=last)
-
-
-def _playing_and_next(sets: list[Item], at: int) -> tuple[dict[str, Item], dict[str, Item]]:
-    """Per stage, the set playing at `at` and the first one after it (never a cancelled one)."""
-    now: dict[str, Item] = {}
-    following: dict[str, Item] = {}
-    moment = clock.iso(at)
-    for item in sorted(sets, key=lambda item: item["start"]["S"]):
-        if item.get("status", {}).get("S") == CANCELLED:
-            continue
-        stage, start = item["stage"]["S"], item["start"]["S"]
-        if start <= moment < item["end"]["S"]:
-            now[stage] = item
-        elif start > moment:
-            following.setdefault(stage, item)
-    return now, following
-
-
-def _first_later_slots(days: Shares, stages: list[str], today: int) -> list[tuple[str, int]]:
-    """For each stage, the slot of its first set on the next festival day it plays after today."""
-    slots: dict[str, int] = {}
-    after = clock.iso_date(today)
-    for day, shares in days.items():
-        if day <= after:
-            continue
-        for stage in stages:
-            if stage in shares and stage not in slots:
-                slots[stage] = clock.stored_moment(shares[stage].first_start)
-    return list(slots.items())
 
 
 def _page(items: list[dict[str, Any]], cursor: Cursor, page: Page) -> dict[str, Any]:
@@ -83,50 +53,50 @@ class ScheduleApi:
         self._performances = services.performances
         self._indexes = services.indexes
         self._releases = services.releases
-        self._index: FestivalIndex | None = None
+        self._head: Head | None = None
         self._settings = services.settings
         self._zone = services.settings.zone
         self._base = base
         self._origin = origin  # where clients reach the API, for the feeds' absolute links
 
-    def _festival(self) -> FestivalIndex:
-        """The festival index, read once per request (the ETag and the answer share it)."""
-        if self._index is None:
-            self._index = self._indexes.festival()
-        return self._index
+    def head(self) -> Head:
+        """The festival's head, read once per request (the ETag and the answer share it)."""
+        if self._head is None:
+            self._head = self._indexes.head()
+        return self._head
 
-    def release(self) -> str:
-        """The current release's id: what every answer's ETag is made from."""
-        return self._festival().release
+    def release(self) -> str | None:
+        """The current release's id: what every answer's ETag is made from; None while a
+        run's writes are being applied (answers may change from one read to the next)."""
+        head = self.head()
+        return None if head.pending else head.release
 
     def stages(self, query: Mapping[str, str] | None) -> dict[str, Any]:
         params = Params(query, "/stages")
-        cursor = Cursor(["stages"], ("name",), {})
-        counts = self._festival().stage_counts()
-        names, page = _names_page(list(counts), cursor.decode(params.get("cursor")), params)
-        return _page([{"stage": name, "performances": counts[name]} for name in names], cursor, page)
+        cursor = Cursor(["stages"], ("pk", "sk"), {"pk": "stage"})
+        stages, last = self._indexes.stages(limit=params.limit(), after=cursor.decode(params.get("cursor")))
+        return _page([{"stage": name, "performances": count} for name, count in stages], cursor, Page([], last))
 
     def days(self, query: Mapping[str, str] | None) -> dict[str, Any]:
         params = Params(query, "/days")
-        cursor = Cursor(["days"], ("name",), {})
-        days = self._festival().day_shares()
-        names, page = _names_page(list(days), cursor.decode(params.get("cursor")), params)
-        items = []
-        for day in names:
-            shares = days[day]
-            items.append(
-                {
-                    "day": day,
-                    "stages": sorted(shares),
-                    "first_start": min(share.first_start for share in shares.values()),
-                    "last_end": max(share.last_end for share in shares.values()),
-                    "performances": sum(share.performances for share in shares.values()),
-                }
-            )
+        cursor = Cursor(["days"], ("pk", "sk"), {"pk": "day"})
+        days, last = self._indexes.days(
+            limit=min(params.limit(), DAYS_PER_PAGE), after=cursor.decode(params.get("cursor"))
+        )
+        items = [
+            {
+                "day": clock.iso_date(day.day),
+                "stages": list(day.stages),
+                "first_start": clock.iso(day.first_start),
+                "last_end": clock.iso(day.last_end),
+                "performances": day.sets,
+            }
+            for day in days
+        ]
         return {
             "timezone": self._settings.timezone,
             "day_change": self._settings.day_change,
-            **_page(items, cursor, page),
+            **_page(items, cursor, Page([], last)),
         }
 
     def stage_performances(self, raw_stage: str, query: Mapping[str, str] | None) -> dict[str, Any]:
@@ -157,7 +127,7 @@ class ScheduleApi:
             else Page([], None)
         )
         items = earlier + page.items
-        if not items and not page.last_key and start_key is None and stage not in self._festival().stage_counts():
+        if not items and not page.last_key and start_key is None and self._indexes.stage_count(stage) is None:
             raise NotFound(f"no stage named {_shown(stage)}")
         return _page([performance_json(from_item(item), self._base, self._zone) for item in items], cursor, page)
 
@@ -187,13 +157,36 @@ class ScheduleApi:
         return performance_json(from_item(item), self._base, self._zone)
 
     def changes(self, query: Mapping[str, str] | None) -> dict[str, Any]:
-        """The festival's releases, newest first, each with the changes it made."""
+        """The festival's releases, newest first, each with its counts and first changes."""
         params = Params(query, "/changes")
         since = params.since(self._zone)
         cursor = Cursor(["changes", since or ""], ("pk", "sk"), {"pk": RELEASE_KIND})
         start_key = cursor.decode(params.get("cursor"))
         page = self._releases.newest(after=since, limit=params.limit(), start_key=start_key)
-        return _page([release.as_json() for release in page.releases], cursor, Page([], page.last_key))
+        return _page([release.as_json(self._base) for release in page.releases], cursor, Page([], page.last_key))
+
+    def release_changes(self, raw_release: str, query: Mapping[str, str] | None) -> dict[str, Any]:
+        """Every change of one release, a page at a time."""
+        params = Params(query, "/changes/{release}")
+        release_id = unquote(raw_release)
+        if not RELEASE_ID.fullmatch(release_id):
+            raise InvalidParameter("release", f"expected a release id as /changes gives it, got {_shown(release_id)}")
+        release = self._releases.release(release_id)
+        if release is None:
+            raise NotFound(f"no release {release_id}")
+        cursor = Cursor(["release", release_id], ("page",), {})
+        start = cursor.decode(params.get("cursor"), check=lambda key: key["page"].isdigit())
+        number = int(start["page"]["S"]) if start else 0
+        changes = self._releases.changes(release, number) if number < release.pages else []
+        following = {"page": {"S": str(number + 1)}} if number + 1 < release.pages else None
+        return {
+            "release": release.release,
+            "source": release.source,
+            **({"note": release.note} if release.note else {}),
+            "counts": release.counts,
+            "total": release.total,
+            **_page(changes, cursor, Page([], following)),
+        }
 
     def performances(self, query: Mapping[str, str] | None, now: datetime) -> dict[str, Any]:
         """`?day=`: a whole festival day across stages; otherwise what is on `at`
@@ -205,7 +198,7 @@ class ScheduleApi:
                 raise InvalidParameter("at", "give either at or day, not both")
             return self._index_page(BY_DAY, clock.iso_date(day), params, ("day", "start", "stage", "slot"))
         # The cursor carries its moment: the next page of "now" is the same moment's.
-        cursor = Cursor(["now"], ("name", "at"), {})
+        cursor = Cursor(["now"], ("pk", "sk", "at"), {})
         start_key = cursor.decode(params.get("cursor"))
         at = params.moment("at")
         if start_key is not None:
@@ -215,10 +208,27 @@ class ScheduleApi:
             at = carried
         if at is None:
             at = clock.moment_of(now.astimezone(self._settings.zone))
-        stages = list(self._festival().stage_counts())
-        names, page = _names_page(stages, start_key, params, at=clock.iso(at))
-        items = self._now_and_next(names, at)
-        return {"at": clock.iso(at), "timezone": self._settings.timezone, **_page(items, cursor, page)}
+        day = clock.festival_day(at, self._settings.day_change_minutes)
+        after = None if start_key is None else {"pk": start_key["pk"], "sk": start_key["sk"]}
+        if after is not None and after["pk"]["S"] != SLOTS + clock.iso_date(day):
+            raise InvalidParameter("cursor", "not a cursor from the previous page of this same request")
+        stage_days, last = self._indexes.stage_days(day, limit=min(params.limit(), NOW_PER_PAGE), after=after)
+        wanted = {stage_day.stage: now_and_next(stage_day, at) for stage_day in stage_days}
+        slots = [(stage, start) for stage, pair in wanted.items() for start in pair if start is not None]
+        found = {
+            (item["stage"]["S"], clock.stored_moment(item["start"]["S"])): item
+            for item in (self._performances.in_slots(slots) if slots else [])
+        }
+        items = [
+            {
+                "stage": stage,
+                "now": self._json(found.get((stage, playing)) if playing is not None else None),
+                "next": self._json(found.get((stage, following)) if following is not None else None),
+            }
+            for stage, (playing, following) in wanted.items()
+        ]
+        last_key = None if last is None else {**last, "at": {"S": clock.iso(at)}}
+        return {"at": clock.iso(at), "timezone": self._settings.timezone, **_page(items, cursor, Page([], last_key))}
 
     def artist_performances(self, raw_artist: str, query: Mapping[str, str] | None) -> dict[str, Any]:
         artist = path_value(raw_artist)
@@ -227,37 +237,6 @@ class ScheduleApi:
         if not answer["items"] and params.get("cursor") is None:
             raise NotFound(f"no performances by {_shown(artist)}")
         return answer
-
-    def _now_and_next(self, stages: list[str], at: int) -> list[dict[str, Any]]:
-        """What plays on each stage at `at` and what is next, in two reads beyond the
-        festival index whatever the number of stages: the sets of the festival day of
-        `at` from 12 hours before it on (the longest set), then, in one BatchGetItem,
-        the sets the index says are still needed: the night before's last set where it
-        still plays, and the first set of the next day a stage plays where it has nothing
-        more today. (That first set may be cancelled; then the stage shows no next.)"""
-        days = self._festival().day_shares()  # merged across sources once, for both look-ups
-        today = clock.festival_day(at, self._settings.day_change_minutes)
-        sets = self._performances.day_from(
-            clock.iso_date(today), max(at - clock.MAX_SET_MINUTES, FIRST_MOMENT), ending_after=at
-        )
-        now, following = _playing_and_next(sets, at)
-        moment = clock.iso(at)
-        yesterday = days.get(clock.iso_date(today - 1), {})
-        wanted = [
-            (stage, clock.stored_moment(share.last_start))
-            for stage, share in ((stage, yesterday.get(stage)) for stage in stages)
-            if share is not None and share.last_end > moment and share.last_start
-        ]
-        wanted += _first_later_slots(days, [stage for stage in stages if stage not in following], today)
-        later_now, later_next = _playing_and_next(self._performances.in_slots(wanted) if wanted else [], at)
-        return [
-            {
-                "stage": stage,
-                "now": self._json(now.get(stage) or later_now.get(stage)),
-                "next": self._json(following.get(stage) or later_next.get(stage)),
-            }
-            for stage in stages
-        ]
 
     def calendar(self, query: Mapping[str, str] | None) -> str:
         """The festival (or one stage's, one artist's, or a list of sets) as iCalendar."""
@@ -281,7 +260,11 @@ class ScheduleApi:
 
         Params(query, route)
         festival = Festival(
-            self._settings.festival_name, self._zone, self._settings.day_change_minutes, self.release(), self._origin
+            self._settings.festival_name,
+            self._zone,
+            self._settings.day_change_minutes,
+            self.head().release,
+            self._origin,
         )
         schedule = Schedule(self._exported_sets(), festival)
         if not route.endswith(".xml"):
@@ -294,8 +277,8 @@ class ScheduleApi:
         """Every set of the festival: one Query per festival day (and per MB)."""
         return [
             from_item(item)
-            for day in self._festival().day_shares()
-            for item in self._performances.day_from(day, FIRST_MOMENT)
+            for day in self._indexes.all_days()
+            for item in self._performances.day_from(clock.iso_date(day), FIRST_MOMENT)
         ]
 
     def _json(self, item: Item | None) -> dict[str, Any] | None:

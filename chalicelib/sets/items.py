@@ -3,9 +3,10 @@ that knows the item's attributes; the API, the exports and the ingest all go thr
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from chalicelib.sets.model import CANCELLED, Set
+from chalicelib.sets.model import CANCELLED, Set, StoredSet, content_digest
 from chalicelib.timetable import clock
 
 Item = dict[str, dict[str, Any]]
@@ -26,4 +27,61 @@ def from_item(item: Item) -> Set:
         sequence=int(item.get("sequence", {}).get("N", "0")),
         changed=item.get("changed", {}).get("S") or item.get("ingested_at", {}).get("S", ""),
         source=item.get("source", {}).get("S", ""),
+    )
+
+
+def key_of(stage: str, start: int) -> Item:
+    """A slot's key in the performances table."""
+    return {"stage": {"S": stage}, "slot": {"S": clock.slot(start)}}
+
+
+class ItemFactory:
+    """Builds the items of one file's sets, as JSON ready for a batch write."""
+
+    def __init__(self, source: str, ingested_at: str, day_change: int) -> None:
+        # Every attribute costs on each write; the version is in the source's record.
+        self._provenance = {"source": {"S": source}, "ingested_at": {"S": ingested_at}}
+        self._day_change = day_change
+
+    def item(self, stored: StoredSet, genre: str, notes: str) -> Item:
+        """The item of a set: where it is, its identity and history (`stored`), its text."""
+        start = stored.start
+        item: Item = {
+            "stage": {"S": stored.stage},
+            "slot": {"S": clock.slot(start)},
+            "date": {"S": clock.iso_date(start // clock.MINUTES_PER_DAY)},
+            "day": {"S": clock.iso_date(clock.festival_day(start, self._day_change))},
+            "start": {"S": clock.iso(start)},
+            "end": {"S": clock.iso(stored.end)},
+            "artist": {"S": stored.artist},
+            "id": {"S": stored.id},
+            "sequence": {"N": str(stored.sequence)},
+            "changed": {"S": stored.changed},
+            **self._provenance,
+        }
+        if stored.cancelled:
+            item["status"] = {"S": CANCELLED}
+        if genre:
+            item["genre"] = {"S": genre}
+        if notes:
+            item["notes"] = {"S": notes}
+        return item
+
+    def encoded(self, stored: StoredSet, genre: str, notes: str) -> bytes:
+        return json.dumps(self.item(stored, genre, notes), separators=(",", ":")).encode()
+
+
+def stored_set(performance: Set) -> StoredSet:
+    """A set read from the table, as a manifest remembers it."""
+    return StoredSet(
+        performance.stage,
+        performance.start,
+        performance.end,
+        performance.artist,
+        content_digest(performance.genre, performance.notes),
+        performance.source,
+        performance.id,
+        performance.cancelled,
+        performance.sequence,
+        performance.changed,
     )

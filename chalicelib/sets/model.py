@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from chalicelib.timetable import clock
@@ -39,3 +40,51 @@ class Set:
     @property
     def festival_day(self) -> str:
         return clock.iso_date(self.day)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSet:
+    """What a file's manifest remembers of one of its live sets: enough to tell, without
+    reading the table, whether a new row continues it and what changed."""
+
+    stage: str
+    start: int
+    end: int
+    artist: str
+    content: str  # digests of genre and notes (see `content_digest`)
+    source: str = ""
+    id: str = ""
+    cancelled: bool = False
+    sequence: int = 0  # how many times the set changed since it was new (iCalendar's SEQUENCE)
+    changed: str = ""  # when it last changed (UTC, ISO 8601)
+
+    @property
+    def slot(self) -> tuple[str, int]:
+        return self.stage, self.start
+
+
+def content_digest(genre: str, notes: str) -> str:
+    """Short, stable digests of what a set says beyond its artist, place and time, to tell
+    which of them changed; kept in manifests, so they must not vary by process."""
+    return _digest(genre) + _digest(notes)
+
+
+def changed_fields(old: StoredSet, new: StoredSet) -> list[str]:
+    """The fields, beyond stage and start, in which two versions of a set differ."""
+    changed = [name for name in ("end", "artist") if getattr(old, name) != getattr(new, name)]
+    half = len(old.content) // 2
+    changed += [
+        name
+        for name, a, b in (
+            ("genre", old.content[:half], new.content[:half]),
+            ("notes", old.content[half:], new.content[half:]),
+        )
+        if a != b
+    ]
+    if old.cancelled != new.cancelled:
+        changed.append("status")
+    return changed
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=4).hexdigest()

@@ -25,6 +25,20 @@ Item = dict[str, dict[str, str]]
 Key = dict[str, dict[str, str]]
 
 
+def encode_requests(requests: list[dict[str, Any]]) -> bytes:
+    """A batch's write requests as the JSON array BatchWriteItem takes."""
+    return json.dumps(requests, separators=(",", ":")).encode()
+
+
+def put_request(item_json: bytes) -> bytes:
+    """One put request around an item already encoded as JSON."""
+    return b'{"PutRequest":{"Item":' + item_json + b"}}"
+
+
+def delete_request(key: dict[str, Any]) -> bytes:
+    return b'{"DeleteRequest":{"Key":' + json.dumps(key, separators=(",", ":")).encode() + b"}}"
+
+
 class StoreUnavailable(RuntimeError):
     """DynamoDB kept refusing writes after every retry: the caller should fail and retry later."""
 
@@ -45,12 +59,14 @@ class EncodedBatchWrite:
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
         self.table = table
+        self._table_json = json.dumps(table).encode()
         client.meta.events.register_first(
             "before-call.dynamodb.BatchWriteItem", self._swap_body, unique_id="festival-encoded-body"
         )
 
-    def __call__(self, batch: list[dict[str, Any]]) -> Any:
-        self._body.value = json.dumps({"RequestItems": {self.table: batch}}, separators=(",", ":")).encode()
+    def __call__(self, requests: bytes) -> Any:
+        """Send one batch: `requests` is the JSON array of its write requests."""
+        self._body.value = b'{"RequestItems":{' + self._table_json + b":" + requests + b"}}"
         try:
             return self._client.batch_write_item(RequestItems={self.table: []})
         finally:
@@ -107,6 +123,10 @@ class BatchWriter:
         if len(self._pending) == BATCH_SIZE:
             self._submit()
 
+    def send(self, requests: bytes) -> None:
+        """Send a batch encoded already: the JSON array of at most 25 write requests."""
+        self._submit_encoded(requests)
+
     def flush(self) -> None:
         """Send what is queued and wait until every batch has landed."""
         if self._pending:
@@ -119,14 +139,18 @@ class BatchWriter:
 
     def _submit(self) -> None:
         batch, self._pending = self._pending, []
+        self._submit_encoded(encode_requests(batch))
+
+    def _submit_encoded(self, requests: bytes) -> None:
         if self._pool is None:
-            self._send(batch)
+            self._send(requests)
             return
         while len(self._in_flight) >= self._concurrency:
             self._in_flight.popleft().result()
-        self._in_flight.append(self._pool.submit(self._send, batch))
+        self._in_flight.append(self._pool.submit(self._send, requests))
 
-    def _send(self, batch: list[dict[str, Any]]) -> None:
+    def _send(self, requests: bytes) -> None:
+        batch = requests
         for attempt in range(self._backoff.attempts):
             with self._lock:
                 self.requests += 1
@@ -135,12 +159,15 @@ class BatchWriter:
             except ClientError as error:
                 if error.response.get("Error", {}).get("Code") not in THROTTLING:
                     raise
-                unprocessed = batch
+                unprocessed = True
             else:
-                unprocessed = response.get("UnprocessedItems", {}).get(self._write.table, [])
+                left = response.get("UnprocessedItems", {}).get(self._write.table, [])
+                unprocessed = bool(left)
+                if left:
+                    batch = encode_requests(left)
             if not unprocessed:
                 return
-            batch = unprocessed
             if attempt + 1 < self._backoff.attempts:
                 self._backoff.pause(attempt)
-        raise StoreUnavailable(f"DynamoDB left {len(batch)} writes unprocessed after {self._backoff.attempts} attempts")
+        count = len(json.loads(batch))
+        raise StoreUnavailable(f"DynamoDB left {count} writes unprocessed after {self._backoff.attempts} attempts")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
@@ -81,6 +82,24 @@ class ScheduleBucket:
             raise
         body: BinaryIO = response["Body"]
         return body
+
+    def put_plan(self, key: str, plan: IO[bytes]) -> None:
+        """Keep a run's plan (see `storage.plans`) until its run is done."""
+        self._client.put_object(Bucket=self.name, Key=key, Body=plan, ContentType="application/x-ndjson")
+
+    def plan_lines(self, key: str) -> Iterator[bytes] | None:
+        """A kept plan's lines, streamed; None when it is gone."""
+        try:
+            response = self._client.get_object(Bucket=self.name, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _ABSENT:
+                return None
+            raise
+        lines: Iterator[bytes] = response["Body"].iter_lines(chunk_size=1 << 20, keepends=True)
+        return lines
+
+    def delete_plan(self, key: str) -> None:
+        self._client.delete_object(Bucket=self.name, Key=key)
 
     def put_report(self, upload_key: str, report: dict[str, Any]) -> str:
         """Write a report beside its upload; returns the report's key."""

@@ -1,28 +1,30 @@
 """The festival's releases (`release/<id>` in the bookkeeping table): one per processed
-version that changed what is live, with the changes it made, newest first on request.
+version that changed what is live, with its counts and its first changes; every change
+is kept, in pages of at most 100 (`changes#<run>/<n>`), written before the release is.
 
-A release id is the UTC time it was made, to the millisecond (`2026-06-26T18:04:05.123Z`):
-ids sort in release order, so "what came after release X" and "what came after this
-moment" are the same one-Query key range. Each id is later than the one before it,
-even when two Lambda clocks disagree (see `next_release_id`).
+A release id is the UTC time its run committed, to the millisecond
+(`2026-06-26T18:04:05.123Z`), and each is later than the one before (see
+`next_release_id`): so "what came after release X" and "what was committed after this
+moment" are the same one-Query key range.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.storage.batch import Key
-from chalicelib.storage.bookkeeping import BookkeepingTable, item_key
+from chalicelib.storage.bookkeeping import BookkeepingTable, Key, item_key
 
 KIND = "release"
+CHANGES = "changes#"
 RELEASE_ID = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
-# A release item keeps its changes up to this size (a DynamoDB item holds 400 KB);
-# the rest are in the report it names.
-MAX_RELEASE_BYTES = 300_000
+PAGE_CHANGES = 100  # changes per page of `/changes/{release}`, and per stored chunk
+MAX_PAGE_BYTES = 256_000
+INLINE_CHANGES = 20  # the first changes a release shows in `/changes` itself
+MAX_INLINE_BYTES = 24_000
 
 
 def release_id(when: datetime) -> str:
@@ -37,23 +39,67 @@ def next_release_id(now: datetime, latest: str) -> str:
     return candidate
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def change_pages(run: str, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items that keep a run's changes: pages of at most PAGE_CHANGES and MAX_PAGE_BYTES."""
+    items: list[dict[str, Any]] = []
+    page: list[dict[str, Any]] = []
+    size = 0
+    for change in changes:
+        entry = len(_json(change).encode("utf-8", "surrogateescape")) + 1
+        if page and (len(page) == PAGE_CHANGES or size + entry > MAX_PAGE_BYTES):
+            items.append({**item_key(CHANGES + run, f"{len(items):05d}"), "changes": {"S": _json(page)}})
+            page, size = [], 0
+        page.append(change)
+        size += entry
+    if page:
+        items.append({**item_key(CHANGES + run, f"{len(items):05d}"), "changes": {"S": _json(page)}})
+    return items
+
+
 @dataclass
 class Release:
-    """One release as the API shows it."""
+    """One release: where it came from, what it changed, how much."""
 
     release: str
     source: str
-    changes: list[dict[str, Any]]
-    truncated: bool = False
+    run: str
+    counts: dict[str, int]
+    changes: list[dict[str, Any]] = field(default_factory=list)  # the first ones
+    total: int = 0  # changes in all
+    pages: int = 0  # pages of changes
     report: str = ""
+    note: str = ""
 
-    def as_json(self) -> dict[str, Any]:
+    @property
+    def complete(self) -> bool:
+        return len(self.changes) == self.total
+
+    def as_json(self, base: str) -> dict[str, Any]:
         shown: dict[str, Any] = {"release": self.release, "at": self.release, "source": self.source}
+        if self.note:
+            shown["note"] = self.note
+        shown["counts"] = self.counts
+        shown["total"] = self.total
         shown["changes"] = self.changes
-        if self.truncated:
-            shown["truncated"] = True
-            shown["report"] = self.report
+        shown["complete"] = self.complete
+        shown["all_changes"] = f"{base}/changes/{self.release}"
         return shown
+
+
+def inline(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first changes a release item holds itself."""
+    shown: list[dict[str, Any]] = []
+    size = 0
+    for change in changes[:INLINE_CHANGES]:
+        size += len(_json(change).encode("utf-8", "surrogateescape"))
+        if size > MAX_INLINE_BYTES:
+            break
+        shown.append(change)
+    return shown
 
 
 @dataclass(frozen=True)
@@ -63,25 +109,22 @@ class ReleasePage:
 
 
 class Releases(BookkeepingTable):
-    """Reads the releases (the ingest writes each in its closing transaction)."""
+    """Reads the releases (the ingest writes each when it commits)."""
 
     @staticmethod
     def encode(release: Release) -> dict[str, Any]:
-        changes = list(release.changes)
-        truncated = release.truncated
-        text = json.dumps(changes, ensure_ascii=False, separators=(",", ":"))
-        while len(text.encode()) > MAX_RELEASE_BYTES:
-            changes = changes[: len(changes) * 3 // 4]
-            truncated = True
-            text = json.dumps(changes, ensure_ascii=False, separators=(",", ":"))
         item: dict[str, Any] = {
             **item_key(KIND, release.release),
             "source": {"S": release.source},
-            "changes": {"S": text},
+            "run": {"S": release.run},
+            "counts": {"S": _json(release.counts)},
+            "changes": {"S": _json(release.changes)},
+            "total": {"N": str(release.total)},
+            "pages": {"N": str(release.pages)},
             "report": {"S": release.report},
         }
-        if truncated:
-            item["truncated"] = {"BOOL": True}
+        if release.note:
+            item["note"] = {"S": release.note}
         return item
 
     @staticmethod
@@ -89,26 +132,25 @@ class Releases(BookkeepingTable):
         return Release(
             release=item["sk"]["S"],
             source=item["source"]["S"],
+            run=item["run"]["S"],
+            counts=json.loads(item["counts"]["S"]),
             changes=json.loads(item["changes"]["S"]),
-            truncated=item.get("truncated", {}).get("BOOL", False),
+            total=int(item["total"]["N"]),
+            pages=int(item["pages"]["N"]),
             report=item.get("report", {}).get("S", ""),
+            note=item.get("note", {}).get("S", ""),
         )
 
     def newest(self, *, after: str | None, limit: int, start_key: Key | None = None) -> ReleasePage:
-        """One page of releases, newest first; with `after`, only those made after it."""
-        condition = "pk = :kind"
-        values = {":kind": {"S": KIND}}
-        if after is not None:
-            condition += " AND sk > :after"
-            values[":after"] = {"S": after}
-        request: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": condition,
-            "ExpressionAttributeValues": values,
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        if start_key:
-            request["ExclusiveStartKey"] = start_key
-        response = self.client.query(**request)
-        return ReleasePage([self.decode(item) for item in response["Items"]], response.get("LastEvaluatedKey"))
+        """One page of releases, newest first; with `after`, only those committed after it."""
+        items, last = self.page(KIND, limit=limit, after=start_key, newest_first=True, above=after)
+        return ReleasePage([self.decode(item) for item in items], last)
+
+    def release(self, release: str) -> Release | None:
+        item = self.get(item_key(KIND, release))
+        return None if item is None else self.decode(item)
+
+    def changes(self, release: Release, page: int) -> list[dict[str, Any]]:
+        """One page of a release's changes (one GetItem)."""
+        item = self.get(item_key(CHANGES + release.run, f"{page:05d}"))
+        return [] if item is None else list(json.loads(item["changes"]["S"]))

@@ -1,35 +1,37 @@
 """One record per uploaded object (`source/<object key>`): which version of it is live, what
-came of it, and the sets it put in the table (its manifest), so that the next version is
-compared with the last one without reading the table.
+came of it, and where its manifest is: the list of the sets it has in the table, so that
+the next version is compared with the last one without reading the table.
+
+A manifest is kept in chunks (`manifest#<object key>/<run>#<n>`), each well under
+DynamoDB's 400 KB, however large the file. A run writes its chunks under its own id
+before it commits; the record names the run whose chunks are current, so a run that
+dies leaves the current manifest untouched, and the old chunks go once the new are named.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.storage.bookkeeping import BookkeepingTable, item_key
+from chalicelib.sets.model import StoredSet
+from chalicelib.storage.bookkeeping import BookkeepingTable, Key, item_key
 
-# A manifest larger than this is not kept (a DynamoDB item holds at most 400 KB);
-# the next run then reads the source's stages from the table instead.
-MAX_MANIFEST_BYTES = 300_000
+SOURCE = "source"
+MANIFEST = "manifest#"
+COMMITTED, NOTIFIED = "committed", "notified"
+# Each chunk's JSON stays under this, well inside an item's 400 KB.
+MAX_CHUNK_BYTES = 256_000
 
 
-@dataclass(frozen=True, slots=True)
-class StoredSet:
-    """A set in the table, as the ingest compares it with a new row."""
+@dataclass(frozen=True)
+class Manifest:
+    """Where a source's manifest is: the run that wrote it, in how many chunks."""
 
-    stage: str
-    start: int
-    end: int
-    artist: str
-    content: str  # digests of genre and notes (see storage.performances.content_digest)
-    source: str = ""
-    id: str = ""
-    cancelled: bool = False
-    sequence: int = 0  # how many times the set changed since it was new (iCalendar's SEQUENCE)
-    changed: str = ""  # the release that last changed it
+    run: str
+    chunks: int
+    sets: int
 
 
 @dataclass
@@ -38,18 +40,41 @@ class SourceState:
 
     processed: dict[str, str] = field(default_factory=dict)  # the version last handled: version_id, etag, uploaded
     live: bool = False  # whether sets of this source are in the table
-    status: str = ""
-    stages: list[str] = field(default_factory=list)
-    summary: dict[str, Any] = field(default_factory=dict)
-    sets: list[StoredSet] | None = None  # None: not kept (too large), read the stages instead
-    in_progress: str = ""  # a run began writing and has not finished: its writes may be anywhere
+    status: str = ""  # COMMITTED, then NOTIFIED once its message is out
+    summary: dict[str, Any] = field(default_factory=dict)  # the message, for sending it again
+    manifest: Manifest | None = None
+    release: str = ""  # the release its last run made, if any
+    plan: str = ""  # where its last run's plan is kept, until the message is out
 
 
-def encode_sets(sets: list[StoredSet]) -> str | None:
-    """The manifest, compactly: moments as ints, a length for the end, and each set's last
-    release as an index into the few releases the file's sets share. None when too large."""
-    releases = sorted({s.changed for s in sets})
-    position = {release: index for index, release in enumerate(releases)}
+def manifest_chunks(source: str, run: str, sets: list[StoredSet]) -> list[dict[str, Any]]:
+    """The manifest's items: compact JSON (moments as ints, a length for the end, each
+    set's last change as an index into the few the file's sets share), in chunks."""
+    items: list[dict[str, Any]] = []
+    chunk: list[StoredSet] = []
+    size = 0
+    for stored in sets:
+        entry = _json_bytes(stored.stage) + _json_bytes(stored.artist) + 80
+        if chunk and size + entry > MAX_CHUNK_BYTES:
+            items.append(_chunk_item(source, run, len(items), chunk))
+            chunk, size = [], 0
+        chunk.append(stored)
+        size += entry
+    if chunk or not items:
+        items.append(_chunk_item(source, run, len(items), chunk))
+    return items
+
+
+def _json_bytes(text: str) -> int:
+    """The bytes a name takes in the manifest's JSON."""
+    if '"' in text or "\\" in text or not text.isprintable():
+        return len(json.dumps(text, ensure_ascii=False).encode("utf-8", "surrogateescape"))
+    return len(text.encode("utf-8", "surrogateescape")) + 2
+
+
+def _chunk_item(source: str, run: str, number: int, sets: list[StoredSet]) -> dict[str, Any]:
+    changes = sorted({s.changed for s in sets})
+    position = {changed: index for index, changed in enumerate(changes)}
     entries = [
         [
             s.id,
@@ -64,67 +89,88 @@ def encode_sets(sets: list[StoredSet]) -> str | None:
         ]
         for s in sets
     ]
-    text = json.dumps({"releases": releases, "sets": entries}, ensure_ascii=False, separators=(",", ":"))
-    return text if len(text.encode()) <= MAX_MANIFEST_BYTES else None
+    text = json.dumps({"changed": changes, "sets": entries}, ensure_ascii=False, separators=(",", ":"))
+    return {**item_key(MANIFEST + source, f"{run}#{number:05d}"), "sets": {"S": text}}
 
 
-def _decode_sets(text: str, source: str) -> list[StoredSet]:
-    manifest = json.loads(text)
-    releases = manifest["releases"]
-    return [
-        StoredSet(stage, start, start + length, artist, content, source, set_id, bool(cancelled), sequence, releases[r])
-        for set_id, stage, start, length, artist, content, cancelled, sequence, r in manifest["sets"]
-    ]
+def _decode_chunk(item: dict[str, Any], source: str) -> Iterator[StoredSet]:
+    chunk = json.loads(item["sets"]["S"])
+    changes = chunk["changed"]
+    for set_id, stage, start, length, artist, content, cancelled, sequence, changed in chunk["sets"]:
+        yield StoredSet(
+            stage, start, start + length, artist, content, source, set_id, bool(cancelled), sequence, changes[changed]
+        )
+
+
+def manifest_keys(source: str, manifest: Manifest) -> list[Key]:
+    """The keys of a manifest's chunks (to delete them once another is current)."""
+    return [item_key(MANIFEST + source, f"{manifest.run}#{number:05d}") for number in range(manifest.chunks)]
 
 
 class SourceRecords(BookkeepingTable):
-    """Reads and writes the per-object records."""
+    """Reads the per-object records and manifests; writes only the status once announced
+    (everything else is written through the unit of work)."""
 
     @staticmethod
-    def key(source: str) -> dict[str, dict[str, str]]:
-        return item_key("source", source)
+    def key(source: str) -> Key:
+        return item_key(SOURCE, source)
 
     @staticmethod
-    def decode(source: str, item: dict[str, Any] | None) -> SourceState | None:
+    def decode(item: dict[str, Any] | None) -> SourceState | None:
         if not item:
             return None
-        sets = item.get("sets", {}).get("S")
+        manifest = item.get("manifest", {}).get("M")
         return SourceState(
             processed={name: value["S"] for name, value in item.get("processed", {}).get("M", {}).items()},
             live=item.get("live", {}).get("BOOL", False),
             status=item.get("status", {}).get("S", ""),
-            stages=[value["S"] for value in item.get("stages", {}).get("L", [])],
             summary=json.loads(item.get("summary", {}).get("S", "{}")),
-            sets=None if sets is None else _decode_sets(sets, source),
-            in_progress=item.get("in_progress", {}).get("S", ""),
+            manifest=None
+            if manifest is None
+            else Manifest(manifest["run"]["S"], int(manifest["chunks"]["N"]), int(manifest["sets"]["N"])),
+            release=item.get("release", {}).get("S", ""),
+            plan=item.get("plan", {}).get("S", ""),
         )
 
     @staticmethod
     def encode(source: str, state: SourceState) -> dict[str, Any]:
         item: dict[str, Any] = {
-            **item_key("source", source),
+            **item_key(SOURCE, source),
             "processed": {"M": {name: {"S": value} for name, value in state.processed.items()}},
             "live": {"BOOL": state.live},
             "status": {"S": state.status},
-            "stages": {"L": [{"S": stage} for stage in state.stages]},
-            "summary": {"S": json.dumps(state.summary, ensure_ascii=False)},
+            "summary": {"S": json.dumps(state.summary, ensure_ascii=False, separators=(",", ":"))},
         }
-        manifest = None if state.sets is None else encode_sets(state.sets)
-        if manifest is not None:
-            item["sets"] = {"S": manifest}
-        if state.in_progress:
-            item["in_progress"] = {"S": state.in_progress}
+        if state.manifest is not None:
+            item["manifest"] = {
+                "M": {
+                    "run": {"S": state.manifest.run},
+                    "chunks": {"N": str(state.manifest.chunks)},
+                    "sets": {"N": str(state.manifest.sets)},
+                }
+            }
+        for name in ("release", "plan"):
+            if getattr(state, name):
+                item[name] = {"S": getattr(state, name)}
         return item
 
-    def mark_in_progress(self, source: str, run: str) -> None:
-        """Note, before the first write, that a run is writing this source's sets: if it
-        dies, the next run looks for what it wrote on every stage."""
-        self.client.update_item(
-            TableName=self.table,
-            Key=self.key(source),
-            UpdateExpression="SET in_progress = :run",
-            ExpressionAttributeValues={":run": {"S": run}},
-        )
+    def record(self, source: str) -> SourceState | None:
+        return self.decode(self.get(self.key(source), consistent=True))
+
+    def records(self, sources: list[str]) -> dict[str, SourceState]:
+        found = self.read(*(self.key(source) for source in sources))
+        decoded = {source: self.decode(item) for source, item in zip(sources, found, strict=True)}
+        return {source: state for source, state in decoded.items() if state is not None}
+
+    def manifest(self, source: str, state: SourceState | None) -> list[StoredSet]:
+        """The sets a source's record says are live (one Query per MB of manifest)."""
+        if state is None or state.manifest is None:
+            return []
+        return [
+            stored
+            for item in self.partition(MANIFEST + source, begins=f"{state.manifest.run}#")
+            for stored in _decode_chunk(item, source)
+        ]
 
     def set_status(self, source: str, status: str) -> None:
         self.client.update_item(

@@ -75,6 +75,8 @@ class Rejection:
     line: int
     reason: str
     artist: str = ""  # when the row names one: its set in the previous version stays live
+    stage: str = ""  # where the row puts it, when that much can be read: which set it stands for
+    start: int | None = None
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,7 @@ class Schedule:
         if small_hours:
             self._small_hours_overlapping.append(performance.line)
             conflict += "; " + self._next_date_hint(performance)
-        return Rejection(performance.line, conflict, performance.artist)
+        return Rejection(performance.line, conflict, performance.artist, performance.stage, performance.start)
 
     def _list_cancelled(self, performance: Performance) -> Performance | Rejection:
         taken_by = self.timetable.line_at(performance.stage, performance.start)
@@ -230,6 +232,8 @@ class Schedule:
             f"{clock.iso(performance.start)} too; the timetable keeps one set per stage and start: "
             "delete the cancelled row (its set is then listed as removed)",
             performance.artist,
+            performance.stage,
+            performance.start,
         )
 
     def _next_date_hint(self, performance: Performance) -> str:
@@ -354,6 +358,9 @@ class Schedule:
                 else:
                     parsed[name] = result
         start = end = 0
+        located: int | None = None  # the start, when it can be read even if the row is rejected
+        if "start" in parsed and ("date" in parsed or "day" in parsed):
+            located = self._start(parsed, values, [])
         if "start" in parsed and "end" in parsed and ("date" in parsed or "day" in parsed):
             start = self._start(parsed, values, problems)
             length = (parsed["end"] - parsed["start"]) % clock.MINUTES_PER_DAY
@@ -374,7 +381,8 @@ class Schedule:
                         "go forward that night (write the time as the clocks showed it)"
                     )
         if problems:
-            return Rejection(line, "; ".join(problems), "" if "artist" in unusable else values["artist"]), False
+            artist, stage = ("" if name in unusable else values[name] for name in ("artist", "stage"))
+            return Rejection(line, "; ".join(problems), artist, stage, located), False
         small_hours = not self._dated_by_day and parsed["start"] < self._day_change
         return Performance(
             line=line,

@@ -1,12 +1,9 @@
-"""Tells the team on SNS how an upload went: one message per processed object version.
-
-E-mail subscribers get a short plain-text summary a person can read on a phone; SQS,
-Lambda and HTTP subscribers get the JSON summary (SNS picks by protocol).
-"""
+"""What the team is told on SNS about an upload: a subject SNS accepts, and a short
+plain-text summary a person can read on a phone (e-mail); other subscribers get the JSON
+summary itself (see `storage.topic`)."""
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from typing import Any
@@ -100,20 +97,25 @@ def email_text(summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-class Notifier:
-    """Publishes ingest summaries to the team's topic."""
+MAX_ANNOUNCED_CHANGES = 50  # in the SNS message (and so in the file's record); the release has them all
+MAX_SUMMARY_WARNINGS = 20
+_MAX_WARNING_CHARS = 1000
 
-    def __init__(self, client: Any, topic_arn: str) -> None:
-        self._client = client
-        self._topic_arn = topic_arn
 
-    def publish(self, summary: dict[str, Any]) -> str:
-        """Send one summary; returns the SNS message id."""
-        messages = {"default": json.dumps(summary, ensure_ascii=False, indent=2), "email": email_text(summary)}
-        response = self._client.publish(
-            TopicArn=self._topic_arn,
-            Subject=subject_for(summary),
-            Message=json.dumps(messages, ensure_ascii=False),
-            MessageStructure="json",
-        )
-        return str(response["MessageId"])
+def summary_of(report: dict[str, Any], location: str) -> dict[str, Any]:
+    """The message's JSON: the report's head, its first changes and errors, where it is.
+    Bounded, whatever the file: it is kept in the file's record to send it again."""
+    summary: dict[str, Any] = {
+        name: report[name]
+        for name in ("status", "what", "reason", "source", "release", "note", "accepted", "rejected", "changes")
+        if name in report
+    }
+    changelog = report.get("changelog", [])
+    summary["changelog"] = changelog[:MAX_ANNOUNCED_CHANGES]
+    total = sum(count for kind, count in report.get("changes", {}).items() if kind != "unchanged")
+    summary["changelog_truncated"] = total > len(summary["changelog"])
+    summary["errors"] = report["errors"][:5]
+    warnings = report["warnings"][:MAX_SUMMARY_WARNINGS]
+    summary["warnings"] = [w if len(w) <= _MAX_WARNING_CHARS else w[: _MAX_WARNING_CHARS - 1] + "…" for w in warnings]
+    summary["report"] = location
+    return summary

@@ -1,0 +1,352 @@
+"""A run's plan: everything one version of an upload changes, decided before anything is
+written.
+
+The plan reads only what the last commit left (the file's manifest, the index of the
+stage-days the version touches, and the sets and manifests of files it takes slots
+from), so a run that dies and is tried again plans the same thing, and the writes of
+the dead run cannot mislead it. Out come, in a plan file (`storage.plans`): the puts and
+deletes of sets, the index, the manifests, the pages of changes, then what the commit
+writes (the file's record and the release) and what follows it (the report, the message,
+the garbage). The same code serves a preview, which stops there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any, BinaryIO, Protocol
+from zoneinfo import ZoneInfo
+
+from chalicelib.ingest.messages import summary_of
+from chalicelib.ingest.report import REMOVED, Report
+from chalicelib.sets.changes import UNCHANGED, Changelog, change_json
+from chalicelib.sets.identity import Identities
+from chalicelib.sets.index import DayEdges, Reindex, StageDay, StageDayKey
+from chalicelib.sets.items import ItemFactory, key_of, stored_set
+from chalicelib.sets.model import Set, StoredSet, content_digest
+from chalicelib.storage.bookkeeping import item_key
+from chalicelib.storage.bucket import report_key
+from chalicelib.storage.indexes import (
+    DAY,
+    STAGE,
+    STAGE_DAYS,
+    encode_day,
+    encode_edges,
+    encode_stage,
+    encode_stage_day,
+    stage_day_key,
+)
+from chalicelib.storage.plans import COMMIT, FINISH, PlanFile
+from chalicelib.storage.releases import change_pages, inline
+from chalicelib.storage.sources import COMMITTED, Manifest, SourceRecords, SourceState, manifest_chunks, manifest_keys
+from chalicelib.timetable import clock
+from chalicelib.timetable.rows import Performance, Rejection, read_schedule
+
+Slot = tuple[str, int]
+MAX_KEPT_SHOWN = 100
+
+
+class Festival(Protocol):
+    """What a plan reads of the festival, as the last commit left it."""
+
+    def whole_days(self, days: Iterable[int]) -> list[StageDay]: ...
+    def edges(self, stages: Iterable[str]) -> dict[str, dict[int, DayEdges]]: ...
+    def stage_days_at(self, keys: Iterable[StageDayKey]) -> list[StageDay]: ...
+    def sets_in(self, slots: list[Slot]) -> list[Set]: ...
+    def records(self, sources: list[str]) -> dict[str, SourceState]: ...
+    def manifest(self, source: str, state: SourceState | None) -> list[StoredSet]: ...
+
+
+@dataclass(frozen=True)
+class Version:
+    """The version a run applies: which object, what it holds, how it came."""
+
+    source: str  # the object's key
+    bucket: str
+    processed: dict[str, str]  # its version id, etag and upload time; or what removed it
+    what: str  # what this run does, in words for the report and the message
+    label: str  # the version, for the report
+    note: str = ""  # the organiser's release note
+
+
+@dataclass
+class Plan:
+    """A decided run: its file of writes, and what it says."""
+
+    run: str
+    version: Version
+    file: PlanFile
+    report: dict[str, Any]
+    summary: dict[str, Any]
+    changes: Changelog
+    release: dict[str, Any] | None  # what the release will say (its id comes at the commit)
+
+
+@dataclass
+class _Placed:
+    """The new version's sets, as they are placed."""
+
+    sets: dict[Slot, StoredSet] = field(default_factory=dict)
+    lines: dict[Slot, int] = field(default_factory=dict)  # where each is in the file
+
+
+class Planner:
+    """Plans one version of one upload."""
+
+    def __init__(
+        self,
+        version: Version,
+        previous: SourceState | None,
+        festival: Festival,
+        *,
+        run: str,
+        now: str,
+        zone: ZoneInfo,
+        day_change: int,
+        keep_alive: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.version = version
+        self.source = version.source
+        self.previous = previous
+        self.festival = festival
+        self.run = run
+        self.now = now  # when its changes are decided: the `changed` of the sets it changes
+        self.zone = zone
+        self.day_change = day_change
+        self.keep_alive = keep_alive
+        self.previous_sets = festival.manifest(self.source, previous)
+        self.changes = Changelog()
+        self.report = Report(
+            source={"bucket": version.bucket, "key": version.source, "version": version.label}, changes=self.changes
+        )
+        self.report.details["what"] = version.what
+        self.file = PlanFile()
+        self._started = time.monotonic()
+        self._garbage: list[dict[str, Any]] = []
+
+    # The two kinds of run.
+
+    def ingest(self, body: BinaryIO) -> Plan:
+        """Plan the version whose bytes these are."""
+        schedule = read_schedule(body, self.zone, self.day_change)
+        if isinstance(schedule, str):
+            self.report.fail(schedule)
+            return self._unchanged()
+        self.report.describe(schedule.encoding, schedule.delimiter, schedule.warnings())
+        identities = Identities(self.source, self.previous_sets)
+        factory = ItemFactory(self.source, self.now, self.day_change)
+        placed = _Placed()
+        waiting: list[Performance] = []
+        for row in schedule.rows():
+            if isinstance(row, Rejection):
+                self.report.reject(row.line, row.reason)
+                identities.stand_for(row)
+                continue
+            self.report.accepted += 1
+            previous = identities.same_slot(row)
+            if previous is None and identities.may_continue(row.artist):
+                waiting.append(row)
+                continue
+            self._place(row, previous, identities, factory, placed)
+        for row, previous in identities.pair(waiting):
+            self._place(row, previous, identities, factory, placed)
+        self.report.warnings.extend(schedule.closing_warnings())
+        if not self.report.accepted:
+            if not self.report.rejected:
+                self.report.fail("the file has a header but no data rows; to remove a file's sets, delete the file")
+            return self._unchanged()  # nothing was placed: what was live stays live
+        kept = [s for s in self.previous_sets if s.slot not in placed.sets and identities.kept_if_left(s)]
+        vacated = self._sweep(placed, kept, identities.continued)
+        self._report_kept(kept)
+        return self._finish(list(placed.sets.values()), kept, vacated, placed.lines)
+
+    def remove(self) -> Plan:
+        """Plan taking away every set of a key that holds no current object."""
+        self.report.status_override = REMOVED
+        vacated = self._sweep(_Placed(), [], lambda stored: False)
+        return self._finish([], [], vacated, {})
+
+    # Deciding the sets.
+
+    def _place(
+        self,
+        row: Performance,
+        previous: StoredSet | None,
+        identities: Identities,
+        factory: ItemFactory,
+        placed: _Placed,
+    ) -> None:
+        set_id = previous.id if previous else identities.new_id(row)
+        new = StoredSet(
+            row.stage,
+            row.start,
+            row.end,
+            row.artist,
+            content_digest(row.genre, row.notes),
+            self.source,
+            set_id,
+            row.cancelled,
+        )
+        kind = self.changes.compare(new, previous)
+        if previous is None:
+            new = replace(new, changed=self.now)
+        elif kind == UNCHANGED:
+            new = replace(new, sequence=previous.sequence, changed=previous.changed)
+        else:
+            new = replace(new, sequence=previous.sequence + 1, changed=self.now)
+        placed.sets[new.slot] = new
+        placed.lines[new.slot] = row.line
+        self.file.put_set(factory.encoded(new, row.genre, row.notes))
+        if len(placed.sets) % 1000 == 0:
+            self.keep_alive()
+
+    def _sweep(self, placed: _Placed, kept: list[StoredSet], continued: Callable[[StoredSet], bool]) -> list[StoredSet]:
+        """Delete the previous sets whose slots the new version leaves empty (never one a
+        rejected row stands for); returns the previous sets whose slots it vacates."""
+        keep = {s.slot for s in kept}
+        vacated = []
+        for stored in self.previous_sets:
+            if stored.slot in keep:
+                continue
+            if stored.slot in placed.sets:  # overwritten by a set of the new version
+                if not continued(stored):
+                    self.changes.removed(stored)
+                continue
+            self.file.delete_set(key_of(stored.stage, stored.start))
+            vacated.append(stored)
+            if not continued(stored):
+                self.changes.removed(stored)
+        return vacated
+
+    def _report_kept(self, kept: list[StoredSet]) -> None:
+        if not kept:
+            return
+        self.report.details["kept"] = [
+            {"id": s.id, "stage": s.stage, "start": clock.iso(s.start), "artist": s.artist}
+            for s in kept[:MAX_KEPT_SHOWN]
+        ]
+        self.report.warnings.append(
+            f"{len(kept):,} {'set' if len(kept) == 1 else 'sets'} of the previous version stayed live because "
+            "a rejected row stands for them (same artist, or a row whose artist could not be read); "
+            "fix those rows and upload again to replace them"
+        )
+
+    # Deciding everything else: slots taken from other files, the index, the manifests.
+
+    def _finish(
+        self, put: list[StoredSet], kept: list[StoredSet], vacated: list[StoredSet], lines: dict[Slot, int]
+    ) -> Plan:
+        days = {clock.festival_day(s.start, self.day_change) for s in (*put, *vacated)}
+        stage_days = self.festival.whole_days(days) if days else []
+        self._take_over(put, stage_days, lines)
+        reindex = Reindex(
+            self.day_change, stage_days, self.festival.edges({s.stage for s in (*put, *vacated)}), vacated, put
+        )
+        writes, deletes = reindex.finish(self.festival.stage_days_at(reindex.to_read()))
+        for stage_day in writes:
+            self.file.put_item(encode_stage_day(stage_day))
+        for stage, day in deletes:
+            self.file.delete_item(stage_day_key(stage, day))
+        for stage, days_of_stage in sorted(reindex.edges.items()):
+            if days_of_stage:
+                self.file.put_item(encode_edges(stage, days_of_stage))
+            else:
+                self.file.delete_item(item_key(STAGE_DAYS, stage))
+        for stage, count in sorted(reindex.stage_counts().items()):
+            self.file.put_item(encode_stage(stage, count)) if count else self.file.delete_item(item_key(STAGE, stage))
+        for day, summary in sorted(reindex.day_summaries().items()):
+            if summary is None:
+                self.file.delete_item(item_key(DAY, clock.iso_date(day)))
+            else:
+                self.file.put_item(encode_day(summary))
+        live = sorted([*put, *kept], key=lambda s: (s.stage, s.start))
+        manifest = self._manifest(self.source, live, self.previous)
+        record = SourceState(processed=self.version.processed, live=bool(live), status=COMMITTED, manifest=manifest)
+        return self._plan(record)
+
+    def _take_over(self, put: list[StoredSet], stage_days: list[StageDay], lines: dict[Slot, int]) -> None:
+        """The sets of other files whose slots the new version takes: listed as removed,
+        and taken out of their files' manifests."""
+        own = {s.slot for s in self.previous_sets}
+        timelines = {sd.key: sd.sets for sd in stage_days}
+        wanted = [
+            s.slot
+            for s in put
+            if s.slot not in own
+            and s.start in timelines.get((s.stage, clock.festival_day(s.start, self.day_change)), {})
+        ]
+        if not wanted:
+            return
+        lost: dict[str, set[Slot]] = {}
+        for taken in self.festival.sets_in(wanted):
+            if taken.source == self.source:
+                continue
+            self.changes.removed(stored_set(taken))
+            lost.setdefault(taken.source, set()).add((taken.stage, taken.start))
+        records = self.festival.records(sorted(lost))
+        for other, slots in sorted(lost.items()):
+            taken_lines = sorted(lines[slot] for slot in slots)
+            shown = ", ".join(str(line) for line in taken_lines[:10]) + (", ..." if len(taken_lines) > 10 else "")
+            self.report.warnings.append(
+                f"{len(slots):,} {'row replaces a set' if len(slots) == 1 else 'rows replace sets'} "
+                f'that came from "{other}" (same stage and start; line {shown})'
+            )
+            state = records.get(other)
+            if state is None:
+                continue
+            remaining = [s for s in self.festival.manifest(other, state) if s.slot not in slots]
+            state.manifest = self._manifest(other, remaining, state)
+            state.live = bool(remaining)
+            self.file.put_item(SourceRecords.encode(other, state))
+
+    def _manifest(self, source: str, sets: list[StoredSet], old: SourceState | None) -> Manifest:
+        """Write a source's new manifest under this run; the old one is garbage once committed."""
+        chunks = manifest_chunks(source, self.run, sets)
+        for chunk in chunks:
+            self.file.put_item(chunk)
+        if old is not None and old.manifest is not None:
+            self._garbage.extend(manifest_keys(source, old.manifest))
+        return Manifest(self.run, len(chunks), len(sets))
+
+    def _unchanged(self) -> Plan:
+        """A version that changes nothing live: the previous record's sets stay."""
+        previous = self.previous or SourceState()
+        record = SourceState(
+            processed=self.version.processed, live=previous.live, status=COMMITTED, manifest=previous.manifest
+        )
+        return self._plan(record)
+
+    # The plan's last lines: pages of changes, the commit, what follows it.
+
+    def _plan(self, record: SourceState) -> Plan:
+        entries = [change_json(change) for change in self.changes.changes]
+        pages = change_pages(self.run, entries)
+        for page in pages:
+            self.file.put_item(page)
+        self.file.close_writes()
+        report = self.report
+        report.details["timings"] = {
+            "planned_at": self.now,
+            "planning_ms": round((time.monotonic() - self._started) * 1000),
+        }
+        report.details["requests"] = dict(self.file.requests)
+        location = f"s3://{self.version.bucket}/{report_key(self.source)}"
+        release = None
+        if entries:
+            release = {
+                "source": self.source,
+                "run": self.run,
+                "counts": self.changes.as_dict(),
+                "changes": inline(entries),
+                "total": len(entries),
+                "pages": len(pages),
+                "report": location,
+                "note": self.version.note,
+            }
+        full = report.as_dict()
+        summary = summary_of(full, location)
+        record.summary = summary
+        self.file.write_step(COMMIT, {"record": SourceRecords.encode(self.source, record), "release": release})
+        self.file.write_step(FINISH, {"source": self.source, "report": full, "garbage": self._garbage})
+        return Plan(self.run, self.version, self.file, full, summary, self.changes, release)

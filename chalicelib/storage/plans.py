@@ -1,0 +1,101 @@
+"""A run's plan as a file: every write the run makes, in the order the unit of work sends
+them, one line each:
+
+    p<JSON array of up to 25 write requests>   a BatchWriteItem on the performances table
+    b<JSON array of up to 25 write requests>   a BatchWriteItem on the bookkeeping table
+    c<JSON>                                    what the commit writes (the record, the release)
+    f<JSON>                                    what follows the commit (report, message, garbage)
+
+The file is built on local disk while the run reads the upload (so a large file never has
+to fit in memory), then kept in the bucket (`plans/<run>.jsonl`) until the run's message
+is out: a run that dies leaves it there, and the next run applies it exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any
+
+from chalicelib.storage.batch import BATCH_SIZE, delete_request, encode_requests, put_request
+
+PLAN_PREFIX = "plans/"
+PERFORMANCES, BOOKKEEPING, COMMIT, FINISH = b"p", b"b", b"c", b"f"
+
+
+def plan_key(run: str) -> str:
+    return f"{PLAN_PREFIX}{run}.jsonl"
+
+
+class PlanFile:
+    """Writes a plan's lines to a temporary file, batching writes 25 to a line."""
+
+    def __init__(self) -> None:
+        self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by `close`
+        self._performances: list[bytes] = []
+        self._bookkeeping: list[dict[str, Any]] = []
+        self.requests = {"performance_writes": 0, "bookkeeping_writes": 0}
+        self.set_puts = 0
+        self.set_deletes = 0
+
+    def put_set(self, item_json: bytes) -> None:
+        """Put a set's item (its JSON, in DynamoDB's form) into the performances table."""
+        self.set_puts += 1
+        self._performance(put_request(item_json))
+
+    def delete_set(self, key: dict[str, Any]) -> None:
+        self.set_deletes += 1
+        self._performance(delete_request(key))
+
+    def _performance(self, request: bytes) -> None:
+        self._performances.append(request)
+        if len(self._performances) == BATCH_SIZE:
+            self._flush_performances()
+
+    def _flush_performances(self) -> None:
+        if self._performances:
+            self.file.write(PERFORMANCES + b"[" + b",".join(self._performances) + b"]\n")
+            self.requests["performance_writes"] += 1
+            self._performances = []
+
+    def put_item(self, item: dict[str, Any]) -> None:
+        """Put an item into the bookkeeping table."""
+        self._bookkeeping.append({"PutRequest": {"Item": item}})
+        if len(self._bookkeeping) == BATCH_SIZE:
+            self._flush_bookkeeping()
+
+    def delete_item(self, key: dict[str, Any]) -> None:
+        self._bookkeeping.append({"DeleteRequest": {"Key": key}})
+        if len(self._bookkeeping) == BATCH_SIZE:
+            self._flush_bookkeeping()
+
+    def _flush_bookkeeping(self) -> None:
+        if self._bookkeeping:
+            self.file.write(BOOKKEEPING + encode_requests(self._bookkeeping) + b"\n")
+            self.requests["bookkeeping_writes"] += 1
+            self._bookkeeping = []
+
+    def close_writes(self) -> None:
+        """Every set and bookkeeping write is in; what follows is the commit and after."""
+        self._flush_performances()
+        self._flush_bookkeeping()
+
+    def write_step(self, kind: bytes, value: dict[str, Any]) -> None:
+        self.file.write(kind + json.dumps(value, separators=(",", ":")).encode() + b"\n")
+
+    def rewind(self) -> IO[bytes]:
+        self.file.flush()
+        self.file.seek(0)
+        return self.file
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def plan_lines(lines: Iterator[bytes]) -> Iterator[tuple[bytes, bytes]]:
+    """(kind, payload) for each line of a plan file."""
+    for line in lines:
+        line = line.rstrip(b"\n")
+        if line:
+            yield line[:1], line[1:]
