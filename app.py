@@ -63,8 +63,9 @@ def _answer(
     JSON answers are dicts; other media types come as text."""
     request: Any = app.current_request
     base = api_base(request.context)
-    origin = public_origin(request.headers, base)
-    api = ScheduleApi(get_services(), base, origin)
+    services = get_services()
+    origin = public_origin(request.headers, base, services.settings.public_origin)
+    api = ScheduleApi(services, base, origin)
     query = request.query_params
     path = request.context.get("path") or request.path
 

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from chalicelib.timetable import clock
 
 UPLOAD_PREFIX = "uploads/"
 REPORT_PREFIX = "reports/"
+# A host as a link may name it: a DNS name, an IPv4 address or a bracketed IPv6 one, and a port.
+_LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOST = re.compile(rf"({_LABEL}(\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])(:[0-9]{{1,5}})?")
+_ORIGIN_PATH = re.compile(r"(/[A-Za-z0-9._~%-]*)*")
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,9 @@ class Settings:
     timezone: str
     day_change_minutes: int
     festival_name: str = "Festival"
+    # Where clients reach the API (`https://d1.cloudfront.net`), for feeds' absolute links;
+    # empty: the request's own Host. `make deploy CDN=1` sets it to the CDN's address.
+    public_origin: str = ""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -43,6 +52,22 @@ def _parse_day_change(text: str) -> int:
     return value
 
 
+def _parse_public_origin(text: str) -> str:
+    """`http(s)://host[:port][/path]` without its last slash, or "" when not set."""
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if (
+        parts.scheme not in ("http", "https")
+        or not HOST.fullmatch(parts.netloc)
+        or "?" in text
+        or "#" in text
+        or not _ORIGIN_PATH.fullmatch(parts.path)
+    ):
+        raise ValueError(f"PUBLIC_ORIGIN must be http(s)://host[:port] with an optional path, not {text!r}")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Read the settings once per process (Lambda containers reuse them)."""
@@ -57,4 +82,5 @@ def get_settings() -> Settings:
         timezone=timezone,
         day_change_minutes=_parse_day_change(env.get("DAY_CHANGE", clock.hh_mm(clock.DEFAULT_DAY_CHANGE))),
         festival_name=env.get("FESTIVAL_NAME", "Festival"),
+        public_origin=_parse_public_origin(env.get("PUBLIC_ORIGIN", "")),
     )

@@ -27,7 +27,7 @@ from typing import Any
 
 from infra.cost import describe
 from infra.policies import POLICY_FILES, render_policy
-from infra.stack import ENVIRONMENT, TEMPLATE, environment
+from infra.stack import TEMPLATE, environment
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".chalice" / "config.json"
@@ -275,7 +275,7 @@ def deploy(
         f"Generate {target.relative_to(ROOT)}/ with the stage's environment and IAM policies",
         lambda: build_project(stage, outputs, target, xray=xray),
     )
-    steps.show("environment", {name: outputs[key] for key, name in ENVIRONMENT.items()})
+    steps.show("environment", environment(outputs))
     for name, document in policies(stage, outputs, xray=xray).items():
         steps.show(f"{name} (for {', '.join(POLICY_FILES[name])})", document)
     steps.step(
@@ -309,6 +309,15 @@ def deploy(
         outputs = steps.step(
             f"Put CloudFront in front of {parameters['ApiDomain']} (the stack again, with ApiDomain)",
             lambda: deploy_stack(_aws("cloudformation", region), stage, parameters),
+        )
+
+        def redeploy() -> None:
+            build_project(stage, outputs, target, xray=xray)
+            _chalice(target, "deploy", "--stage", stage)
+
+        steps.step(
+            f"chalice deploy --stage {stage} again: feeds link to the CDN (PUBLIC_ORIGIN={outputs.get('CdnUrl', '')})",
+            redeploy,
         )
     if not dry_run:
         deployed = json.loads((ROOT / ".chalice" / "deployed" / f"{stage}.json").read_text())

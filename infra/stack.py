@@ -37,6 +37,13 @@ def create_stack(cloudformation: Any, name: str, parameters: dict[str, str], *, 
         time.sleep(0.2)
 
 
+# Outputs only some stacks have -> environment variable, empty without them. The CDN's
+# address is where feeds link (the API never takes it from a request's headers).
+OPTIONAL_ENVIRONMENT = {"CdnUrl": "PUBLIC_ORIGIN"}
+
+
 def environment(outputs: dict[str, str]) -> dict[str, str]:
     """The functions' environment variables from the stack's outputs."""
-    return {variable: outputs[output] for output, variable in ENVIRONMENT.items()}
+    return {variable: outputs[output] for output, variable in ENVIRONMENT.items()} | {
+        variable: outputs.get(output, "") for output, variable in OPTIONAL_ENVIRONMENT.items()
+    }

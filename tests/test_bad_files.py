@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import icalendar
 import pytest
+from lxml import etree
 
 from tests.conftest import Festival
 
@@ -56,3 +58,22 @@ def test_values_are_stored_as_text_never_interpreted(
     for name, expected in EXPECTED.items():
         for value in expected.get("stored", []):
             assert value in stored, (name, value)
+
+
+def test_every_export_stays_well_formed_whatever_was_uploaded(
+    reports: dict[str, dict[str, Any]], festival_module: Festival
+) -> None:
+    """One accepted row with a character a format cannot carry would break that export for
+    every consumer: whatever the corpus holds, each answers and parses."""
+    client = festival_module.client
+    xml = client.http.get("/schedule.xml")
+    assert xml.status_code == 200, xml.body
+    etree.fromstring(xml.body if isinstance(xml.body, bytes) else xml.body.encode())
+    feed = client.http.get("/calendar.ics")
+    assert feed.status_code == 200, feed.body
+    text = feed.body.decode() if isinstance(feed.body, bytes) else feed.body
+    assert icalendar.Calendar.from_ical(text).walk("VEVENT")
+    schedule = client.http.get("/schedule.json")
+    assert schedule.status_code == 200 and json.loads(schedule.body)
+    for path in ("/stages?limit=500", "/performances?day=2026-07-03&limit=500"):
+        assert client.http.get(path).status_code == 200, path

@@ -81,6 +81,28 @@ class TestConditionalRequests:
         assert fetch(loaded, "/stages", **{"If-None-Match": etag.strip('"')}).status_code == 200
         assert fetch(loaded, "/stages", **{"If-None-Match": '"nope"'}).status_code == 200
 
+    @pytest.mark.parametrize(
+        ("path", "status"),
+        [
+            ("/stages/Nowhere/performances", 404),
+            ("/artists/Nobody/performances", 404),
+            ("/performances/aaaaaaaaaaaaaaaa", 404),
+            ("/stages/Main/performances/2026-07-03T10:00", 404),
+            ("/stages?limit=0", 400),
+            ("/stages?colour=red", 400),
+            ("/performances?at=yesterday", 400),
+        ],
+    )
+    def test_star_matches_only_what_exists(self, loaded: Festival, path: str, status: int) -> None:
+        # RFC 9110 13.1.2: `*` is false when there is no current representation.
+        for form in ("*", '"other", *'):
+            response = fetch(loaded, path, **{"If-None-Match": form})
+            assert response.status_code == status, (path, form, response.body)
+
+    def test_a_star_on_what_exists_is_still_a_304(self, loaded: Festival) -> None:
+        response = fetch(loaded, "/stages/Main/performances", **{"If-None-Match": "*"})
+        assert response.status_code == 304 and response.headers["ETag"]
+
 
 class TestTheEtagFollowsTheData:
     def test_it_changes_with_a_release_and_only_then(self, loaded: Festival) -> None:

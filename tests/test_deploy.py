@@ -31,8 +31,6 @@ UNTAGGABLE = {
     "AWS::SNS::Subscription",
     "AWS::SNS::TopicPolicy",
     "AWS::CloudFront::CachePolicy",
-    "AWS::CloudFront::OriginRequestPolicy",
-    "AWS::CloudFront::Function",
 }
 
 
@@ -68,6 +66,13 @@ class TestTemplate:
         [origin] = distribution["Properties"]["DistributionConfig"]["Origins"]
         assert origin["DomainName"] == {"Ref": "ApiDomain"}
         assert template["Outputs"]["CdnUrl"]["Condition"] == "HasCdn"
+
+    def test_the_cdn_forwards_no_viewer_host_for_the_api_to_trust(self, template: dict[str, Any]) -> None:
+        # Links name the CDN through PUBLIC_ORIGIN, set by the deploy; the API reads no X-Forwarded-Host.
+        assert not resources(template, "AWS::CloudFront::Function")
+        assert "X-Forwarded-Host" not in json.dumps(template)
+        [distribution] = resources(template, "AWS::CloudFront::Distribution").values()
+        assert "FunctionAssociations" not in distribution["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
 
     def test_the_bucket_is_versioned_encrypted_private_and_tls_only(self, template: dict[str, Any]) -> None:
         [bucket] = resources(template, "AWS::S3::Bucket").values()
@@ -183,6 +188,13 @@ class TestPolicies:
                         resource.endswith("/*") or resource.endswith(":*") or "*" not in resource
                     ), (name, sid, resource)
 
+    def test_behind_the_cdn_the_api_links_to_the_cdns_address(self) -> None:
+        outputs = deploy.predicted_outputs("prod", REGION)
+        assert deploy.project_config("prod", outputs)["stages"]["prod"]["environment_variables"]["PUBLIC_ORIGIN"] == ""
+        with_cdn = {**outputs, "CdnUrl": "https://d1.cloudfront.net"}
+        variables = deploy.project_config("prod", with_cdn)["stages"]["prod"]["environment_variables"]
+        assert variables["PUBLIC_ORIGIN"] == "https://d1.cloudfront.net"
+
     def test_x_ray_is_a_switch_that_adds_tracing_and_its_one_wildcard(self) -> None:
         outputs = deploy.predicted_outputs("prod", REGION)
         assert "xray" not in deploy.project_config("prod", outputs)["stages"]["prod"]
@@ -219,6 +231,7 @@ class TestDeploySteps:
             "PERFORMANCES_TABLE": "festival-schedule-prod-performances",
             "BOOKKEEPING_TABLE": "festival-schedule-prod-bookkeeping",
             "NOTIFY_TOPIC_ARN": outputs["NotifyTopicArn"],
+            "PUBLIC_ORIGIN": "",  # no CDN: links name the request's own host
         }
         ingest = json.loads((project / ".chalice" / "policy-ingest.json").read_text())
         assert iam.allows(ingest, ("s3:GetObject", f"{outputs['ScheduleBucketArn']}/uploads/day 1.csv"))

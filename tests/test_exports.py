@@ -14,6 +14,7 @@ import pytest
 from ical.calendar_stream import IcsCalendarStream
 from lxml import etree
 
+from chalicelib.services import reset_services
 from tests.conftest import Festival, csv_text
 
 FORMATS = Path(__file__).resolve().parents[2] / "shared" / "formats" / "c3voc"
@@ -109,8 +110,10 @@ class TestCalendar:
         calendar = feed(loaded, f"/calendar.ics?ids={picked}")
         assert set(events(calendar)) == {"Björk", "Night Owl"}
 
-    def test_behind_the_cdn_links_use_the_viewers_host(self, loaded: Festival) -> None:
-        headers = {"Host": "abc.execute-api.eu-west-1.amazonaws.com", "X-Forwarded-Host": "d1.cloudfront.net"}
+    def test_behind_the_cdn_links_use_the_viewers_host(self, loaded: Festival, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("PUBLIC_ORIGIN", "https://d1.cloudfront.net")  # as `make deploy CDN=1` sets it
+        reset_services()
+        headers = {"Host": "abc.execute-api.eu-west-1.amazonaws.com", "X-Forwarded-Host": "evil.example"}
         response = loaded.client.http.get("/calendar.ics", headers={**headers, "X-Forwarded-Proto": "https"})
         text = response.body.decode() if isinstance(response.body, bytes) else response.body
         urls = [str(event["URL"]) for event in icalendar.Calendar.from_ical(text).walk("VEVENT")]

@@ -79,9 +79,11 @@ def test_an_aws_cli_upload_is_queryable_and_reported_and_announced(stack: Stack,
 
 
 def test_the_api_survives_schemathesis(stack: Stack) -> None:
-    # positive_data_acceptance is left out: a schema pattern cannot say that
-    # 2026-02-30 is no date or that a cursor must come from a previous page, which
-    # the API rightly refuses with 400. See schemathesis.toml for methods no route has.
+    # Its default checks, all of them: no 500, every status and body as described, and
+    # both directions of the contract (a value the description admits is answered, one
+    # it refuses is a 400). About 450 requests in under 30 s on two cores; the seed keeps
+    # `make test` repeatable (run it without one, and with more examples, to hunt).
+    # See schemathesis.toml for methods no route has.
     done = subprocess.run(
         [
             str(BIN / "schemathesis"),
@@ -89,12 +91,8 @@ def test_the_api_survives_schemathesis(stack: Stack) -> None:
             str(ROOT / "tests" / "schemathesis.toml"),
             "run",
             f"{stack.api}/openapi.json",
-            "--checks",
-            "all",
-            "--exclude-checks",
-            "positive_data_acceptance",
             "--max-examples",
-            "25",
+            "10",
             "--seed",
             "2026",
             "--generation-database",
@@ -110,6 +108,7 @@ def test_the_api_survives_schemathesis(stack: Stack) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    assert "No issues found" in done.stdout
 
 
 def test_a_soak_of_fifty_files_back_to_back(stack: Stack) -> None:

@@ -8,6 +8,7 @@ import unicodedata
 import pytest
 
 from chalicelib.timetable.rows import Performance, Rejection, Schedule, read_schedule
+from chalicelib.timetable.text import undecodable, unsafe_character
 
 HEADER = "stage,date,start,end,artist\n"
 
@@ -210,6 +211,108 @@ class TestLinesAndEncodings:
         assert isinstance(rows[0], Rejection) and rows[0].line == 2
         assert "longer than 131,072 characters" in rows[0].reason
         assert isinstance(rows[1], Performance) and rows[1].line == 3
+
+
+class TestCharactersNoFeedCanCarry:
+    """XML 1.0, iCalendar and JSON cannot carry every code point: a row holding one is
+    refused at ingest, naming the column and the character, so that no export breaks."""
+
+    @pytest.mark.parametrize(
+        ("row", "expected"),
+        [
+            ("A,2026-07-03,10:00,11:00,x\ufffey,", "artist contains U+FFFE, a Unicode noncharacter"),
+            ("A,2026-07-03,10:00,11:00,x,\uffff", "notes contains U+FFFF, a Unicode noncharacter"),
+            ("A\ufdd0,2026-07-03,10:00,11:00,x,", "stage contains U+FDD0, a Unicode noncharacter"),
+            ("A,2026-07-03,10:00,11:00,x\U0010ffff,", "artist contains U+10FFFF, a Unicode noncharacter"),
+            ("A,2026-07-03,10:00,11:00,x\x85y,", "artist contains the C1 control character U+0085"),
+            ("A,2026-07-03,10:00,11:00,x,caf\x96", "notes contains the C1 control character U+0096"),
+            ("A,2026-07-03,10:00,11:00,x\x00y,", "artist contains a NUL byte"),
+            ("A,2026-07-03,10:00,11:00,x,a\x1bb", "notes contains the control character U+001B"),
+        ],
+    )
+    def test_the_reason_names_the_column_and_the_character(self, row: str, expected: str) -> None:
+        rejection = only("stage,date,start,end,artist,notes\n" + row + "\n")
+        assert isinstance(rejection, Rejection) and rejection.line == 2
+        assert expected in rejection.reason
+        assert "remove it" in rejection.reason
+
+    def test_an_ignored_column_is_named_from_the_header(self) -> None:
+        text = reason("stage,date,start,end,artist,Comment\nA,2026-07-03,10:00,11:00,x,\ufffe\n")
+        assert text.startswith('"Comment" contains U+FFFE')
+
+    def test_each_column_with_such_a_character_is_named(self) -> None:
+        text = reason("stage,date,start,end,artist,notes\nA\x85,2026-07-03,10:00,11:00,x,\uffff\n")
+        assert "stage contains the C1 control character U+0085" in text and "notes contains U+FFFF" in text
+
+    def test_a_refused_artist_is_not_kept_as_the_rows_artist(self) -> None:
+        rejection = only(HEADER + "A,2026-07-03,10:00,11:00,x\ufffe\n")
+        assert isinstance(rejection, Rejection) and (rejection.artist, rejection.stage) == ("", "A")
+        rejection = only(HEADER + "\u202eA,2026-07-03,10:00,11:00,x\n")
+        assert isinstance(rejection, Rejection) and (rejection.artist, rejection.stage) == ("x", "")
+        rejection = only("stage,date,start,end,artist,notes\nA,2026-07-03,10:00,11:00,Björk,\ufffe\n")
+        assert isinstance(rejection, Rejection) and rejection.artist == "Björk"  # its set in the last version stays
+
+    def test_lone_surrogates_are_refused_but_undecodable_bytes_are_reported_as_such(self) -> None:
+        assert unsafe_character("a\ud800b") == "U+D800, a lone surrogate"
+        assert unsafe_character("a\udfff") == "U+DFFF, a lone surrogate"
+        assert unsafe_character("Bj\udcf6rk") is None  # the decoder's marker for the byte 0xF6
+        assert undecodable("Bj\udcf6rk") == "0xF6"  # reported as "bytes that are not valid UTF-8"
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "Björk",
+            "فيروز",
+            "\u200fفيروز",
+            "👩\u200d🎤 Duo",
+            "Sigur Rós",
+            "Tab\tinside",
+            "e\u0301",
+            "\ue000",
+            "x\u00a0y",
+        ],
+    )
+    def test_text_any_feed_carries_is_accepted(self, value: str) -> None:
+        row = only(HEADER + f'A,2026-07-03,10:00,11:00,"{value}"\n')
+        assert isinstance(row, Performance), row
+
+
+class TestNames:
+    """A stage or artist name is shown in lists, calendars and on signage: it must be
+    visible, and must not reorder the text around it."""
+
+    @pytest.mark.parametrize(
+        ("row", "expected"),
+        [
+            ("A,2026-07-03,10:00,11:00,\u202egnp.exe", "artist contains U+202E RIGHT-TO-LEFT OVERRIDE"),
+            ("A,2026-07-03,10:00,11:00,x\u202a", "artist contains U+202A LEFT-TO-RIGHT EMBEDDING"),
+            ("\u2066Main\u2069,2026-07-03,10:00,11:00,x", "stage contains U+2066 LEFT-TO-RIGHT ISOLATE"),
+            ("Main,2026-07-03,10:00,11:00,\u2068x", "artist contains U+2068 FIRST STRONG ISOLATE"),
+        ],
+    )
+    def test_bidirectional_controls_in_names_are_refused(self, row: str, expected: str) -> None:
+        text = reason(HEADER + row + "\n")
+        assert expected in text
+        assert "remove it" in text and "right-to-left" in text
+
+    @pytest.mark.parametrize(
+        ("row", "column", "shown"),
+        [
+            ("\u200b,2026-07-03,10:00,11:00,x", "stage", "U+200B ZERO WIDTH SPACE"),
+            ("A,2026-07-03,10:00,11:00,\u2060\u3164", "artist", "U+2060 WORD JOINER, U+3164 HANGUL FILLER"),
+            ("A,2026-07-03,10:00,11:00,\u034f\u0301", "artist", "U+034F COMBINING GRAPHEME JOINER"),
+            ("\u2800,2026-07-03,10:00,11:00,x", "stage", "U+2800 BRAILLE PATTERN BLANK"),
+            ("\ufeff\u200d,2026-07-03,10:00,11:00,x", "stage", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+        ],
+    )
+    def test_a_name_with_no_visible_character_is_refused(self, row: str, column: str, shown: str) -> None:
+        text = reason(HEADER + row + "\n")
+        assert f"{column} has no visible character" in text and shown in text
+        assert f"write the {column}" in text
+
+    def test_bidirectional_controls_in_notes_are_left_to_the_page(self) -> None:
+        row = only("stage,date,start,end,artist,notes\nA,2026-07-03,10:00,11:00,x,\u202eevil\n")
+        assert isinstance(row, Performance) and row.notes == "\u202eevil"
 
 
 class TestConflicts:

@@ -46,19 +46,22 @@ def request_identity(path: str, query: Mapping[str, str] | None) -> str:
 
 
 def not_modified(if_none_match: str | None, etag: str) -> bool:
-    """Whether `If-None-Match` names this ETag: a list, weak tags (`W/"..."`, compared
-    weakly as RFC 9110 says for GET) and `*` all count."""
+    """Whether `If-None-Match` names this ETag: a list and weak tags (`W/"..."`, compared
+    weakly as RFC 9110 says for GET) count. `*` is not a tag: see `names_any`."""
     if not if_none_match:
         return False
     for candidate in if_none_match.split(","):
         tag = candidate.strip()
-        if tag == "*":
-            return True
         if tag.startswith("W/"):
             tag = tag[2:]
         if tag == etag:
             return True
     return False
+
+
+def names_any(if_none_match: str | None) -> bool:
+    """Whether `If-None-Match` holds `*`, which matches any current representation."""
+    return any(candidate.strip() == "*" for candidate in (if_none_match or "").split(","))
 
 
 def conditional(
@@ -70,12 +73,20 @@ def conditional(
     extra_headers: Mapping[str, str | list[str]] | None = None,
 ) -> Response:
     """A 304 when the client holds this ETag (the body is never built), otherwise the
-    body; both with the ETag and Cache-Control, as RFC 9110 wants of a 304."""
+    body; both with the ETag and Cache-Control, as RFC 9110 wants of a 304.
+
+    `*` matches only when the resource exists (RFC 9110 13.1.2), which only building
+    the answer can tell: a 404 or 400 raised by `body` is answered as such. Clients send
+    `*` rarely on a GET, so they, not the common revalidation, pay for that read."""
     caching: dict[str, str | list[str]] = {"ETag": etag, "Cache-Control": cache_control}
-    if not_modified(headers.get("if-none-match"), etag):
+    if_none_match = headers.get("if-none-match")
+    if not_modified(if_none_match, etag):
+        return Response(body="", status_code=304, headers=caching)
+    answer = body()
+    if names_any(if_none_match):
         return Response(body="", status_code=304, headers=caching)
     return Response(
-        body=body(), status_code=200, headers={"Content-Type": content_type, **caching, **(extra_headers or {})}
+        body=answer, status_code=200, headers={"Content-Type": content_type, **caching, **(extra_headers or {})}
     )
 
 

@@ -9,13 +9,25 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from chalicelib.api.params import InvalidParameter
+from chalice.app import NotFoundError
+
 from chalicelib.storage.batch import Key
+
+
+class UnknownCursor(NotFoundError):
+    """A well-formed cursor that no page of this listing gave: the page it names is not found.
+    (`Params` has refused a malformed one with a 400.)"""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "cursor: no page of this listing has this cursor; a cursor is valid only with the request "
+            "whose answer gave it (the same path and parameters)"
+        )
 
 
 class Cursor:
     """An opaque position in one listing: the page's last key, bound to the request
-    that produced it. A cursor from another request, or edited, is refused."""
+    that produced it. A cursor from another request, or edited, is not found (404)."""
 
     def __init__(self, scope: list[Any], key_names: tuple[str, ...], fixed: Mapping[str, str]) -> None:
         self._scope = hashlib.sha256(json.dumps(scope, ensure_ascii=False).encode()).hexdigest()[:16]
@@ -46,5 +58,5 @@ class Cursor:
         except (ValueError, KeyError, TypeError, binascii.Error):
             valid = False
         if not valid:
-            raise InvalidParameter("cursor", "not a cursor from the previous page of this same request")
+            raise UnknownCursor()
         return {name: {"S": value} for name, value in key.items()}

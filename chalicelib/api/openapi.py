@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.api.params import DATE_PATTERN as _DATE
+from chalicelib.api.params import EXCLUSIVE, RELEASE_PATTERN, ROUTE_PARAMETERS
 from chalicelib.api.params import MOMENT_PATTERN as _MOMENT
-from chalicelib.api.params import RELEASE_PATTERN, ROUTE_PARAMETERS
 from chalicelib.storage.performances import SET_ID
 
 
@@ -15,10 +15,34 @@ def _ref(name: str) -> dict[str, str]:
 
 
 def _query(route: str) -> list[dict[str, Any]]:
-    """The query parameters a route takes, from the declarations its checks use."""
+    """The query parameters a route takes, from the declarations its checks use. A route
+    with parameters that exclude each other describes its query as one form-exploded
+    object (each property is a parameter, as before on the wire), whose schema can say so."""
+    declared = ROUTE_PARAMETERS[route]
+    exclusive = EXCLUSIVE.get(route)
+    if not exclusive:
+        return [
+            {"name": p.name, "in": "query", "required": False, "description": p.description, "schema": p.schema}
+            for p in declared
+        ]
+    rules = "; ".join(f"give either `{first}` or `{second}`, not both" for first, second in exclusive)
+    schema = {
+        "type": "object",
+        "properties": {p.name: {**p.schema, "description": p.description} for p in declared},
+        "additionalProperties": False,
+        "not": {"anyOf": [{"required": list(pair)} for pair in exclusive]},
+    }
+    description = f"Each property is a query parameter of its own ({', '.join(p.name for p in declared)}): {rules}."
     return [
-        {"name": p.name, "in": "query", "required": False, "description": p.description, "schema": p.schema}
-        for p in ROUTE_PARAMETERS[route]
+        {
+            "name": "query",
+            "in": "query",
+            "required": False,
+            "style": "form",
+            "explode": True,
+            "description": description,
+            "schema": schema,
+        }
     ]
 
 

@@ -4,6 +4,7 @@ checks (`Params`) and the OpenAPI description (`api.openapi`) are made."""
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 from chalice.app import BadRequestError
 
 from chalicelib.storage.performances import SET_ID
-from chalicelib.storage.releases import RELEASE_ID, release_id
+from chalicelib.storage.releases import release_id
 from chalicelib.timetable import clock
 
 DEFAULT_LIMIT = 50
@@ -22,12 +23,28 @@ MAX_LIMIT = 500
 FIRST_MOMENT = 1 * clock.MINUTES_PER_DAY  # 0001-01-01T00:00
 LAST_MOMENT = clock.parse_date_strict("9999-12-31") * clock.MINUTES_PER_DAY + clock.MINUTES_PER_DAY - 1
 _MOMENT_FORM = "YYYY-MM-DDTHH:MM or YYYY-MM-DD"
-_DAY_PATTERN = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
-_TIME_PATTERN = r"([01]\d|2[0-3]):[0-5]\d"
+
+# The patterns say exactly what the checks accept, so that a client (or schemathesis)
+# that follows the description is never refused: calendar dates of the years 1000 to
+# 9999 (the API's range: its day arithmetic and the UTC release ids stay in Python's
+# dates at both ends), February 29 in leap years only, ASCII digits only.
+_YEAR = "[1-9][0-9]{3}"
+_LEAP_YEAR = "([1-9][0-9](0[48]|[2468][048]|[13579][26])|([13579][26]|[2468][048])00)"
+_MONTH_DAY = "((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+_DAY_PATTERN = f"({_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+_TIME_PATTERN = "([01][0-9]|2[0-3]):[0-5][0-9]"
 MOMENT_PATTERN = f"^{_DAY_PATTERN}T{_TIME_PATTERN}$"
 DATE_PATTERN = f"^{_DAY_PATTERN}$"
-RELEASE_PATTERN = RELEASE_ID.pattern
+RELEASE_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z"
 _MOMENT_OR_DATE = {"type": "string", "pattern": f"^{_DAY_PATTERN}(T{_TIME_PATTERN})?$"}
+# A cursor is URL-safe base64 of a JSON object (`{"` is `eyJ`); which ones lead to a page
+# only the server knows: a well-formed cursor no page gave is a 404, not a 400.
+CURSOR_PATTERN = "^eyJ[A-Za-z0-9_-]+$"
+# A name holds something besides whitespace, as Python's str.isspace() sees it (JSON
+# Schema's \s is another set: the characters are spelt out so both read the same).
+NAME_PATTERN = "[^\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# `since` as a release id, for moments before or after all that UTC datetimes can hold.
+_EARLIEST_RELEASE, _LATEST_RELEASE = "1000-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"
 
 
 @dataclass(frozen=True)
@@ -45,7 +62,10 @@ LIMIT = Parameter(
     {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
 )
 CURSOR = Parameter(
-    "cursor", "The `next` value of the previous page.", {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}
+    "cursor",
+    "The `next` value of the previous page. A cursor is valid only with the request whose answer gave it: "
+    "another is not found (404).",
+    {"type": "string", "pattern": CURSOR_PATTERN},
 )
 DAY = Parameter("day", "A festival day, YYYY-MM-DD.", {"type": "string", "pattern": DATE_PATTERN})
 FROM = Parameter("from", f"Start of the window ({_MOMENT_FORM}).", _MOMENT_OR_DATE)
@@ -57,8 +77,8 @@ SINCE = Parameter(
     {"type": "string", "pattern": f"^({RELEASE_PATTERN}|{_DAY_PATTERN}T{_TIME_PATTERN})$"},
 )
 
-STAGE = Parameter("stage", "Only this stage's sets.", {"type": "string", "minLength": 1})
-ARTIST = Parameter("artist", "Only this artist's sets.", {"type": "string", "minLength": 1})
+STAGE = Parameter("stage", "Only this stage's sets.", {"type": "string", "pattern": NAME_PATTERN})
+ARTIST = Parameter("artist", "Only this artist's sets.", {"type": "string", "pattern": NAME_PATTERN})
 IDS = Parameter(
     "ids",
     f"Only these sets: performance ids, comma-separated (at most {MAX_IDS}); a personal calendar with no account.",
@@ -94,6 +114,27 @@ ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "/artists/{artist}/performances": (LIMIT, CURSOR),
     "/openapi.json": (),
 }
+# Pairs of parameters a route takes at most one of (the first is named in the refusal).
+# OpenAPI cannot relate separate parameters, so such a route's query is described as one
+# form-exploded object that says so (see api.openapi).
+EXCLUSIVE: dict[str, tuple[tuple[str, str], ...]] = {
+    "/stages/{stage}/performances": (("day", "from"), ("day", "to")),
+    "/performances": (("at", "day"),),
+}
+
+# Python's `$` also matches before a final newline and its `\d` any script's digits:
+# the checks use fullmatch and ASCII classes, so that they read as the ECMA-262 patterns do.
+_PATTERNS = {
+    name: re.compile(pattern.removeprefix("^").removesuffix("$"))
+    for name, pattern in (
+        ("moment", MOMENT_PATTERN),
+        ("date", DATE_PATTERN),
+        ("moment_or_date", _MOMENT_OR_DATE["pattern"]),
+        ("release", RELEASE_PATTERN),
+        ("cursor", CURSOR_PATTERN),
+    )
+}
+_NAME = re.compile(NAME_PATTERN)
 
 
 class InvalidParameter(BadRequestError):
@@ -112,6 +153,13 @@ class Params:
         unknown = sorted(set(self._given) - set(allowed))
         if unknown:
             raise InvalidParameter(unknown[0], f"unknown parameter; this route takes {', '.join(allowed) or 'none'}")
+        for first, second in EXCLUSIVE.get(route, ()):
+            if first in self._given and second in self._given:
+                raise InvalidParameter(first, f"give either {first} or {second}, not both")
+        # Only the form: whether a page gave this cursor is the listing's to say (`Cursor.decode`).
+        cursor = self._given.get("cursor")
+        if cursor is not None and not _PATTERNS["cursor"].fullmatch(cursor):
+            raise InvalidParameter("cursor", f"expected the `next` value of a previous page, got {_shown(cursor)}")
 
     def get(self, name: str) -> str | None:
         return self._given.get(name)
@@ -130,34 +178,35 @@ class Params:
         text = self._given.get(name)
         if text is None:
             return None
+        if not _PATTERNS["moment_or_date"].fullmatch(text):
+            raise InvalidParameter(name, f"expected {_MOMENT_FORM} (years 1000 to 9999), got {_shown(text)}")
         moment = clock.parse_moment(text)
-        if moment is None and len(text) == 10:
-            day = clock.day_number(text)
-            moment = None if day is None else day * clock.MINUTES_PER_DAY
-        if moment is None:
-            raise InvalidParameter(name, f"expected {_MOMENT_FORM}, got {_shown(text)}")
-        return moment
+        return clock.parse_date_strict(text) * clock.MINUTES_PER_DAY if moment is None else moment
 
     def since(self, zone: ZoneInfo) -> str | None:
         """`since` as the release id to list releases after: a release id as given, or a
         festival-local moment as the id a release made at that moment would have."""
         text = self._given.get("since")
-        if text is None or RELEASE_ID.fullmatch(text):
+        if text is None or _PATTERNS["release"].fullmatch(text):
             return text
-        moment = clock.parse_moment(text)
+        moment = clock.parse_moment(text) if _PATTERNS["moment"].fullmatch(text) else None
         if moment is None:
             raise InvalidParameter(
-                "since", f"expected a release id (as in /changes) or YYYY-MM-DDTHH:MM, got {_shown(text)}"
+                "since",
+                f"expected a release id (as in /changes) or YYYY-MM-DDTHH:MM (years 1000 to 9999), got {_shown(text)}",
             )
-        return release_id(clock.local_datetime(moment, zone))
+        try:
+            return release_id(clock.local_datetime(moment, zone))
+        except OverflowError:  # in UTC, a moment of 9999-12-31 can be in the year 10000: after every release
+            return _LATEST_RELEASE if moment > LAST_MOMENT // 2 else _EARLIEST_RELEASE
 
     def name(self, name: str) -> str | None:
         """A stage or artist name, NFC-normalised as the ingest stores names; never empty."""
         text = self._given.get(name)
         if text is None:
             return None
-        if not text.strip():
-            raise InvalidParameter(name, "expected a name, got an empty value")
+        if not _NAME.search(text):
+            raise InvalidParameter(name, "expected a name, got an empty value (or only spaces)")
         return unicodedata.normalize("NFC", text)
 
     def ids(self) -> set[str] | None:
@@ -176,10 +225,11 @@ class Params:
         text = self._given.get(name)
         if text is None:
             return None
-        day = clock.day_number(text)
-        if day is None:
-            raise InvalidParameter(name, f"expected a festival day as YYYY-MM-DD, got {_shown(text)}")
-        return day
+        if not _PATTERNS["date"].fullmatch(text):
+            raise InvalidParameter(
+                name, f"expected a festival day as YYYY-MM-DD (years 1000 to 9999), got {_shown(text)}"
+            )
+        return clock.parse_date_strict(text)
 
 
 def _shown(text: str) -> str:

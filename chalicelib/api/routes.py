@@ -119,8 +119,12 @@ class ScheduleApi:
                 limit=None,
             ).items
         limit = max(params.limit() - len(earlier), 1)
-        page = self._read(
-            lambda: self._performances.stage_range(stage, first, last, limit=limit, start_key=start_key), params
+        page = (
+            self._read(
+                lambda: self._performances.stage_range(stage, first, last, limit=limit, start_key=start_key), params
+            )
+            if first <= last
+            else Page([], None)
         )
         items = earlier + page.items
         if not items and not page.last_key and start_key is None and self._indexes.stage_count(stage) is None:
@@ -299,7 +303,7 @@ class ScheduleApi:
             return day_start, min(day_end - 1, LAST_MOMENT), None
         begin, until = params.moment("from"), params.moment("to")
         if begin is not None and until is not None and until <= begin:
-            raise InvalidParameter("to", "must be later than from")
+            return begin, begin - 1, None  # [from, to) is empty: no set overlaps it
         first = FIRST_MOMENT if begin is None else begin
         last = LAST_MOMENT if until is None else max(until - 1, FIRST_MOMENT)
         return first, last, begin

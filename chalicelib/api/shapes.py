@@ -8,8 +8,14 @@ from typing import Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
+from chalice.app import BadRequestError
+
+from chalicelib.api.params import shown
 from chalicelib.sets.model import Set
+from chalicelib.settings import HOST
 from chalicelib.timetable import clock
+
+_SCHEMES = ("http", "https")
 
 
 def path_value(raw: str) -> str:
@@ -25,15 +31,20 @@ def api_base(context: Mapping[str, Any]) -> str:
     return f"/{stage}" if stage and path.startswith(f"/{stage}/") else ""
 
 
-def public_origin(headers: Mapping[str, str], base: str) -> str:
+def public_origin(headers: Mapping[str, str], base: str, configured: str = "") -> str:
     """Where clients reach the API (`https://host/api`), for the absolute links feeds need.
-    API Gateway says the scheme in X-Forwarded-Proto (locally it is http); behind the CDN
-    the viewer's host comes as X-Forwarded-Host, and the CDN serves the API at its root."""
-    scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip()
-    forwarded = headers.get("x-forwarded-host")
-    if forwarded:
-        return f"{scheme}://{forwarded}"
-    return f"{scheme}://{headers.get('host', 'localhost')}{base}"
+
+    The configured origin when there is one (behind the CDN: its address). Otherwise the
+    request's own Host, which API Gateway only routes when it is the API's, and the
+    scheme API Gateway says in X-Forwarded-Proto if it is http or https (http locally).
+    X-Forwarded-Host is never read: any client can write it."""
+    if configured:
+        return configured
+    host = headers.get("host", "localhost")
+    if not HOST.fullmatch(host):
+        raise BadRequestError(f"Host: expected a host name and maybe a port, got {shown(host)}")
+    scheme = headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return f"{scheme if scheme in _SCHEMES else 'http'}://{host}{base}"
 
 
 def performance_json(performance: Set, base: str, zone: ZoneInfo) -> dict[str, Any]:

@@ -20,10 +20,13 @@ from chalicelib.timetable.overlaps import Timetable
 from chalicelib.timetable.text import (
     MAX_LINE_CHARS,
     TextFile,
+    bidi_control,
     control_character,
+    invisible,
     open_text,
     sniff_delimiter,
     undecodable,
+    unsafe_character,
 )
 from chalicelib.timetable.text import (
     shown as _shown,
@@ -83,6 +86,16 @@ class Columns:
     index: dict[str, int]
     width: int
     ignored: tuple[str, ...]
+    names: tuple[str, ...] = ()  # the header as written, for naming a column in a reason
+
+    def name_at(self, position: int) -> str:
+        """A column as a reason names it: a known one by its name, another as the header
+        writes it, one beyond the header by its number."""
+        known = next((name for name, at in self.index.items() if at == position), None)
+        if known:
+            return known
+        written = self.names[position] if position < len(self.names) else ""
+        return _shown(written) if written else f"column {position + 1}"
 
     def warnings(self) -> list[str]:
         if not self.ignored:
@@ -115,7 +128,7 @@ def resolve_columns(names: list[str]) -> Columns | str:
             f"the header must name {', '.join(REQUIRED)} (and may name {', '.join(OPTIONAL)}; "
             "with a day column, date may be left out)"
         )
-    return Columns(index=index, width=len(names), ignored=tuple(ignored))
+    return Columns(index=index, width=len(names), ignored=tuple(ignored), names=tuple(n.strip() for n in names))
 
 
 class Schedule:
@@ -282,9 +295,16 @@ class Schedule:
         bad_byte = undecodable(joined)
         if bad_byte:
             problems.append(f"contains bytes that are not valid {self.encoding} (first: {bad_byte})")
-        control = control_character(joined)
-        if control:
-            problems.append(f"contains {control}")
+        unusable: set[str] = set()  # columns whose value a rejection must not carry
+        if not joined.isprintable():
+            for position, field in enumerate(fields):
+                character = unsafe_character(field)
+                if character:
+                    problems.append(
+                        f"{self.columns.name_at(position)} contains {character}: "
+                        "feeds (XML, iCalendar, JSON) cannot carry it; remove it"
+                    )
+                    unusable.add(self.columns.name_at(position))
         width = self.columns.width
         if len(fields) > width:
             # Never guess: an unquoted comma shifts every later value into the wrong column.
@@ -309,6 +329,12 @@ class Schedule:
                     "(DynamoDB's key limit): shorten it"
                 )
                 values[name] = ""
+        for name in _KEYS:
+            if values[name] and not bad_byte and name not in unusable:
+                problem = _name_problem(name, values[name])
+                if problem:
+                    problems.append(problem)
+                    unusable.add(name)
         missing = [name for name in REQUIRED if not values[name]]
         if self._dated_by_day and values["day"] and "date" in missing:
             missing.remove("date")
@@ -355,7 +381,8 @@ class Schedule:
                         "go forward that night (write the time as the clocks showed it)"
                     )
         if problems:
-            return Rejection(line, "; ".join(problems), values["artist"], values["stage"], located), False
+            artist, stage = ("" if name in unusable else values[name] for name in ("artist", "stage"))
+            return Rejection(line, "; ".join(problems), artist, stage, located), False
         small_hours = not self._dated_by_day and parsed["start"] < self._day_change
         return Performance(
             line=line,
@@ -402,6 +429,23 @@ class Schedule:
         if parsed is None:
             parsed = self._times[text] = clock.parse_time(text)
         return parsed
+
+
+def _name_problem(name: str, value: str) -> str | None:
+    """Why a stage or artist name cannot be shown as written, or None."""
+    control = bidi_control(value)
+    if control:
+        return (
+            f"{name} contains {control}, a control character that reorders the text around the {name} "
+            "wherever it is shown: remove it (names in right-to-left scripts show right without it)"
+        )
+    held = invisible(value)
+    if held:
+        return (
+            f"{name} has no visible character (it holds only {held}): write the {name}'s name "
+            "in letters, digits or symbols"
+        )
+    return None
 
 
 def _csv_problem(error: str, delimiter: str) -> str:

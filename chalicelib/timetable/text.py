@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -33,6 +34,13 @@ _SIGNATURES = (
     (b"\xfe\xff", "UTF-16 text"),
 )
 _CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\r\n") | {"\x7f"}
+# Bidirectional embeddings, overrides and isolates: they reorder the text around them.
+# (The marks U+200E, U+200F and U+061C reorder nothing and are allowed.)
+_BIDI_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+# What draws nothing: spaces, separators, format characters (zero-width ones among them),
+# controls, marks with no base, and the letters and symbols that render blank.
+_INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Mn", "Me"})
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 @dataclass
@@ -138,6 +146,52 @@ def control_character(value: str) -> str | None:
         if char in _CONTROL:
             return "a NUL byte" if char == "\x00" else f"the control character U+{ord(char):04X}"
     return None
+
+
+def unsafe_character(value: str) -> str | None:
+    """Describe the first character of a value that a feed cannot carry, or None: XML 1.0
+    has no C0 controls and no U+FFFE/U+FFFF, iCalendar no controls, UTF-8 (so JSON as
+    sent) no lone surrogates. The other noncharacters are for a program's own use, and C1
+    controls draw nothing and are nearly always Windows-1252 text converted as Latin-1.
+    Tabs and line breaks are allowed; undecodable bytes (the decoder's U+DC80-U+DCFF
+    markers) are `undecodable`'s to report."""
+    if value.isprintable():
+        return None
+    for char in value:
+        code = ord(char)
+        if char in _CONTROL:
+            return "a NUL byte" if code == 0 else f"the control character U+{code:04X}"
+        if 0x80 <= code <= 0x9F:
+            return (
+                f"the C1 control character U+{code:04X} (usually a Windows-1252 dash, quote or € "
+                "converted as if it were Latin-1)"
+            )
+        if 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE:
+            return f"U+{code:04X}, a Unicode noncharacter"
+        if 0xD800 <= code <= 0xDFFF and not 0xDC80 <= code <= 0xDCFF:
+            return f"U+{code:04X}, a lone surrogate"
+    return None
+
+
+def bidi_control(value: str) -> str | None:
+    """Name the first bidirectional embedding, override or isolate in a value."""
+    if value.isprintable():
+        return None
+    return next((described(char) for char in value if char in _BIDI_CONTROLS), None)
+
+
+def invisible(value: str) -> str | None:
+    """When a value draws nothing at all, name what it holds (at most three characters)."""
+    if any(char not in _BLANK and unicodedata.category(char) not in _INVISIBLE_CATEGORIES for char in value):
+        return None
+    held = list(dict.fromkeys(value))
+    return ", ".join(described(char) for char in held[:3]) + (", ..." if len(held) > 3 else "")
+
+
+def described(char: str) -> str:
+    """`U+202E RIGHT-TO-LEFT OVERRIDE`: a character as its code point and name."""
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
 
 
 def sniff_delimiter(header_line: str, known: set[str]) -> str:

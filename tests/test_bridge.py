@@ -1,0 +1,107 @@
+"""`make run`'s S3 event bridge on a moto SQS queue: whatever a message holds, the bridge
+logs what it skips and goes on delivering the uploads after it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.bridge import EventBridge
+
+REGION = "eu-west-1"
+EVENT = {
+    "Records": [
+        {
+            "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": "festival"}, "object": {"key": "uploads/day.csv", "size": 10}},
+        }
+    ]
+}
+NOT_EVENTS = [
+    "not json at all",
+    "[1, 2]",
+    '"a string"',
+    '{"Records": "not a list"}',
+    '{"Records": [42]}',
+    '{"Records": [{"s3": {}}]}',  # no eventName
+    '{"Records": [{"eventName": 7}]}',
+    "\ufffd\ufffd",
+    '{"Records": [{"eventName": "ObjectCreated:Put"}]' + " " * 10,  # cut short: no closing brace
+]
+
+
+@pytest.fixture
+def queue() -> Iterator[tuple[Any, str]]:
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name=REGION)
+        yield sqs, sqs.create_queue(QueueName="events")["QueueUrl"]
+
+
+class Recorder:
+    """The handler the bridge invokes, as Lambda would invoke the ingest: it records events."""
+
+    def __init__(self, stop: threading.Event | None = None) -> None:
+        self.events: list[dict[str, Any]] = []
+        self._stop = stop
+
+    def __call__(self, event: dict[str, Any], context: Any) -> None:
+        self.events.append(event)
+        if self._stop is not None:
+            self._stop.set()
+
+
+def left_in(sqs: Any, url: str) -> int:
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+@pytest.mark.parametrize("body", NOT_EVENTS)
+def test_a_message_that_is_no_event_is_logged_and_skipped(
+    queue: tuple[Any, str], caplog: pytest.LogCaptureFixture, body: str
+) -> None:
+    sqs, url = queue
+    sqs.send_message(QueueUrl=url, MessageBody=body)
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(EVENT))
+    created, removed = Recorder(), Recorder()
+    bridge = EventBridge(sqs, url, created, removed)
+    with caplog.at_level(logging.INFO, logger="festival.local.bridge"):
+        while bridge.poll_once():
+            pass
+    assert created.events == [EVENT] and removed.events == []
+    assert left_in(sqs, url) == 0  # the bad message is gone too: it would fail the same way forever
+    [skipped] = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert "not an S3 event" in skipped.getMessage()
+
+
+def test_the_running_bridge_survives_a_bad_message_and_delivers_the_next_upload(queue: tuple[Any, str]) -> None:
+    sqs, url = queue
+    stop = threading.Event()
+    created = Recorder(stop)
+    bridge = EventBridge(sqs, url, created, Recorder())
+    sqs.send_message(QueueUrl=url, MessageBody="{oops")
+    thread = threading.Thread(target=bridge.run, args=(stop,), daemon=True)
+    thread.start()
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(EVENT))
+    assert stop.wait(60), "the upload after the bad message was never delivered"
+    thread.join(60)
+    assert not thread.is_alive() and created.events == [EVENT]
+
+
+def test_the_test_event_s3_sends_first_is_quietly_done_with(
+    queue: tuple[Any, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    sqs, url = queue
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"}))
+    created = Recorder()
+    with caplog.at_level(logging.WARNING, logger="festival.local.bridge"):
+        EventBridge(sqs, url, created, Recorder()).poll_once()
+    assert created.events == [] and left_in(sqs, url) == 0 and not caplog.records
