@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
-from tests.aws_calls import CallLog
+from chalicelib.services import get_services
+from chalicelib.storage.lease import LEASE_SECONDS, Lease
+from tests.aws_calls import CallLog, app_clients
 from tests.conftest import Festival, csv_text
 
 TIMETABLE = csv_text(
@@ -136,3 +139,35 @@ def test_the_service_worker_is_served_beside_the_page_and_always_revalidated(fes
     assert fetch(festival, "/sw.js", **{"If-None-Match": response.headers["ETag"]}).status_code == 304
     page_policy = fetch(festival, "/").headers["Content-Security-Policy"]
     assert "worker-src 'self'" in page_policy
+
+
+def test_while_a_runs_writes_land_answers_carry_no_tag_and_are_not_kept(
+    loaded: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that dies halfway through its writes leaves a day page that may change at the
+    next read: it is served uncached and untagged (one strong tag, one body), until the
+    retry commits and the tag changes."""
+    before = fetch(loaded, "/performances?day=2026-07-03").headers["ETag"]
+    event = loaded.put("uploads/day.csv", TIMETABLE.replace("Opener", "New Opener"))
+
+    class Killed(BaseException):
+        pass
+
+    def die(**_: Any) -> None:
+        raise Killed
+
+    client = app_clients("dynamodb")[1]  # the ingest's batch writes: the plan is pending by now
+    client.meta.events.register("before-call.dynamodb.BatchWriteItem", die)
+    monkeypatch.setattr(Lease, "__exit__", lambda self, *exc: None)  # a dead run drops nothing
+    with pytest.raises(Killed):
+        loaded.deliver(event)
+    client.meta.events.unregister("before-call.dynamodb.BatchWriteItem", die)
+    monkeypatch.undo()
+    during = fetch(loaded, "/performances?day=2026-07-03", **{"If-None-Match": before})
+    assert during.status_code == 200
+    assert "ETag" not in during.headers and during.headers["Cache-Control"] == "no-store"
+    later = time.time() + LEASE_SECONDS + 1
+    monkeypatch.setattr(get_services().lease, "clock", lambda: later)
+    loaded.deliver(event)  # Lambda's retry finishes the plan
+    after = fetch(loaded, "/performances?day=2026-07-03")
+    assert after.headers["ETag"] not in (before, None) and "New Opener" in after.body.decode()

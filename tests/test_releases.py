@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from tests.aws_calls import CallLog
+from chalicelib.storage.releases import release_id
+from tests.aws_calls import CallLog, app_clients
 from tests.conftest import Festival, csv_text
 
 HEADER = "stage,date,start,end,artist,genre,notes,status\n"
@@ -342,3 +345,73 @@ class TestFestivalDayFiles:
         assert report["status"] == "ok" and report["warnings"] == []
         [day] = get(festival, "/days")["items"]
         assert (day["day"], day["last_end"], day["performances"]) == ("2026-07-03", "2026-07-04T02:00", 2)
+
+
+class TestEveryChangeStaysListed:
+    def test_a_file_replaced_wholesale_lists_every_new_and_removed_set_with_counts(self, festival: Festival) -> None:
+        def row(n: int) -> str:
+            start = 8 * 60 + n % 100 * 6  # a hundred five-minute sets a day, over six days
+            hhmm = [f"{minutes // 60:02d}:{minutes % 60:02d}" for minutes in (start, start + 5)]
+            return f"Main,2026-07-0{1 + n // 100},{hhmm[0]},{hhmm[1]},Old {n},,"
+
+        old = [row(n) for n in range(600)]
+        new = [line.replace("Main,", "Tent,").replace("Old ", "New ") for line in old]
+        festival.upload("uploads/day.csv", csv_text(*old))
+        festival.upload("uploads/day.csv", csv_text(*new))
+        [release] = get(festival, "/changes?limit=1")["items"]
+        assert release["counts"] == {
+            "new": 600,
+            "moved": 0,
+            "changed": 0,
+            "cancelled": 0,
+            "removed": 600,
+            "unchanged": 0,
+        }
+        assert release["total"] == 1200 and not release["complete"]
+        listed: list[dict[str, Any]] = []
+        path = release["all_changes"]
+        while path:
+            page = get(festival, path)
+            assert len(page["items"]) <= 100
+            listed += page["items"]
+            path = f"{release['all_changes']}?cursor={page['next']}" if page["next"] else ""
+        assert len(listed) == 1200
+        assert sum(1 for change in listed if change["change"] == "removed") == 600
+        assert len({change["id"] for change in listed}) == 1200
+
+    def test_since_a_moment_lists_a_release_committed_after_it_though_its_run_began_before(
+        self, festival: Festival
+    ) -> None:
+        """A release's id is the time it was committed, so a client that asked at a moment
+        while the run was under way finds it with `since=` that moment."""
+        festival.upload("uploads/day.csv", V1)
+        event = festival.put("uploads/day.csv", V1.replace("Leaves", "Arrives"))
+        seen: list[str] = []
+        client = app_clients("dynamodb")[1]  # the ingest's batch writes
+
+        def look(**_: Any) -> None:
+            if not seen:
+                seen.append(release_id(datetime.now(UTC)))
+                time.sleep(0.01)
+
+        client.meta.events.register("before-call.dynamodb.BatchWriteItem", look)
+        try:
+            festival.deliver(event)
+        finally:
+            client.meta.events.unregister("before-call.dynamodb.BatchWriteItem", look)
+        [release] = get(festival, f"/changes?since={seen[0]}")["items"]
+        assert release["release"] > seen[0]
+
+
+def test_now_playing_keeps_the_set_still_playing_when_the_nights_last_start_is_cancelled(festival: Festival) -> None:
+    festival.upload(
+        "uploads/night.csv",
+        csv_text(
+            "Main,2026-07-03,22:00,07:00,All Nighter,,,",
+            "Main,2026-07-04,05:00,05:30,Dawn Guest,,,cancelled",
+            "Main,2026-07-04,12:00,13:00,Noon,,,",
+            header="stage,date,start,end,artist,genre,notes,status\n",
+        ),
+    )
+    [entry] = get(festival, "/performances?at=2026-07-04T06:30")["items"]
+    assert entry["now"]["artist"] == "All Nighter" and entry["next"]["artist"] == "Noon"

@@ -165,6 +165,19 @@ class TestTheDateOnlyConvention:
         [warning] = schedule.closing_warnings()
         assert "(line 4)" in warning and "overlaps its stage's previous night" in warning
 
+    def test_a_stage_opening_at_midnight_while_another_still_plays_is_dated_right(self) -> None:
+        """Its night is under way: the late club's set runs past midnight, so 00:00 on
+        Saturday's date is Friday night, as written."""
+        schedule, rows = read(
+            "stage,date,start,end,artist\n"
+            "Main,2026-07-03,20:00,22:00,Friday Main\n"
+            "Club,2026-07-03,23:30,00:30,Friday Late\n"
+            "Late,2026-07-04,00:00,01:00,Late Opens\n"
+            "Late,2026-07-04,21:00,22:00,Late Saturday\n"
+        )
+        assert all(isinstance(row, Performance) for row in rows)
+        assert schedule.closing_warnings() == []
+
     def test_a_file_with_a_day_column_is_never_warned(self) -> None:
         schedule, rows = read(FESTIVAL_DAY_DATED.replace("stage,date,", "stage,day,"))
         assert all(isinstance(row, Performance) for row in rows)

@@ -77,6 +77,21 @@ class Timetable:
                 return True
         return False
 
+    def plays_into(self, first: int, moment: int, gap: int) -> bool:
+        """Whether a scheduled set on any stage starts in [first, moment) and is still
+        playing, or ended at most `gap` minutes before, at `moment`."""
+        for days in self._stages.values():
+            for day in range(first // clock.MINUTES_PER_DAY, (moment - 1) // clock.MINUTES_PER_DAY + 1):
+                bucket = days.get(day, [])
+                position = bisect_left(bucket, first << self._START)
+                for packed in bucket[position:]:
+                    start, end = self._unpack(packed)
+                    if start >= moment:
+                        break
+                    if end >= moment - gap:
+                        return True
+        return False
+
     def stages(self) -> list[str]:
         return sorted(
             {stage for stage, days in self._stages.items() if any(days.values())}

@@ -43,6 +43,9 @@ EARLIEST_DATE, LATEST_DATE = "2000-01-01", "2099-12-31"
 _EARLIEST_DAY, _LATEST_DAY = (clock.parse_date_strict(text) for text in (EARLIEST_DATE, LATEST_DATE))
 _SHOWN_UNKNOWN = 20
 _SHOWN_LINES = 20
+# An after-midnight set that starts within this many minutes of another stage's set ending
+# continues a night the festival is playing: its date is taken to be meant.
+_NIGHT_GAP = 60
 _NORMALISED = ("stage", "artist")
 # Stage is the table's partition key and artist the by_artist index's: DynamoDB refuses
 # a partition key over 2,048 bytes, and would fail the whole file on every retry.
@@ -283,10 +286,12 @@ class Schedule:
         return self.timetable.starts_between(performance.stage, *evening)
 
     def _played_before_midnight(self, performance: Performance) -> bool:
-        """Whether the stage played the evening before the set's literal night."""
+        """Whether the set's literal night was already under way: its stage played the
+        evening before, or the festival was still playing (on any stage) when it starts."""
         midnight = performance.start // clock.MINUTES_PER_DAY * clock.MINUTES_PER_DAY
-        return self.timetable.starts_between(
-            performance.stage, midnight - clock.MINUTES_PER_DAY + self._day_change, midnight
+        evening = midnight - clock.MINUTES_PER_DAY + self._day_change
+        return self.timetable.starts_between(performance.stage, evening, midnight) or self.timetable.plays_into(
+            evening, performance.start, _NIGHT_GAP
         )
 
     def _performance(self, fields: list[str], joined: str, line: int) -> tuple[Performance | Rejection, bool]:
