@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.ingest.plan import Plan, Planner, Version
