@@ -2,7 +2,7 @@
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +13,8 @@ from chalicelib.api.caching import request_identity
 from chalicelib.api.params import Params
 from chalicelib.api.routes import ScheduleApi
 from chalicelib.api.shapes import api_base, public_origin
+from chalicelib.exports import C3VOC_XML, CALENDAR
+from chalicelib.exports.query import canonical_calendar_query
 from chalicelib.services import get_services
 from chalicelib.settings import UPLOAD_PREFIX
 from chalicelib.web.page import schedule_page, service_worker
@@ -57,16 +59,19 @@ def _answer(
     *,
     live_at: datetime | None = None,
     media_type: str = caching.JSON,
+    canonical: Callable[[Mapping[str, str] | None], Mapping[str, str]] | None = None,
 ) -> Response:
     """An answer with an ETag from the current release, or a 304 that reads no set.
-    JSON answers are dicts; other media types come as text."""
+    JSON answers are dicts; other media types come as text. `canonical` gives the query
+    that identifies the answer, where several spellings ask for the same one."""
     request: Any = app.current_request
+    query = request.query_params
+    identity = query if canonical is None else canonical(query)
     base = api_base(request.context)
     origin = public_origin(request.headers, base)
     api = ScheduleApi(get_services(), base, origin)
-    query = request.query_params
     path = request.context.get("path") or request.path
-    parts = [api.release(), origin, request_identity(path, query)]
+    parts = [api.release(), origin, request_identity(path, identity)]
     cache_control = caching.DATA
     if live_at is not None:  # the answer is the clock's: it changes every minute
         parts.append(live_at.strftime("%Y-%m-%dT%H:%M"))
@@ -120,7 +125,7 @@ def list_changes() -> Response:
 @app.route("/calendar.ics")
 def calendar() -> Response:
     """An iCalendar feed to subscribe to: the festival, a stage, an artist, or picked sets."""
-    return _answer(lambda api, query: api.calendar(query), media_type="text/calendar; charset=utf-8")
+    return _answer(lambda api, query: api.calendar(query), media_type=CALENDAR, canonical=canonical_calendar_query)
 
 
 @app.route("/schedule.json")
@@ -131,7 +136,7 @@ def schedule_json() -> Response:
 
 @app.route("/schedule.xml")
 def schedule_xml() -> Response:
-    return _answer(lambda api, query: api.schedule(query, "/schedule.xml"), media_type="application/xml; charset=utf-8")
+    return _answer(lambda api, query: api.schedule(query, "/schedule.xml"), media_type=C3VOC_XML)
 
 
 @app.route("/artists/{artist}/performances")

@@ -286,13 +286,15 @@ def giggity(document: bytes) -> tuple[list[Seen], time]:
                     if raw < day_change:
                         begins += timedelta(days=1)
                 lasts = _giggity_time(fields["duration"])  # LocalTime.parse: under 24 hours
+                # ZonedDateTime.plusHours/plusMinutes work on the instant time-line.
+                ends = (begins.astimezone(UTC) + timedelta(hours=lasts.hour, minutes=lasts.minute)).astimezone(zone)
                 description = fields.get("description", "")
                 if fields.get("abstract"):
                     description = fields["abstract"] + "\n\n" + description
                 items[key] = Seen(
                     key=key,
                     start=begins,
-                    end=begins + timedelta(hours=lasts.hour, minutes=lasts.minute),
+                    end=ends,
                     day=day.get("date", ""),
                     room=room.get("name") or "",
                     title=fields["title"],

@@ -77,14 +77,11 @@ def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-_ICALJS_HOUR_OFF = pytest.mark.xfail(strict=True, reason="issue 24: ical.js reads the VTIMEZONE as one offset all year")
-
-
 @pytest.fixture(
     params=[
         pytest.param("Asia/Kolkata"),
-        pytest.param("Australia/Sydney", marks=_ICALJS_HOUR_OFF),
-        pytest.param("Europe/Amsterdam", marks=_ICALJS_HOUR_OFF),
+        pytest.param("Australia/Sydney"),
+        pytest.param("Europe/Amsterdam"),
     ]
 )
 def zoned(festival: Festival, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Festival:

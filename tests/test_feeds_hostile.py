@@ -22,7 +22,6 @@ from tests.aws_calls import CallLog
 from tests.clients_node import run_node
 from tests.conftest import REGION, Festival, csv_text
 
-pytestmark = pytest.mark.xfail(strict=True, reason="issue 25: the feeds' hostile-input points")
 HEADER = "stage,day,start,end,artist,genre,notes,status\n"
 TIMETABLE = csv_text(
     "Main,2026-07-03,21:00,22:30,Björk,art pop,,",
@@ -79,8 +78,7 @@ class TestCalendarTitle:
         body = text(get(loaded, "/calendar.ics?stage=" + quote("A;B,C\\D")))
         assert "NAME:Festival · A\\;B\\,C\\\\D\r\n" in body
         assert "X-WR-CALNAME:Festival · A\\;B\\,C\\\\D\r\n" in body
-        calendar = icalendar.Calendar.from_ical(body)
-        assert str(calendar["NAME"]) == str(calendar["X-WR-CALNAME"]) == "Festival · A;B,C\\D"
+        assert IcsCalendarStream.calendar_from_ics(body).name == ["Festival · A;B,C\\D"]  # read as TEXT
 
 
 def _poison(festival: Festival, artist: str, **fields: str) -> None:
@@ -198,6 +196,7 @@ def _viewer_request(querystring: dict[str, Any], uri: str = "/calendar.ics") -> 
     }
 
 
+@pytest.mark.xfail(strict=True, reason="issue 25: the CDN keys on the query as sent")
 class TestCdnKey:
     """CloudFront keys its cache on the query as the viewer-request function leaves it:
     the function canonicalises the calendar's query the way the API does for its ETag."""

@@ -10,14 +10,19 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chalice.app import BadRequestError
+from chalice.app import BadRequestError, ChaliceViewError
 
 from chalicelib.storage.performances import SET_ID
 from chalicelib.storage.releases import RELEASE_ID, release_id
 from chalicelib.timetable import clock
 
 DEFAULT_LIMIT = 50
-MAX_IDS = 500
+# A calendar of picked sets: 400 ids of 17 bytes (with their comma, even as %2C) keep the
+# whole URL under CloudFront's 8,192 bytes, with room for the host and path.
+MAX_IDS = 400
+MAX_IDS_LENGTH = 8192
+# No stage or artist is longer (DynamoDB's key limit): a longer name can match nothing.
+MAX_NAME_BYTES = 2048
 MAX_LIMIT = 500
 FIRST_MOMENT = 1 * clock.MINUTES_PER_DAY  # 0001-01-01T00:00
 LAST_MOMENT = clock.parse_date_strict("9999-12-31") * clock.MINUTES_PER_DAY + clock.MINUTES_PER_DAY - 1
@@ -57,12 +62,14 @@ SINCE = Parameter(
     {"type": "string", "pattern": f"^({RELEASE_PATTERN}|{_DAY_PATTERN}T{_TIME_PATTERN})$"},
 )
 
-STAGE = Parameter("stage", "Only this stage's sets.", {"type": "string", "minLength": 1})
-ARTIST = Parameter("artist", "Only this artist's sets.", {"type": "string", "minLength": 1})
+_NAME = {"type": "string", "minLength": 1, "maxLength": MAX_NAME_BYTES}
+STAGE = Parameter("stage", f"Only this stage's sets (at most {MAX_NAME_BYTES} bytes in UTF-8).", _NAME)
+ARTIST = Parameter("artist", f"Only this artist's sets (at most {MAX_NAME_BYTES} bytes in UTF-8).", _NAME)
 IDS = Parameter(
     "ids",
-    f"Only these sets: performance ids, comma-separated (at most {MAX_IDS}); a personal calendar with no account.",
-    {"type": "string", "pattern": "^[a-z2-7]{16}(,[a-z2-7]{16})*$"},
+    f"Only these sets: performance ids, comma-separated (at most {MAX_IDS}, repeats counted); "
+    "a personal calendar with no account.",
+    {"type": "string", "pattern": "^[a-z2-7]{16}(,[a-z2-7]{16})*$", "maxLength": 17 * MAX_IDS - 1},
 )
 
 # What each route takes, by route path.
@@ -84,6 +91,15 @@ ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
 
 class InvalidParameter(BadRequestError):
     """A request parameter is missing its expected form; the message names both."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name}: {problem}")
+
+
+class TooLong(ChaliceViewError):
+    """A parameter holds more than the API reads (414 URI Too Long); the message says the cap."""
+
+    STATUS_CODE = 414
 
     def __init__(self, name: str, problem: str) -> None:
         super().__init__(f"{name}: {problem}")
@@ -138,22 +154,30 @@ class Params:
         return release_id(clock.local_datetime(moment, zone))
 
     def name(self, name: str) -> str | None:
-        """A stage or artist name, NFC-normalised as the ingest stores names; never empty."""
+        """A stage or artist name, trimmed and NFC-normalised as the ingest stores names;
+        never empty, never longer than a name can be."""
         text = self._given.get(name)
         if text is None:
             return None
-        if not text.strip():
+        text = unicodedata.normalize("NFC", text.strip())
+        if not text:
             raise InvalidParameter(name, "expected a name, got an empty value")
-        return unicodedata.normalize("NFC", text)
+        if len(text.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+            raise TooLong(name, f"no stage or artist name is longer than {MAX_NAME_BYTES} bytes")
+        return text
 
-    def ids(self) -> set[str] | None:
-        """`ids` as a set of performance ids, or None when not given."""
+    def ids(self) -> list[str] | None:
+        """`ids` as sorted, distinct performance ids, or None when not given. Repeats count
+        toward the cap: the cap is on what the request holds."""
         text = self._given.get("ids")
         if text is None:
             return None
-        ids = {part.strip() for part in text.split(",") if part.strip()}
-        bad = sorted(part for part in ids if not SET_ID.fullmatch(part))
-        if bad or not ids or len(ids) > MAX_IDS:
+        parts = text.split(",")
+        if len(parts) > MAX_IDS or len(text) > MAX_IDS_LENGTH:
+            raise TooLong("ids", f"give at most {MAX_IDS} performance ids")
+        ids = sorted({part.strip() for part in parts if part.strip()})
+        bad = [part for part in ids if not SET_ID.fullmatch(part)]
+        if bad or not ids:
             problem = f"{_shown(bad[0])} is not a performance id" if bad else f"give 1 to {MAX_IDS} ids"
             raise InvalidParameter("ids", f"expected performance ids separated by commas; {problem}")
         return ids
