@@ -11,6 +11,9 @@ from chalicelib.timetable import clock
 
 UPLOAD_PREFIX = "uploads/"
 REPORT_PREFIX = "reports/"
+# What the festival is: set per deployment in .chalice/config.json, and taken from the
+# environment first by `make run` and `cli validate`.
+FESTIVAL_SETTINGS = ("FESTIVAL_TIMEZONE", "DAY_CHANGE", "FESTIVAL_NAME")
 
 
 @dataclass(frozen=True)
