@@ -49,3 +49,20 @@ def test_the_local_api_keeps_them_after_chalice_loads_the_config(given: dict[str
     finally:
         server.server.server_close()
         reset_services()
+
+
+def test_the_readme_lists_every_setting_the_code_reads() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    sources = [root / "app.py", *root.glob("chalicelib/**/*.py"), *root.glob("local/*.py")]
+    read = {
+        name
+        for path in sources
+        for name in re.findall(r"""(?:environ|env)\.get\(\s*["']([A-Z][A-Z0-9_]+)["']""", path.read_text())
+    }
+    readme = (root / "README.md").read_text()
+    table = readme[readme.index("## Settings") :].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
+    assert read and read <= listed, sorted(read - listed)
