@@ -13,8 +13,6 @@ from chalicelib.api.caching import request_identity
 from chalicelib.api.params import Params
 from chalicelib.api.routes import ScheduleApi
 from chalicelib.api.shapes import api_base, public_origin
-from chalicelib.exports import C3VOC_XML, CALENDAR
-from chalicelib.exports.query import canonical_calendar_query
 from chalicelib.services import get_services
 from chalicelib.settings import UPLOAD_PREFIX
 from chalicelib.web.page import schedule_page, service_worker
@@ -125,6 +123,10 @@ def list_changes() -> Response:
 @app.route("/calendar.ics")
 def calendar() -> Response:
     """An iCalendar feed to subscribe to: the festival, a stage, an artist, or picked sets."""
+    # The exports are imported when one is asked for: the API starts faster without them.
+    from chalicelib.exports import CALENDAR
+    from chalicelib.exports.query import canonical_calendar_query
+
     return _answer(lambda api, query: api.calendar(query), media_type=CALENDAR, canonical=canonical_calendar_query)
 
 
@@ -136,6 +138,8 @@ def schedule_json() -> Response:
 
 @app.route("/schedule.xml")
 def schedule_xml() -> Response:
+    from chalicelib.exports import C3VOC_XML
+
     return _answer(lambda api, query: api.schedule(query, "/schedule.xml"), media_type=C3VOC_XML)
 
 
