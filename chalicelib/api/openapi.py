@@ -54,8 +54,6 @@ def _feed(path: str, summary: str, media_type: str) -> Any:
     """A GET route answering a document in another format than JSON."""
     ok = {"description": "OK", "content": {media_type: {"schema": {"type": "string"}}}}
     responses = {"200": ok, **_ERRORS, "304": {"description": "Not modified (If-None-Match)"}}
-    if path == "/calendar.ics":
-        responses["414"] = _json(_ref("Error"), "More ids, or a longer name, than the API reads.")
     return {"get": {"summary": summary, "parameters": _query(path), "responses": responses}}
 
 

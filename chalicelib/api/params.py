@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chalice.app import BadRequestError, ChaliceViewError
+from chalice.app import BadRequestError
 
 from chalicelib.storage.performances import SET_ID
 from chalicelib.storage.releases import RELEASE_ID, release_id
@@ -96,15 +96,6 @@ class InvalidParameter(BadRequestError):
         super().__init__(f"{name}: {problem}")
 
 
-class TooLong(ChaliceViewError):
-    """A parameter holds more than the API reads (414 URI Too Long); the message says the cap."""
-
-    STATUS_CODE = 414
-
-    def __init__(self, name: str, problem: str) -> None:
-        super().__init__(f"{name}: {problem}")
-
-
 class Params:
     """A request's query parameters, checked against what the route accepts."""
 
@@ -163,7 +154,7 @@ class Params:
         if not text:
             raise InvalidParameter(name, "expected a name, got an empty value")
         if len(text.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
-            raise TooLong(name, f"no stage or artist name is longer than {MAX_NAME_BYTES} bytes")
+            raise InvalidParameter(name, f"no stage or artist name is longer than {MAX_NAME_BYTES} bytes")
         return text
 
     def ids(self) -> list[str] | None:
@@ -174,7 +165,7 @@ class Params:
             return None
         parts = text.split(",")
         if len(parts) > MAX_IDS or len(text) > MAX_IDS_LENGTH:
-            raise TooLong("ids", f"give at most {MAX_IDS} performance ids")
+            raise InvalidParameter("ids", f"give at most {MAX_IDS} performance ids, repeats counted")
         ids = sorted({part.strip() for part in parts if part.strip()})
         bad = [part for part in ids if not SET_ID.fullmatch(part)]
         if bad or not ids:

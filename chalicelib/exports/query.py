@@ -28,7 +28,7 @@ class CalendarQuery:
 
     @classmethod
     def parse(cls, query: Mapping[str, str] | None) -> CalendarQuery:
-        """Check the query (400 for a malformed value, 414 for one past its cap)."""
+        """Check the query: 400 for a malformed value or one past its cap."""
         params = Params(query, ROUTE)
         ids = params.ids()
         return cls(params.name("stage"), params.name("artist"), None if ids is None else tuple(ids))
