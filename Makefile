@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help venv browser test lint run bench deploy destroy cost replay clean
+.PHONY: help venv browser clients test lint run bench deploy destroy cost replay clean
 
 help:
 	@echo "make run     start the whole system locally (moto + API + S3 event bridge)"
@@ -35,8 +35,17 @@ browser:
 	    echo "chromium is missing and this is not root: the browser tests will be skipped (apt-get install chromium)"; \
 	  fi; }
 
-test: $(STAMP) browser
-	$(BIN)/python -m pytest
+# The calendar clients the tests run (ical.js, node-ical), pinned by tests/clients/package-lock.json.
+# npm ci installs exactly the lock file; REQUIRE_CLIENTS=1 makes their tests fail rather than skip.
+CLIENTS := tests/clients/node_modules/.installed
+$(CLIENTS): tests/clients/package.json tests/clients/package-lock.json
+	cd tests/clients && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+clients: $(CLIENTS)
+
+test: $(STAMP) browser $(CLIENTS)
+	REQUIRE_CLIENTS=1 $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -44,7 +53,7 @@ lint: $(STAMP)
 	$(BIN)/bandit -q -c pyproject.toml -r app.py chalicelib local infra
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis tests/clients/node_modules
 
 run: $(STAMP)
 	$(BIN)/python -m local.run

@@ -2,7 +2,7 @@
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,15 +58,18 @@ def _answer(
     *,
     live_at: datetime | None = None,
     media_type: str = caching.JSON,
+    canonical: Callable[[Mapping[str, str] | None], Mapping[str, str]] | None = None,
 ) -> Response:
     """An answer with an ETag from the current release, or a 304 that reads no set.
-    JSON answers are dicts; other media types come as text."""
+    JSON answers are dicts; other media types come as text. `canonical` gives the query
+    that identifies the answer, where several spellings ask for the same one."""
     request: Any = app.current_request
+    query = request.query_params
+    identity = query if canonical is None else canonical(query)
     base = api_base(request.context)
     services = get_services()
     origin = public_origin(request.headers, base, services.settings.public_origin)
     api = ScheduleApi(services, base, origin)
-    query = request.query_params
     path = request.context.get("path") or request.path
 
     def body() -> str:
@@ -76,7 +79,7 @@ def _answer(
     release = api.release()
     if release is None:  # a run's writes are landing: this body may differ from the next one's
         return caching.uncached(body, media_type)
-    parts = [release, origin, request_identity(path, query)]
+    parts = [release, origin, request_identity(path, identity)]
     cache_control = caching.DATA
     if live_at is not None:  # the answer is the clock's: it changes every minute
         parts.append(live_at.strftime("%Y-%m-%dT%H:%M"))
@@ -130,7 +133,11 @@ def list_release_changes(release: str) -> Response:
 @app.route("/calendar.ics")
 def calendar() -> Response:
     """An iCalendar feed to subscribe to: the festival, a stage, an artist, or picked sets."""
-    return _answer(lambda api, query: api.calendar(query), media_type="text/calendar; charset=utf-8")
+    # The exports are imported when one is asked for: the API starts faster without them.
+    from chalicelib.exports import CALENDAR
+    from chalicelib.exports.query import canonical_calendar_query
+
+    return _answer(lambda api, query: api.calendar(query), media_type=CALENDAR, canonical=canonical_calendar_query)
 
 
 @app.route("/schedule.json")
@@ -141,7 +148,9 @@ def schedule_json() -> Response:
 
 @app.route("/schedule.xml")
 def schedule_xml() -> Response:
-    return _answer(lambda api, query: api.schedule(query, "/schedule.xml"), media_type="application/xml; charset=utf-8")
+    from chalicelib.exports import C3VOC_XML
+
+    return _answer(lambda api, query: api.schedule(query, "/schedule.xml"), media_type=C3VOC_XML)
 
 
 @app.route("/artists/{artist}/performances")

@@ -17,6 +17,9 @@ REPORT_PREFIX = "reports/"
 _LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 HOST = re.compile(rf"({_LABEL}(\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])(:[0-9]{{1,5}})?")
 _ORIGIN_PATH = re.compile(r"(/[A-Za-z0-9._~%-]*)*")
+# What the festival is: set per deployment in .chalice/config.json, and taken from the
+# environment first by `make run` and `cli validate`.
+FESTIVAL_SETTINGS = ("FESTIVAL_TIMEZONE", "DAY_CHANGE", "FESTIVAL_NAME")
 
 
 @dataclass(frozen=True)

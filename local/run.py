@@ -7,6 +7,9 @@
   invokes the same Lambda handlers AWS would;
 - a sample festival is uploaded through that same path at start.
 
+FESTIVAL_TIMEZONE, DAY_CHANGE and FESTIVAL_NAME from the environment win over
+.chalice/config.json, for the ingest and the API alike (see local/serve.py).
+
 Set AWS_ENDPOINT_URL to use another endpoint (LocalStack, say) instead of starting moto.
 Ctrl-C (SIGINT) or SIGTERM stops everything and frees both ports.
 """
@@ -29,6 +32,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from chalicelib.settings import FESTIVAL_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "local" / "sample"
@@ -123,21 +128,27 @@ def _stop(process: subprocess.Popen[bytes] | None) -> None:
 
 
 def _chalice_environment() -> dict[str, str]:
-    """The functions' settings from .chalice/config.json (global, then the local stage)."""
+    """The functions' settings from .chalice/config.json (global, then the local stage),
+    except the festival's own (zone, day change, name) where the environment gives them."""
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     values = dict(config.get("environment_variables", {}))
     values.update(config.get("stages", {}).get("local", {}).get("environment_variables", {}))
+    values.update({name: os.environ[name] for name in FESTIVAL_SETTINGS if name in os.environ})
     return values
 
 
 def _print_banner(api: str, endpoint: str, bucket: str, topic: str, region: str) -> None:
+    festival = (
+        f"{os.environ.get('FESTIVAL_NAME', 'Festival')}, {os.environ.get('FESTIVAL_TIMEZONE', 'UTC')}"
+        f" time, days change at {os.environ.get('DAY_CHANGE', '06:00')}"
+    )
     aws = (
         f"AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION={region} .venv/bin/aws "
         f"--endpoint-url {endpoint}"
     )
     print(
         f"""
-Festival schedule is running locally.
+Festival schedule is running locally: {festival}.
 
   Schedule page  {api}/
   API            {api}/stages   (description: {api}/openapi.json)
@@ -193,17 +204,7 @@ class LocalStack:
             _wait_until(lambda: _answers(self.aws_port, "/moto-api/"), "moto's server", 30, self.stop)
         outputs = self._create_resources()
         self.chalice = _start(
-            [
-                str(Path(sys.executable).with_name("chalice")),
-                "local",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--stage",
-                "local",
-                "--no-autoreload",
-            ],
+            [sys.executable, "-m", "local.serve", "--host", "127.0.0.1", "--port", str(self.port), "--stage", "local"],
             dict(os.environ),
             self.logs / "chalice.log",
         )

@@ -18,7 +18,13 @@ from chalicelib.storage.releases import release_id
 from chalicelib.timetable import clock
 
 DEFAULT_LIMIT = 50
-MAX_IDS = 500
+# A calendar of picked sets: 400 ids of 17 bytes (with their comma, even as %2C) keep the
+# whole URL under CloudFront's 8,192 bytes, with room for the host and path.
+MAX_IDS = 400
+MAX_IDS_LENGTH = 8192
+# No stage or artist is longer in UTF-8 (DynamoDB's key limit); a query's name may have as
+# many characters, so that the answer never echoes more.
+MAX_NAME_BYTES = 2048
 MAX_LIMIT = 500
 FIRST_MOMENT = 1 * clock.MINUTES_PER_DAY  # 0001-01-01T00:00
 LAST_MOMENT = clock.parse_date_strict("9999-12-31") * clock.MINUTES_PER_DAY + clock.MINUTES_PER_DAY - 1
@@ -77,12 +83,14 @@ SINCE = Parameter(
     {"type": "string", "pattern": f"^({RELEASE_PATTERN}|{_DAY_PATTERN}T{_TIME_PATTERN})$"},
 )
 
-STAGE = Parameter("stage", "Only this stage's sets.", {"type": "string", "pattern": NAME_PATTERN})
-ARTIST = Parameter("artist", "Only this artist's sets.", {"type": "string", "pattern": NAME_PATTERN})
+_NAME_SCHEMA = {"type": "string", "pattern": NAME_PATTERN, "maxLength": MAX_NAME_BYTES}
+STAGE = Parameter("stage", f"Only this stage's sets (at most {MAX_NAME_BYTES} characters).", _NAME_SCHEMA)
+ARTIST = Parameter("artist", f"Only this artist's sets (at most {MAX_NAME_BYTES} characters).", _NAME_SCHEMA)
 IDS = Parameter(
     "ids",
-    f"Only these sets: performance ids, comma-separated (at most {MAX_IDS}); a personal calendar with no account.",
-    {"type": "string", "pattern": "^[a-z2-7]{16}(,[a-z2-7]{16})*$"},
+    f"Only these sets: performance ids, comma-separated (at most {MAX_IDS}, repeats counted); "
+    "a personal calendar with no account.",
+    {"type": "string", "pattern": "^[a-z2-7]{16}(,[a-z2-7]{16})*$", "maxLength": 17 * MAX_IDS - 1},
 )
 
 DAYS_LIMIT = Parameter(
@@ -201,22 +209,30 @@ class Params:
             return _LATEST_RELEASE if moment > LAST_MOMENT // 2 else _EARLIEST_RELEASE
 
     def name(self, name: str) -> str | None:
-        """A stage or artist name, NFC-normalised as the ingest stores names; never empty."""
+        """A stage or artist name, trimmed and NFC-normalised as the ingest stores names;
+        never empty, never longer than a name can be."""
         text = self._given.get(name)
         if text is None:
             return None
         if not _NAME.search(text):
             raise InvalidParameter(name, "expected a name, got an empty value (or only spaces)")
-        return unicodedata.normalize("NFC", text)
+        if len(text) > MAX_NAME_BYTES:
+            raise InvalidParameter(name, f"no stage or artist name is longer than {MAX_NAME_BYTES} characters")
+        # A name longer in UTF-8 than DynamoDB keeps (2,048 bytes) is no stage's: it matches nothing.
+        return unicodedata.normalize("NFC", text.strip())
 
-    def ids(self) -> set[str] | None:
-        """`ids` as a set of performance ids, or None when not given."""
+    def ids(self) -> list[str] | None:
+        """`ids` as sorted, distinct performance ids, or None when not given. Repeats count
+        toward the cap: the cap is on what the request holds."""
         text = self._given.get("ids")
         if text is None:
             return None
-        ids = {part.strip() for part in text.split(",") if part.strip()}
-        bad = sorted(part for part in ids if not SET_ID.fullmatch(part))
-        if bad or not ids or len(ids) > MAX_IDS:
+        parts = text.split(",")
+        if len(parts) > MAX_IDS or len(text) > MAX_IDS_LENGTH:
+            raise InvalidParameter("ids", f"give at most {MAX_IDS} performance ids, repeats counted")
+        ids = sorted({part.strip() for part in parts if part.strip()})
+        bad = [part for part in ids if not SET_ID.fullmatch(part)]
+        if bad or not ids:
             problem = f"{_shown(bad[0])} is not a performance id" if bad else f"give 1 to {MAX_IDS} ids"
             raise InvalidParameter("ids", f"expected performance ids separated by commas; {problem}")
         return ids

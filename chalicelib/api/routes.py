@@ -239,39 +239,30 @@ class ScheduleApi:
         return answer
 
     def calendar(self, query: Mapping[str, str] | None) -> str:
-        """The festival (or one stage's, one artist's, or a list of sets) as iCalendar."""
-        from chalicelib.exports.calendar import calendar_feed
+        """The festival (or one stage's, one artist's, or a list of sets) as iCalendar;
+        `ids=` reads only those sets."""
+        from chalicelib.exports.calendar import CalendarFeed
+        from chalicelib.exports.festival import festival_of
+        from chalicelib.exports.picks import read_sets
+        from chalicelib.exports.query import CalendarQuery
 
-        params = Params(query, "/calendar.ics")
-        stage, artist, ids = params.name("stage"), params.name("artist"), params.ids()
-        sets = [
-            exported
-            for exported in self._exported_sets()
-            if (stage is None or exported.stage == stage)
-            and (artist is None or exported.artist == artist)
-            and (ids is None or exported.id in ids)
-        ]
-        name = self._settings.festival_name + "".join(f" · {part}" for part in (stage, artist) if part)
-        return calendar_feed(sets, name=name, zone=self._zone, origin=self._origin).decode("utf-8")
+        wanted = CalendarQuery.parse(query)
+        found = self._exported_sets() if wanted.ids is None else read_sets(self._performances.by_id, wanted.ids)
+        festival = festival_of([s for s in found if wanted.wants(s)], self._settings, self.head().release, self._origin)
+        return CalendarFeed(wanted.narrowed_by()).render(festival)
 
     def schedule(self, query: Mapping[str, str] | None, route: str) -> Any:
         """The festival in the frab / c3voc schedule format, as JSON or XML."""
-        from chalicelib.exports.c3voc import Festival, Schedule
+        from chalicelib.exports.c3voc import C3vocJson, C3vocXml
+        from chalicelib.exports.festival import festival_of
 
         Params(query, route)
-        festival = Festival(
-            self._settings.festival_name,
-            self._zone,
-            self._settings.day_change_minutes,
-            self.head().release,
-            self._origin,
-        )
-        schedule = Schedule(self._exported_sets(), festival)
+        festival = festival_of(self._exported_sets(), self._settings, self.head().release, self._origin)
         if not route.endswith(".xml"):
-            return schedule.as_json()
-        if not schedule.days:  # the format needs at least one day
+            return C3vocJson().render(festival)
+        if not festival.days:  # the format needs at least one day
             raise NotFound("no performances yet: upload a timetable first")
-        return schedule.as_xml().decode("utf-8")
+        return C3vocXml().render(festival)
 
     def _exported_sets(self) -> list[Set]:
         """Every set of the festival: one Query per festival day (and per MB)."""
