@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from chalice.app import Chalice, CORSConfig, Response, S3Event
+from chalice.app import Chalice, CORSConfig, NotFoundError, Response, S3Event
 
 from chalicelib.api import caching
 from chalicelib.api.caching import request_identity
@@ -15,7 +15,7 @@ from chalicelib.api.routes import ScheduleApi
 from chalicelib.api.shapes import api_base, public_origin
 from chalicelib.services import get_services
 from chalicelib.settings import UPLOAD_PREFIX
-from chalicelib.web.page import schedule_page, service_worker
+from chalicelib.web.page import folder_address, module, module_headers, schedule_page, service_worker
 
 app = Chalice(app_name="festival-schedule")
 # Browser front ends on other origins may read the API, and its ETags for revalidating.
@@ -171,15 +171,30 @@ def _fixed(
 @app.route("/")
 def page() -> Response:
     """The schedule page, built on the API below."""
+    request: Any = app.current_request
+    folder = folder_address(request.context.get("path") or "")
+    if folder is not None:
+        return Response(body="", status_code=308, headers={"Location": folder, "Cache-Control": caching.STATIC})
     html, headers = schedule_page()
     return _fixed(html, "text/html; charset=utf-8", headers=headers)
+
+
+@app.route("/js/{name}")
+def page_module(name: str) -> Response:
+    """One of the pages' ES modules; at the version the page names, cached for good."""
+    request: Any = app.current_request
+    found = module(name, (request.query_params or {}).get("v"))
+    if found is None:
+        raise NotFoundError(f"no module named {name}")
+    text, current = found
+    return _fixed(text, caching.SCRIPT, caching.IMMUTABLE if current else caching.REVALIDATE, module_headers())
 
 
 @app.route("/sw.js")
 def page_service_worker() -> Response:
     """The page's service worker (it must live beside the page to control it)."""
     script, headers = service_worker()
-    return _fixed(script, "text/javascript; charset=utf-8", caching.REVALIDATE, headers)
+    return _fixed(script, caching.SCRIPT, caching.REVALIDATE, headers)
 
 
 @app.route("/openapi.json")

@@ -171,3 +171,36 @@ def test_while_a_runs_writes_land_answers_carry_no_tag_and_are_not_kept(
     loaded.deliver(event)  # Lambda's retry finishes the plan
     after = fetch(loaded, "/performances?day=2026-07-03")
     assert after.headers["ETag"] not in (before, None) and "New Opener" in after.body.decode()
+
+
+def test_page_modules_are_served_by_the_app_with_etags_and_cached_for_good_at_their_version(
+    festival: Festival,
+) -> None:
+    from chalicelib.web.page import modules
+
+    version = modules().version
+    page = fetch(festival, "/")
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "sha256" not in policy.split("script-src")[1].split(";")[0]
+    body = page.body.decode() if isinstance(page.body, bytes) else page.body
+    assert f'<script type="module" src="js/schedule.js?v={version}"></script>' in body
+    assert f'<link rel="modulepreload" href="js/api.js?v={version}">' in body  # imported, so fetched at once
+    current = fetch(festival, f"/js/api.js?v={version}")
+    assert current.status_code == 200 and current.headers["Content-Type"].startswith("text/javascript")
+    assert "immutable" in current.headers["Cache-Control"]
+    assert fetch(festival, "/js/api.js", **{"If-None-Match": current.headers["ETag"]}).status_code == 304
+    older = fetch(festival, "/js/api.js?v=0123456789abcdef")  # a page of another deployment asks
+    assert older.headers["Cache-Control"] == "no-cache"
+    module = fetch(festival, f"/js/schedule.js?v={version}").body
+    module = module.decode() if isinstance(module, bytes) else module
+    assert f'from "./api.js?v={version}"' in module  # imports name the same version
+    for missing in ("/js/nothing.js", "/js/..%2Fpage.py", "/js/sw.js"):
+        assert fetch(festival, missing).status_code == 404, missing
+
+
+def test_the_page_at_a_stage_root_without_its_slash_is_sent_to_its_folder() -> None:
+    from chalicelib.web.page import folder_address
+
+    # Under API Gateway the page is /api/: at /api, "js/schedule.js" would be /js/schedule.js.
+    assert folder_address("/api") == "/api/"
+    assert folder_address("/api/") is None and folder_address("/") is None and folder_address("") is None

@@ -28,6 +28,9 @@ STATIC = "public, max-age=300, s-maxage=3600, stale-while-revalidate=86400, stal
 # The service worker's script: browsers check it for updates, and a stale one would keep
 # serving an old page; revalidating costs a 304.
 REVALIDATE = "no-cache"
+# A page module at the version its page names: that address never holds anything else.
+IMMUTABLE = "public, max-age=31536000, s-maxage=31536000, immutable"
+SCRIPT = "text/javascript; charset=utf-8"
 JSON = "application/json; charset=utf-8"
 # While a run's writes are landing: no cache keeps what may change before the commit.
 IN_FLUX = "no-store"

@@ -6,21 +6,37 @@
 const CACHE = "festival-schedule-1";
 const page = new URL(self.registration.scope);
 
-// What is worth keeping: the page, the days, each day's sets and the changes. "Now"
-// answers go stale within the minute; the page works those out from the sets offline.
+// What is worth keeping: the page, its modules, the days, each day's sets and the changes.
+// "Now" answers go stale within the minute; the page works those out from the sets offline.
 function keyFor(url, navigation) {
   const address = new URL(url);
   if (address.origin !== page.origin || !address.pathname.startsWith(page.pathname)) return null;
   if (navigation) return address.pathname === page.pathname ? page.href : null;
   const path = address.pathname.slice(page.pathname.length);
-  const kept = path === "days" || path === "changes" || (path === "performances" && address.searchParams.has("day"));
+  const kept = path === "days" || path === "changes" || path.startsWith("changes/") || isModule(address) ||
+    (path === "performances" && address.searchParams.has("day"));
   return kept ? address.href : null;
+}
+
+// A page module at a version (js/x.js?v=...): that address never changes, so the kept copy
+// is served first, with no round trip.
+function isModule(address) {
+  return address.pathname.startsWith(page.pathname + "js/") && address.searchParams.has("v");
 }
 
 async function stamped(response) {
   const headers = new Headers(response.headers);
   headers.set("X-Saved-At", new Date().toISOString());
   return new Response(await response.blob(), { status: response.status, statusText: response.statusText, headers });
+}
+
+async function cacheFirst(request, key) {
+  const cache = await caches.open(CACHE);
+  const saved = await cache.match(key);
+  if (saved) return saved;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(key, response.clone());
+  return response;
 }
 
 async function networkFirst(request, key) {
@@ -52,6 +68,13 @@ async function keep(urls) {
     }
     kept += 1;
   }
+  // Modules of an earlier version are no page's any more.
+  const current = new Set(urls.filter((url) => isModule(new URL(url))));
+  if (current.size) {
+    for (const request of await cache.keys()) {
+      if (isModule(new URL(request.url)) && !current.has(request.url)) await cache.delete(request);
+    }
+  }
   return kept;
 }
 
@@ -67,7 +90,7 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("fetch", (event) => {
   if (event.request.method !== "GET") return;
   const key = keyFor(event.request.url, event.request.mode === "navigate");
-  if (key) event.respondWith(networkFirst(event.request, key));
+  if (key) event.respondWith(isModule(new URL(key)) ? cacheFirst(event.request, key) : networkFirst(event.request, key));
 });
 
 self.addEventListener("message", (event) => {

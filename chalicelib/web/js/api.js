@@ -1,0 +1,51 @@
+// The API, read with relative URLs (so a page works under API Gateway's /api prefix too)
+// and always revalidated: a 304 (one small read for the API) when nothing changed.
+
+// The page's own address, ending in "/": the API lives beside it.
+export const base = location.pathname.endsWith("/") ? location.pathname : location.pathname + "/";
+
+export function createApi() {
+  const connection = {
+    run: 0,            // counts refreshes: answers to an earlier one are not about the connection now
+    savedAt: null,     // set when an answer came from the service worker's saved copy
+    fetched: new Set(),  // addresses read, for the service worker to keep
+  };
+
+  async function get(path) {
+    const run = connection.run;
+    const address = path.startsWith("/") ? path : base + path;
+    let response;
+    try {
+      response = await fetch(address, { headers: { Accept: "application/json" }, cache: "no-cache" });
+    } catch (error) {
+      throw new Error("No connection, and this schedule is not saved on this device yet. Try again with signal.");
+    }
+    let body = null;
+    try { body = await response.json(); } catch (error) { /* not JSON: reported below */ }
+    if (!response.ok) {
+      const message = body && body.Message ? body.Message : `${response.status} ${response.statusText}`;
+      const error = new Error(`The schedule API answered ${path.split("?")[0]} with: ${message}`);
+      error.status = response.status;
+      throw error;
+    }
+    connection.fetched.add(new URL(address, location.href).href);
+    const saved = response.headers.get("X-Saved-At");  // set by the service worker on a copy it kept
+    // A copy read before a refresh began says nothing about the connection now.
+    if (saved && run === connection.run && (!connection.savedAt || saved < connection.savedAt)) {
+      connection.savedAt = saved;
+    }
+    return body;
+  }
+
+  async function all(path) {  // follow the cursor to the last page
+    const items = []; let cursor = null;
+    const joiner = path.includes("?") ? "&" : "?";
+    do {
+      const page = await get(path + (cursor ? `${joiner}cursor=${encodeURIComponent(cursor)}` : ""));
+      items.push(...page.items); cursor = page.next;
+    } while (cursor);
+    return items;
+  }
+
+  return { connection, get, all };
+}

@@ -1,0 +1,45 @@
+// Changes since the last visit: read from /changes, listed at the top and marked on the
+// sets until dismissed.
+
+import { $, el } from "./dom.js";
+import { dayLabel, hhmm } from "./time.js";
+import { api, emit, festivalDay, state, store } from "./state.js";
+
+export async function markChanges() {
+  const newest = (await api.get("changes?limit=1")).items[0];
+  if (!newest) return;
+  // The first page of this visit keeps the baseline, so a reload still shows what changed.
+  let baseline = store.get("baseline", null, sessionStorage);
+  if (baseline === null) {
+    baseline = store.get("seen", newest.release);
+    store.set("baseline", baseline, sessionStorage);
+  }
+  store.set("seen", newest.release);
+  if (baseline === newest.release) return;
+  const releases = await api.all(`changes?since=${encodeURIComponent(baseline)}&limit=100`);
+  state.changed = new Map();
+  for (const release of releases) {  // newest first: a set's latest change wins
+    for (const change of release.changes) if (!state.changed.has(change.id)) state.changed.set(change.id, change);
+  }
+  renderChanges(newest.release);
+}
+
+function renderChanges(current) {
+  const changes = [...state.changed.values()];
+  $("changes-note").hidden = changes.length === 0;
+  if (!changes.length) return;
+  const counts = {};
+  for (const change of changes) counts[change.change] = (counts[change.change] || 0) + 1;
+  $("changes-summary").textContent = "Changed since your last visit: " +
+    Object.entries(counts).map(([kind, n]) => `${n} ${kind}`).join(", ") + ".";
+  $("changes-list").replaceChildren(...changes.slice(0, 20).map((change) => {
+    const was = change.from ? ` (was ${change.from.stage} ${hhmm(change.from.start)})` : "";
+    return el("li", "", `${change.artist}: ${change.change}, ${change.stage} ${dayLabel(festivalDay(change.start))} ` +
+      `${hhmm(change.start)}${was}`);
+  }));
+  $("changes-dismiss").onclick = () => {
+    store.set("baseline", current, sessionStorage);
+    state.changed = new Map(); $("changes-note").hidden = true; emit("picks");
+  };
+  emit("picks");
+}

@@ -1,0 +1,13 @@
+// The page's error box: what went wrong, and a way to try again.
+
+import { $, el } from "./dom.js";
+import { emit } from "./state.js";
+
+export function showError(error) {
+  const box = $("error");
+  box.replaceChildren();
+  const retry = el("button", "", "Try again"); retry.type = "button";
+  retry.addEventListener("click", () => { box.hidden = true; emit("retry"); });
+  box.append(el("span", "", (error && error.message) || String(error)), retry);
+  box.hidden = false;
+}

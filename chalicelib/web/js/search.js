@@ -1,0 +1,58 @@
+// Search across every day, whatever the case and accents, and a jump to the set found.
+
+import { $, el, reducedMotion } from "./dom.js";
+import { fold } from "./text.js";
+import { byStart, dayLabel, span } from "./time.js";
+import { isCancelled, matches, state } from "./state.js";
+import { dimGrid } from "./timetable.js";
+import { selectDay, showView } from "./views.js";
+
+export function applyFilter() {
+  const words = fold($("filter").value).split(/\s+/).filter(Boolean);
+  state.words = words;
+  dimGrid();
+  const results = $("results");
+  if (!words.length) { results.hidden = true; results.replaceChildren(); return; }
+  const found = [...state.byId.values()].filter((set) => matches(set, words)).sort(byStart).slice(0, 30);
+  results.replaceChildren(...found.map((set) => {
+    const item = el("li"); const choose = el("button", "", ""); choose.type = "button"; choose.dataset.id = set.id;
+    choose.append(el("span", "artist", set.artist),
+      el("span", "where", `${dayLabel(set.day)} ${span(set)} · ${set.stage}${isCancelled(set) ? " · cancelled" : ""}`));
+    choose.addEventListener("click", () => jumpTo(set.id));
+    item.append(choose);
+    return item;
+  }));
+  if (!found.length) results.append(el("li", "hint", "Nothing matches."));
+  results.hidden = false;
+}
+
+export async function jumpTo(id) {
+  const set = state.byId.get(id);
+  if (!set) return;
+  $("results").hidden = true;
+  showView("timetable");
+  if (state.day !== set.day) await selectDay(set.day);
+  const block = document.querySelector(`#grid .set[data-id="${CSS.escape(id)}"]`);
+  if (!block) return;
+  document.querySelectorAll("#grid .set.found").forEach((b) => b.classList.remove("found"));
+  block.classList.remove("dimmed"); block.classList.add("found");
+  block.scrollIntoView({ block: "center", inline: "center", behavior: reducedMotion() ? "auto" : "smooth" });
+  block.querySelector(".open").focus({ preventScroll: true });
+}
+
+export function wireSearch() {
+  $("filter").addEventListener("input", applyFilter);
+  $("filter").addEventListener("keydown", (event) => {
+    const first = $("results").querySelector("button");
+    if (event.key === "Enter" && first) { event.preventDefault(); jumpTo(first.dataset.id); }
+    if (event.key === "ArrowDown" && first) { event.preventDefault(); first.focus(); }
+    if (event.key === "Escape") $("results").hidden = true;
+  });
+  $("results").addEventListener("keydown", (event) => {
+    const buttons = [...$("results").querySelectorAll("button")];
+    const at = buttons.indexOf(document.activeElement);
+    if (event.key === "ArrowDown" && at < buttons.length - 1) { event.preventDefault(); buttons[at + 1].focus(); }
+    if (event.key === "ArrowUp") { event.preventDefault(); (at > 0 ? buttons[at - 1] : $("filter")).focus(); }
+    if (event.key === "Escape") { $("results").hidden = true; $("filter").focus(); }
+  });
+}

@@ -1,0 +1,8 @@
+// Text as people type and read it.
+
+// Search ignores case and accents: "bjork" finds Björk, "sigur ros" Sigur Rós, "mo" MØ.
+const UNACCENTED = { ø: "o", æ: "ae", œ: "oe", ß: "ss", ł: "l", đ: "d", ð: "d", þ: "th", ı: "i" };
+export const fold = (text) => (text || "").toLowerCase().normalize("NFD").replace(/\p{M}/gu, "")
+  .replace(/[øæœßłđðþı]/g, (c) => UNACCENTED[c]);
+
+export const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
