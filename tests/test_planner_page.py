@@ -235,6 +235,33 @@ def test_a_set_moved_by_a_re_upload_stays_starred_and_is_marked_as_changed(page:
         upload(stack, PLANNER)
 
 
+def test_a_release_of_many_changes_is_marked_whole_not_only_the_changes_it_lists_first(
+    page: Any, stack: Stack
+) -> None:
+    """/changes lists a release's first changes; the rest come a page at a time from
+    `all_changes` (a release can hold thousands)."""
+    saturday(page, stack)  # this visit's baseline: the release before the upload
+    clock = lambda minute: f"{10 + minute // 60:02d}:{minute % 60:02d}"  # noqa: E731
+    acts = range(1, 121)
+    crowd = "".join(f"Big Top,2026-07-05,{clock(n * 5)},{clock(n * 5 + 4)},Crowd Act {n:03d},,\n" for n in acts)
+    s3 = stack.client("s3")
+    s3.put_object(Bucket=stack.bucket, Key="uploads/crowd.csv", Body=(PLANNER.splitlines()[0] + "\n" + crowd).encode())
+    poll(lambda: stack.get("/changes?limit=1")[1]["items"][0]["total"] == 120, "the crowd's release")
+    try:
+        assert stack.get("/changes?limit=1")[1]["items"][0]["complete"] is False
+        _, sunday = stack.get("/stages/Big%20Top/performances?limit=500")
+        last = next(s["id"] for s in sunday["items"] if s["artist"] == "Crowd Act 120")
+        page.reload()
+        page.wait_for_selector("#changes-note:not([hidden])")
+        assert "Changed since your last visit: 120 new." in page.text_content("#changes-summary")
+        page.click("nav.days button[data-day='2026-07-05']")
+        page.wait_for_selector(f"#grid .set.changed[data-id='{last}']")
+        assert page.locator(f"#grid .set[data-id='{last}'] .news").text_content() == "new"
+    finally:
+        s3.delete_object(Bucket=stack.bucket, Key="uploads/crowd.csv")
+        poll(lambda: stack.get("/stages/Big%20Top/performances")[0] == 404, "the crowd's removal")
+
+
 def test_with_no_signal_the_page_opens_with_the_last_schedule_and_refreshes_when_back(
     browser: Any, stack: Stack
 ) -> None:

@@ -17,11 +17,20 @@ export async function markChanges() {
   store.set("seen", newest.release);
   if (baseline === newest.release) return;
   const releases = await api.all(`changes?since=${encodeURIComponent(baseline)}&limit=100`);
-  state.changed = new Map();
+  const changed = new Map();
   for (const release of releases) {  // newest first: a set's latest change wins
-    for (const change of release.changes) if (!state.changed.has(change.id)) state.changed.set(change.id, change);
+    for (const change of await everyChange(release)) if (!changed.has(change.id)) changed.set(change.id, change);
   }
+  state.changed = changed;
   renderChanges(newest.release);
+}
+
+// A release lists its first changes; a large one (a release can hold thousands) lists the
+// rest a page at a time at `all_changes`. Asked beside the page, as /changes/{release}: the
+// API's own path may carry a prefix (/api) the page's address does not.
+async function everyChange(release) {
+  if (release.complete !== false) return release.changes;
+  return api.all(`changes/${encodeURIComponent(release.release)}`);
 }
 
 function renderChanges(current) {
