@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from icalendar import Calendar
+from playwright.sync_api import expect
 
 from tests.browser_plugin import PHONE, block, needs_chromium, open_schedule, screenshot
 from tests.localstack import Stack, poll, running_stack
@@ -199,3 +201,42 @@ def test_a_quick_change_of_tabs_shows_the_last_tab_chosen(page: Any, stack: Stac
     assert page.locator("nav.days button[aria-selected=true]").get_attribute("data-day") == "2026-07-05"
     days = page.locator(".set").evaluate_all("blocks => blocks.map(b => b.dataset.start.slice(0, 10))")
     assert days and set(days) <= {"2026-07-05", "2026-07-06"}
+
+
+def test_a_sets_link_in_the_exports_opens_the_page_at_that_set(page: Any, stack: Stack) -> None:
+    """Every feed and export links a set to `{origin}/#set={id}`: the page opens at its day,
+    scrolled to it, with its details shown."""
+    _, schedule = stack.get("/schedule.json")
+    events = [
+        event
+        for day in schedule["schedule"]["conference"]["days"]
+        for room in day["rooms"].values()
+        for event in room
+    ]
+    late = next(event for event in events if event["title"] == "Ø Brûlée")  # Sunday night, 02:50, The Dome
+    assert late["url"].startswith(f"{stack.api}/#set=")
+    ident = late["url"].split("#set=")[1]
+    page.goto(late["url"])
+    expect(page.locator("dialog#details")).to_be_visible()
+    assert page.text_content("#details-artist") == "Ø Brûlée"
+    assert page.text_content("#details-link") == late["url"]
+    assert page.locator("nav.days button[aria-selected=true]").get_attribute("data-day") == "2026-07-05"
+    target = page.locator(f"#grid .set[data-id='{ident}']")
+    expect(target).to_be_in_viewport()  # the last set of the night: scrolled down to it
+    page.keyboard.press("Escape")
+    assert target.locator(".open").evaluate("b => b === document.activeElement")
+    assert "#set=" not in page.url  # closed: the page's own address again
+    assert page.problems == []
+
+
+def test_a_calendar_events_link_opens_its_set_and_a_removed_sets_link_says_so(page: Any, stack: Stack) -> None:
+    feed = Calendar.from_ical(page.request.get(stack.api + "/calendar.ics").body())
+    event = next(e for e in feed.walk("VEVENT") if str(e["SUMMARY"]) == "Zoë Avenue")
+    page.goto(str(event["URL"]))
+    expect(page.locator("dialog#details")).to_be_visible()
+    assert page.text_content("#details-artist") == "Zoë Avenue"
+    assert page.locator("nav.days button[aria-selected=true]").get_attribute("data-day") == "2026-07-04"
+    page.keyboard.press("Escape")
+    page.goto(stack.api + "/#set=" + "a" * 16)
+    expect(page.locator("#notice")).to_contain_text("no longer in the schedule")
+    assert not page.locator("dialog#details").is_visible()

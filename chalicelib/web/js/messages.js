@@ -11,3 +11,10 @@ export function showError(error) {
   box.append(el("span", "", (error && error.message) || String(error)), retry);
   box.hidden = false;
 }
+
+// Something the person should know that is not an error (a link to a set that is gone).
+export function notice(text) {
+  const box = $("notice");
+  box.textContent = text;
+  box.hidden = !text;
+}

@@ -13,6 +13,7 @@ import { applyFilter, wireSearch } from "./search.js";
 import { markChanges } from "./changes.js";
 import { keepForOffline, showSaved } from "./offline.js";
 import { showError } from "./messages.js";
+import { findLinkedSet, forgetSetLink, linkedSet, openSet } from "./links.js";
 
 // Picks, clashes or changes moved: the grid's marks and My plan follow.
 function showPicks() { renderMarks(); renderPlan(); }
@@ -45,7 +46,10 @@ async function start() {
   $("moment").value = state.moment;
   const everything = loadAll();
   everything.catch(() => null);  // reported by the day on screen, or below
-  await selectDay(state.day && state.days.some((d) => d.day === state.day) ? state.day : (current || state.days[0]).day);
+  const linked = await findLinkedSet();
+  const shown = state.day && state.days.some((d) => d.day === state.day) ? state.day : (current || state.days[0]).day;
+  await selectDay(linked ? linked.day : shown);
+  if (linked) await openSet(linked);
   renderStrip();
   try { await everything; } catch (error) { showError(error); return; }
   state.complete = true;
@@ -88,7 +92,12 @@ $("print").addEventListener("click", () => window.print());
 $("share").addEventListener("click", share);
 $("shared-add").addEventListener("click", addSharedPlan);
 $("shared-dismiss").addEventListener("click", leaveSharedPlan);
-window.addEventListener("hashchange", () => { if (readSharedPlan()) showView("plan"); renderPlan(); });
+window.addEventListener("hashchange", async () => {
+  if (linkedSet()) { const set = await findLinkedSet(); if (set) await openSet(set); return; }
+  if (readSharedPlan()) showView("plan");
+  renderPlan();
+});
+$("details").addEventListener("close", forgetSetLink);
 window.addEventListener("online", refresh);
 if ("serviceWorker" in navigator) navigator.serviceWorker.register(base + "sw.js").catch(() => null);
 if (readSharedPlan()) showView("plan");

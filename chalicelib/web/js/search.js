@@ -1,11 +1,11 @@
 // Search across every day, whatever the case and accents, and a jump to the set found.
 
-import { $, el, reducedMotion } from "./dom.js";
+import { $, el } from "./dom.js";
 import { fold } from "./text.js";
 import { byStart, dayLabel, span } from "./time.js";
 import { isCancelled, matches, state } from "./state.js";
 import { dimGrid } from "./timetable.js";
-import { selectDay, showView } from "./views.js";
+import { revealSet } from "./views.js";
 
 export function applyFilter() {
   const words = fold($("filter").value).split(/\s+/).filter(Boolean);
@@ -30,14 +30,7 @@ export async function jumpTo(id) {
   const set = state.byId.get(id);
   if (!set) return;
   $("results").hidden = true;
-  showView("timetable");
-  if (state.day !== set.day) await selectDay(set.day);
-  const block = document.querySelector(`#grid .set[data-id="${CSS.escape(id)}"]`);
-  if (!block) return;
-  document.querySelectorAll("#grid .set.found").forEach((b) => b.classList.remove("found"));
-  block.classList.remove("dimmed"); block.classList.add("found");
-  block.scrollIntoView({ block: "center", inline: "center", behavior: reducedMotion() ? "auto" : "smooth" });
-  block.querySelector(".open").focus({ preventScroll: true });
+  await revealSet(set);
 }
 
 export function wireSearch() {

@@ -26,6 +26,9 @@ export function starButton(set) {
   return star;
 }
 
+// Where a set opens on this page: what every feed and export links to (`/#set=<id>`).
+export const pageLink = (id) => `${location.origin}${base}#set=${id}`;
+
 export function showDetails(set) {
   $("details-artist").textContent = set.artist;
   $("details-stage").textContent = set.stage;
@@ -34,15 +37,17 @@ export function showDetails(set) {
   $("details-genre").textContent = set.genre || "—";
   $("details-notes").textContent = set.notes || "—";
   $("details-day").textContent = dayLabel(set.day);
-  const link = $("details-url");
-  const url = new URL(set.url, location.origin).href;
-  link.href = url; link.textContent = url;
+  const link = $("details-link");
+  link.href = link.textContent = pageLink(set.id);
+  // Beside the page, as the page reads the API (the API's own `url` may carry a prefix the page's address does not).
+  const api = $("details-url");
+  api.href = api.textContent = new URL(`${base}performances/${set.id}`, location.href).href;
   const star = $("details-star");
   star.dataset.id = set.id;
   star.setAttribute("aria-label", `Star ${set.artist}: keep it in my plan`);
   paintStar(star);
   $("details-calendar").href = `${base}calendar.ics?ids=${set.id}`;
-  $("details").showModal();
+  if (!$("details").open) $("details").showModal();
 }
 
 // Overlapping picks clash; with a walking time, so do picks on other stages too close to reach.

@@ -1,6 +1,6 @@
 // Which view is on screen (the timetable or My plan), which festival day, which moment.
 
-import { $, el } from "./dom.js";
+import { $, el, reducedMotion } from "./dom.js";
 import { dayLabel } from "./time.js";
 import { loadDay, state } from "./state.js";
 import { markMoment, renderGrid, renderStrip, scrollToMoment } from "./timetable.js";
@@ -47,4 +47,17 @@ export function setMoment(value) {
   scrollToMoment();
   renderStrip();
   renderPlan();
+}
+
+// Bring a set into view on the timetable: its day, scrolled to it, marked and focused
+// (so closing its details returns there).
+export async function revealSet(set) {
+  showView("timetable");
+  if (state.day !== set.day) await selectDay(set.day);
+  const block = document.querySelector(`#grid .set[data-id="${CSS.escape(set.id)}"]`);
+  if (!block) return;
+  document.querySelectorAll("#grid .set.found").forEach((b) => b.classList.remove("found"));
+  block.classList.remove("dimmed"); block.classList.add("found");
+  block.scrollIntoView({ block: "center", inline: "center", behavior: reducedMotion() ? "auto" : "smooth" });
+  block.querySelector(".open").focus({ preventScroll: true });
 }
