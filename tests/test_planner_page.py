@@ -7,7 +7,10 @@ These tests re-upload a timetable, so they run on their own local stack."""
 
 from __future__ import annotations
 
+import json
+import random
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -235,31 +238,215 @@ def test_a_set_moved_by_a_re_upload_stays_starred_and_is_marked_as_changed(page:
         upload(stack, PLANNER)
 
 
+@contextmanager
+def crowd(stack: Stack, stages: int, acts: int) -> Iterator[list[str]]:
+    """`acts` sets of four minutes on each of `stages` extra stages on Sunday, uploaded as
+    one file and removed afterwards; yields their ids, earliest first."""
+    clock = lambda minute: f"{10 + minute // 60:02d}:{minute % 60:02d}"  # noqa: E731
+    rows = "".join(
+        f"Big Top {stage},2026-07-05,{clock(n * 5)},{clock(n * 5 + 4)},Crowd Act {stage}-{n:03d},,\n"
+        for stage in range(1, stages + 1)
+        for n in range(1, acts + 1)
+    )
+    s3 = stack.client("s3")
+    s3.put_object(Bucket=stack.bucket, Key="uploads/crowd.csv", Body=(PLANNER.splitlines()[0] + "\n" + rows).encode())
+    poll(lambda: stack.get("/changes?limit=1")[1]["items"][0]["total"] == stages * acts, "the crowd's release")
+    try:
+        ids = []
+        for stage in range(1, stages + 1):
+            _, page = stack.get(f"/stages/Big%20Top%20{stage}/performances?limit=500")
+            ids += [s["id"] for s in page["items"]]
+        yield ids
+    finally:
+        s3.delete_object(Bucket=stack.bucket, Key="uploads/crowd.csv")
+        poll(lambda: stack.get("/stages/Big%20Top%201/performances")[0] == 404, "the crowd's removal")
+
+
 def test_a_release_of_many_changes_is_marked_whole_not_only_the_changes_it_lists_first(
     page: Any, stack: Stack
 ) -> None:
     """/changes lists a release's first changes; the rest come a page at a time from
     `all_changes` (a release can hold thousands)."""
     saturday(page, stack)  # this visit's baseline: the release before the upload
-    clock = lambda minute: f"{10 + minute // 60:02d}:{minute % 60:02d}"  # noqa: E731
-    acts = range(1, 121)
-    crowd = "".join(f"Big Top,2026-07-05,{clock(n * 5)},{clock(n * 5 + 4)},Crowd Act {n:03d},,\n" for n in acts)
-    s3 = stack.client("s3")
-    s3.put_object(Bucket=stack.bucket, Key="uploads/crowd.csv", Body=(PLANNER.splitlines()[0] + "\n" + crowd).encode())
-    poll(lambda: stack.get("/changes?limit=1")[1]["items"][0]["total"] == 120, "the crowd's release")
-    try:
+    with crowd(stack, 1, 120) as ids:
         assert stack.get("/changes?limit=1")[1]["items"][0]["complete"] is False
-        _, sunday = stack.get("/stages/Big%20Top/performances?limit=500")
-        last = next(s["id"] for s in sunday["items"] if s["artist"] == "Crowd Act 120")
         page.reload()
         page.wait_for_selector("#changes-note:not([hidden])")
         assert "Changed since your last visit: 120 new." in page.text_content("#changes-summary")
         page.click("nav.days button[data-day='2026-07-05']")
-        page.wait_for_selector(f"#grid .set.changed[data-id='{last}']")
-        assert page.locator(f"#grid .set[data-id='{last}'] .news").text_content() == "new"
+        page.wait_for_selector(f"#grid .set.changed[data-id='{ids[-1]}']")
+        assert page.locator(f"#grid .set[data-id='{ids[-1]}'] .news").text_content() == "new"
+
+
+PICKS_KEY = "festival-schedule:/:picks"
+
+
+def stored_picks(page: Any) -> list[str]:
+    return sorted(page.evaluate(f"JSON.parse(localStorage.getItem('{PICKS_KEY}') || '[]')"))
+
+
+def test_two_tabs_keep_each_others_picks(browser: Any, stack: Stack) -> None:
+    context = browser.new_context(**DESKTOP, service_workers="block")
+    first, second = watched(context.new_page()), watched(context.new_page())
+    saturday(first, stack)
+    saturday(second, stack)
+    star(first, "Björk").click()
+    expect(star(second, "Björk")).to_have_attribute("aria-pressed", "true")  # follows the other tab at once
+    star(second, "MØ").click()
+    expect(star(first, "MØ")).to_have_attribute("aria-pressed", "true")
+    expect(first.locator("#plan-count")).to_have_text("(2)")
+    # A write this tab has not heard of yet (a page hears no storage event of its own writes):
+    # its next star is added to it, not written over it.
+    sigur_ros = set_id(stack, "Sigur Rós")
+    first.evaluate(f"localStorage.setItem('{PICKS_KEY}', JSON.stringify([...JSON.parse(localStorage.getItem("
+                   f"'{PICKS_KEY}')), '{sigur_ros}']))")
+    star(first, "Röyksopp Tribute").click()
+    picked = sorted(set_id(stack, a) for a in ("Björk", "MØ", "Sigur Rós", "Röyksopp Tribute"))
+    assert stored_picks(first) == picked
+    second.reload()
+    expect(second.locator("#plan-count")).to_have_text("(4)")
+    assert first.problems == second.problems == []
+    context.close()
+
+
+def test_a_share_link_opened_in_a_new_tab_adds_to_the_picks_made_meanwhile(browser: Any, stack: Stack) -> None:
+    context = browser.new_context(**DESKTOP, service_workers="block")
+    mine = watched(context.new_page())
+    saturday(mine, stack)
+    star(mine, "Björk").click()
+    shared = watched(context.new_page())
+    shared.goto(f"{stack.api}/#plan={set_id(stack, 'Sigur Rós')}")
+    expect(shared.locator("#shared-add")).to_be_visible()
+    star(mine, "MØ").click()  # meanwhile, in the first tab
+    shared.click("#shared-add")
+    expect(mine.locator("#plan-count")).to_have_text("(3)")
+    assert stored_picks(mine) == sorted(set_id(stack, a) for a in ("Björk", "MØ", "Sigur Rós"))
+    context.close()
+
+
+def test_a_shared_plan_of_sets_the_festival_does_not_have_adds_only_its_real_sets(page: Any, stack: Stack) -> None:
+    real = [set_id(stack, "Björk"), set_id(stack, "MØ")]
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+    invented = ["".join(random.Random(n).choices(alphabet, k=16)) for n in range(100_000)]
+    page.goto(f"{stack.api}/#plan={','.join(real + invented)}")
+    expect(page.locator("#shared-summary")).to_have_text("Someone shared a plan of 2 sets; 2 of them are not in yours.")
+    assert "100,000 sets in the link are not in this festival's schedule" in page.text_content("#shared-left-out")
+    page.click("#shared-add")
+    expect(page.locator("#plan-count")).to_have_text("(2)")
+    assert stored_picks(page) == sorted(real)
+
+
+FILL_STORAGE = """() => {
+  let size = 1 << 20, n = 0;
+  while (size >= 1) {
+    try { localStorage.setItem(`junk${n}`, "x".repeat(size)); n += 1; } catch (error) { size = Math.floor(size / 2); }
+  }
+}"""
+
+
+def test_a_full_storage_is_said_and_the_pick_kept_until_there_is_room(page: Any, stack: Stack) -> None:
+    saturday(page, stack)
+    page.evaluate(FILL_STORAGE)
+    star(page, "Björk").click()
+    expect(page.locator("#unsaved")).to_be_visible()  # said, not silently lost
+    assert "not saved on this device" in page.text_content("#unsaved")
+    assert star(page, "Björk").get_attribute("aria-pressed") == "true"
+    assert stored_picks(page) == []
+    page.evaluate("for (const k of Object.keys(localStorage)) if (k.startsWith('junk')) localStorage.removeItem(k)")
+    star(page, "MØ").click()
+    expect(page.locator("#unsaved")).to_be_hidden()
+    assert stored_picks(page) == sorted([set_id(stack, "Björk"), set_id(stack, "MØ")])  # the first pick too
+
+
+def test_a_plan_past_the_calendars_limit_is_split_into_subscriptions_the_api_answers(
+    page: Any, stack: Stack
+) -> None:
+    with crowd(stack, 3, 150) as ids:
+        page.goto(stack.api + "/")
+        page.evaluate(f"localStorage.setItem('{PICKS_KEY}', JSON.stringify({json.dumps(ids)}))")
+        page.reload()
+        page.click("#show-plan")
+        expect(page.locator("#subscribe-more a")).to_have_count(1)  # once every day is loaded: 450 in 2
+        feeds = [page.eval_on_selector("#subscribe", "a => a.href")]
+        feeds += page.eval_on_selector_all("#subscribe-more a", "links => links.map(a => a.href)")
+        assert "in 2 subscriptions" in page.text_content("#subscribe-hint")
+        asked: list[str] = []
+        for feed in feeds:
+            address = feed.replace("webcal://", "http://", 1)
+            part = address.split("ids=")[1].split(",")
+            assert len(part) <= 400 and len(address) < 8192
+            answer = page.request.get(address)
+            assert answer.status == 200, answer.text()
+            assert len(Calendar.from_ical(answer.body()).walk("VEVENT")) == len(part)
+            asked += part
+        assert asked == ids  # every pick, earliest first, each once
+
+
+# Where on screen a text starts: the left edge of its first occurrence under the element.
+LEFT_OF = """(root, text) => {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(text);
+    if (at < 0) continue;
+    const range = document.createRange();
+    range.setStart(node, at); range.setEnd(node, at + text.length);
+    return range.getBoundingClientRect().left;
+  }
+  return null;
+}"""
+# Text nodes holding an override that share their run with other text (not alone in a
+# <bdi> or a dir="auto" element).
+UNISOLATED = """root => [...root.querySelectorAll("*")].flatMap(e => [...e.childNodes])
+  .filter(n => n.nodeType === Node.TEXT_NODE && n.data.includes("\u202e"))
+  .filter(n => !n.parentElement.matches("bdi, [dir=auto]")).map(n => n.parentElement.outerHTML)"""
+
+
+def in_order(locator: Any, *texts: str) -> bool:
+    """Whether the texts are drawn left to right in this order, as a reader expects."""
+    lefts = [locator.evaluate(LEFT_OF, text) for text in texts]
+    assert None not in lefts, (texts, lefts)
+    return lefts == sorted(lefts)
+
+
+def test_a_name_with_a_right_to_left_override_cannot_reverse_the_words_around_it(page: Any, stack: Stack) -> None:
+    """U+202E in an artist or a stage (the API may carry one from another source): My plan,
+    the strip, search results, the details and the changes keep the page's words in order."""
+    hostile = {"Björk": "\u202eBjörk", "Meadow": "\u202eMeadow"}
+
+    def rewrite(route: Any) -> None:
+        response = route.fetch()
+        body = response.text()
+        for name, reversed_name in hostile.items():
+            body = body.replace(name, reversed_name)
+        route.fulfill(response=response, body=body)
+
+    page.route(lambda url: "/js/" not in url, rewrite)
+    saturday(page, stack, "2026-07-04T21:15")
+    strip = page.locator(".strip .stage", has_text="Meadow")
+    assert in_order(strip, "Now: ", "Björk", "21:00–22:00")
+    star(page, "Björk").click()
+    star(page, "MØ").click()
+    page.click("#show-plan")
+    clash = page.locator("#plan-list .warning", has_text="Björk")
+    assert in_order(clash, "Clashes with", "Björk", "21:00–22:00")
+    assert in_order(page.locator("#plan-list .where", has_text="art pop"), "Meadow", "art pop")
+    assert in_order(page.locator("#plan-now"), "Now: ", "Björk", "until 22:00")
+    page.click("#show-timetable")
+    page.fill("#filter", "bjork")
+    assert page.locator("#results").evaluate(UNISOLATED) == []
+    page.keyboard.press("Escape")
+    block(page, "Björk").locator(".open").click()
+    assert page.locator("dialog#details").evaluate(UNISOLATED) == []
+    page.keyboard.press("Escape")
+    upload(stack, PLANNER.replace("Meadow,2026-07-04,21:00,22:00,Björk", "Meadow,2026-07-04,20:00,21:00,Björk"))
+    try:
+        page.reload()
+        page.wait_for_selector("#changes-note:not([hidden])")
+        change = page.locator("#changes-list li", has_text="Björk")
+        assert in_order(change, "Björk", "moved", "Sat, Jul 4 20:00", "(was", "21:00")
+        assert page.locator("body").evaluate(UNISOLATED) == []
     finally:
-        s3.delete_object(Bucket=stack.bucket, Key="uploads/crowd.csv")
-        poll(lambda: stack.get("/stages/Big%20Top/performances")[0] == 404, "the crowd's removal")
+        upload(stack, PLANNER)
 
 
 def test_with_no_signal_the_page_opens_with_the_last_schedule_and_refreshes_when_back(

@@ -1,7 +1,7 @@
 // Changes since the last visit: read from /changes, listed at the top and marked on the
 // sets until dismissed.
 
-import { $, el } from "./dom.js";
+import { $, bdi, el } from "./dom.js";
 import { dayLabel, hhmm } from "./time.js";
 import { api, emit, festivalDay, state, store } from "./state.js";
 
@@ -42,9 +42,10 @@ function renderChanges(current) {
   $("changes-summary").textContent = "Changed since your last visit: " +
     Object.entries(counts).map(([kind, n]) => `${n} ${kind}`).join(", ") + ".";
   $("changes-list").replaceChildren(...changes.slice(0, 20).map((change) => {
-    const was = change.from ? ` (was ${change.from.stage} ${hhmm(change.from.start)})` : "";
-    return el("li", "", `${change.artist}: ${change.change}, ${change.stage} ${dayLabel(festivalDay(change.start))} ` +
-      `${hhmm(change.start)}${was}`);
+    const was = change.from ? [" (was ", bdi(change.from.stage), ` ${hhmm(change.from.start)})`] : [];
+    const day = (state.byId.get(change.id) || {}).day || festivalDay(change.start);
+    return el("li", "", bdi(change.artist), `: ${change.change}, `, bdi(change.stage),
+      ` ${dayLabel(day)} ${hhmm(change.start)}`, ...was);
   }));
   $("changes-dismiss").onclick = () => {
     store.set("baseline", current, sessionStorage);

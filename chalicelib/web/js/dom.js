@@ -1,5 +1,6 @@
 // Element helpers shared by the pages. Everything from the API is shown as text (a
-// string child becomes a text node), never as markup.
+// string child becomes a text node), never as markup; user text is isolated (`bdi`, or
+// dir="auto" on an element that holds nothing else).
 
 export const $ = (id) => document.getElementById(id);
 
@@ -11,7 +12,18 @@ export function el(tag, className, ...children) {
   return node;
 }
 
+// User text (a name, a stage, a genre, notes) among other words: in its own <bdi>, so its
+// direction (an Arabic name, or a U+202E override) cannot reorder the words around it.
+export const bdi = (text) => el("bdi", "", text);
+
+// An element that holds only user text: it takes the text's own direction.
+export function alone(tag, className, text) {
+  const node = el(tag, className, text);
+  node.dir = "auto";
+  return node;
+}
+
 // For screen readers: the page's polite live region (an element with id "live").
-export function announce(text) { $("live").textContent = text; }
+export function announce(...parts) { $("live").replaceChildren(...parts); }
 
 export const reducedMotion = () => matchMedia("(prefers-reduced-motion: reduce)").matches;

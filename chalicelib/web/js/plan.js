@@ -2,11 +2,12 @@
 // the link to share one's own, and the calendar subscription of the picks.
 
 import { base } from "./api.js";
-import { $, announce, el } from "./dom.js";
+import { $, alone, announce, bdi, el } from "./dom.js";
+import { plural } from "./text.js";
 import { dayLabel, hhmm, minutes, span, byStart, festivalNow } from "./time.js";
 import { describe, emit, isCancelled, newsOf, picks, state } from "./state.js";
-import { conflicts, showDetails, starButton } from "./sets.js";
-import { SET_ID } from "./picks.js";
+import { conflictText, conflicts, showDetails, starButton } from "./sets.js";
+import { MAX_PICKS, SET_ID } from "./picks.js";
 
 function planLink(ids) { return `${location.origin}${base}#plan=${ids.join(",")}`; }
 
@@ -21,9 +22,13 @@ export function renderPlan() {
   const playing = sets.filter((set) => !isCancelled(set) && minutes(set.start) <= at && at < minutes(set.end));
   $("plan-title").textContent = shared ? "A shared plan" : "My plan";
   const summary = [];
-  if (playing.length) summary.push(`Now: ${playing.map((s) => `${s.artist} (${s.stage}, until ${hhmm(s.end)})`).join(", ")}.`);
-  if (next) summary.push(`Next: ${next.artist} (${next.stage}, ${dayLabel(next.day)} ${hhmm(next.start)}).`);
-  $("plan-now").textContent = summary.join(" ");
+  if (playing.length) {
+    summary.push("Now: ");
+    playing.forEach((s, i) => summary.push(i ? ", " : "", bdi(s.artist), " (", bdi(s.stage), `, until ${hhmm(s.end)})`));
+    summary.push(". ");
+  }
+  if (next) summary.push("Next: ", bdi(next.artist), " (", bdi(next.stage), `, ${dayLabel(next.day)} ${hhmm(next.start)}).`);
+  $("plan-now").replaceChildren(...summary);
   const list = $("plan-list");
   list.replaceChildren();
   if (!sets.length && state.complete) {
@@ -39,10 +44,10 @@ export function renderPlan() {
       item.classList.toggle("now", playing.includes(set));
       item.classList.toggle("next", set === next);
       const what = el("div");
-      const open = el("button", "open artist", set.artist); open.type = "button";
+      const open = alone("button", "open artist", set.artist); open.type = "button";
       open.setAttribute("aria-label", describe(set));
       open.addEventListener("click", () => showDetails(set));
-      what.append(open, el("div", "where", `${set.stage}${set.genre ? " · " + set.genre : ""}`));
+      what.append(open, el("div", "where", bdi(set.stage), ...(set.genre ? [" · ", bdi(set.genre)] : [])));
       if (isCancelled(set)) what.append(el("span", "flag", "cancelled"));
       const news = newsOf(set);
       if (news) what.append(el("span", "flag news", ` ${news}`));
@@ -51,7 +56,9 @@ export function renderPlan() {
       calendar.setAttribute("aria-label", `Add ${set.artist} to my calendar`);
       actions.append(calendar, starButton(set));
       item.append(el("span", "time", span(set)), what, actions);
-      for (const problem of problems.get(set.id) || []) item.append(el("div", `warning ${problem.kind}`, problem.text));
+      for (const problem of problems.get(set.id) || []) {
+        item.append(el("div", `warning ${problem.kind}`, ...conflictText(problem)));
+      }
       items.append(item);
     }
     list.append(items);
@@ -67,25 +74,69 @@ export function renderPlan() {
   }
   const own = picks.list();
   $("share-link").value = own.length ? planLink(own) : "";
-  const feed = new URL(`${base}calendar.ics?ids=${own.join(",")}`, location.href);
-  $("subscribe").href = feed.href.replace(/^https?:/, "webcal:");  // opens the phone's calendar app
-  $("calendar-address").href = feed.href;
-  $("subscribe").hidden = $("subscribe-hint").hidden = own.length === 0;
+  renderSubscriptions(own);
   $("share").disabled = own.length === 0;
   $("shared").hidden = !shared;
   if (shared) {
     const fresh = shared.filter((id) => !picks.has(id)).length;
-    $("shared-summary").textContent = `Someone shared a plan of ${shared.length} set${shared.length === 1 ? "" : "s"}` +
+    $("shared-summary").textContent = `Someone shared a plan of ${plural(shared.length, "set")}` +
       (fresh ? `; ${fresh} of them are not in yours.` : "; all of them are in yours.");
-    $("shared-add").hidden = fresh === 0;
+    $("shared-left-out").textContent = state.leftOut ?
+      `${plural(state.leftOut, "set")} in the link ${state.leftOut === 1 ? "is" : "are"} not in this festival's schedule and ${state.leftOut === 1 ? "was" : "were"} left out.` : "";
+    $("shared-add").hidden = fresh === 0 || !state.complete;  // only sets the schedule knows are added
   }
 }
 
-// "#plan=id,id": a plan someone shared. True when there is one.
+// A calendar subscription asks for at most CALENDAR_IDS sets (the API's limit, which keeps
+// the address short enough for every CDN and calendar app): a longer plan is split into
+// several, earliest sets first. Once the schedule is loaded, only sets it has are asked for.
+const CALENDAR_IDS = 400;
+
+function renderSubscriptions(own) {
+  const known = own.map((id) => state.byId.get(id)).filter(Boolean).sort(byStart).map((set) => set.id);
+  const ids = state.complete ? known : own;
+  const parts = [];
+  for (let at = 0; at < ids.length; at += CALENDAR_IDS) parts.push(ids.slice(at, at + CALENDAR_IDS));
+  const feeds = parts.map((part) => new URL(`${base}calendar.ics?ids=${part.join(",")}`, location.href).href);
+  const webcal = (feed) => feed.replace(/^https?:/, "webcal:");  // opens the phone's calendar app
+  const range = (i) => `sets ${i * CALENDAR_IDS + 1}–${i * CALENDAR_IDS + parts[i].length}`;
+  $("subscribe").hidden = $("subscribe-hint").hidden = parts.length === 0;
+  if (!parts.length) return;
+  $("subscribe").href = webcal(feeds[0]);
+  $("subscribe").textContent = parts.length > 1 ? `Subscribe in my calendar (${range(0)})` : "Subscribe in my calendar";
+  $("calendar-address").href = feeds[0];
+  $("calendar-address").textContent = parts.length > 1 ? `the address of ${range(0)}` : "the feed's address";
+  $("subscribe-more").replaceChildren(...feeds.slice(1).map((feed, i) => {
+    const link = el("a", "button subscribe-part", `Subscribe (${range(i + 1)})`); link.href = webcal(feed);
+    return link;
+  }));
+  $("calendar-address-more").replaceChildren(...feeds.slice(1).flatMap((feed, i) => {
+    const link = el("a", "", `of ${range(i + 1)}`); link.href = feed;
+    return [", ", link];
+  }));
+  $("subscribe-parts").textContent = parts.length > 1 ?
+    `A calendar holds at most ${CALENDAR_IDS} sets of a plan: yours is in ${parts.length} subscriptions, earliest first.` : "";
+}
+
+// A shared plan names at most what the festival holds; once every day is loaded, sets the
+// schedule does not have are left out (and counted, to say so).
+export function trimSharedPlan() {
+  if (!state.shared) return;
+  const before = state.shared.length;
+  const total = state.days.reduce((sum, day) => sum + day.performances, 0);
+  if (state.days.length) state.shared = state.shared.slice(0, total);
+  if (state.complete) state.shared = state.shared.filter((id) => state.byId.has(id));
+  state.leftOut += before - state.shared.length;
+  if (!state.shared.length) state.shared = null;
+}
+
+// "#plan=id,id": a plan someone shared, at most MAX_PICKS sets. True when there is one.
 export function readSharedPlan() {
   const match = location.hash.match(/^#plan=([a-z2-7,]*)$/);
-  const ids = match ? match[1].split(",").filter((id) => SET_ID.test(id)) : [];
-  state.shared = ids.length ? [...new Set(ids)] : null;
+  const ids = [...new Set(match ? match[1].split(",").filter((id) => SET_ID.test(id)) : [])];
+  state.shared = ids.length ? ids.slice(0, MAX_PICKS) : null;
+  state.leftOut = ids.length - (state.shared || []).length;
+  trimSharedPlan();
   return Boolean(state.shared);
 }
 
@@ -96,7 +147,10 @@ export function leaveSharedPlan() {
 }
 
 export function addSharedPlan() {
-  picks.add(state.shared || []);
+  if (picks.add(state.shared || []) === "refused") {
+    announce(`Not added: my plan would hold more than ${MAX_PICKS} sets`);
+    return;
+  }
   announce("Added to my plan");
   leaveSharedPlan();
   emit("picks");

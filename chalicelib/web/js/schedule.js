@@ -4,10 +4,10 @@
 import { base } from "./api.js";
 import { $ } from "./dom.js";
 import { clockMinutes, festivalNow } from "./time.js";
-import { api, loadAll, on, state, store } from "./state.js";
+import { api, loadAll, on, picks, state, store } from "./state.js";
 import { toggle } from "./sets.js";
 import { renderMarks, renderStrip } from "./timetable.js";
-import { addSharedPlan, leaveSharedPlan, readSharedPlan, renderPlan, share } from "./plan.js";
+import { addSharedPlan, leaveSharedPlan, readSharedPlan, renderPlan, share, trimSharedPlan } from "./plan.js";
 import { selectDay, setMoment, showView } from "./views.js";
 import { applyFilter, wireSearch } from "./search.js";
 import { markChanges } from "./changes.js";
@@ -16,7 +16,10 @@ import { showError } from "./messages.js";
 import { findLinkedSet, forgetSetLink, linkedSet, openSet } from "./links.js";
 
 // Picks, clashes or changes moved: the grid's marks and My plan follow.
-function showPicks() { renderMarks(); renderPlan(); }
+function showPicks() {
+  $("unsaved").hidden = picks.saved;
+  renderMarks(); renderPlan();
+}
 
 async function readDays() {  // every page of /days; the first says the zone and the day change
   let answer = await api.get("days?limit=500");
@@ -36,6 +39,7 @@ async function start() {
     state.dayChange = clockMinutes(dayChange);
     $("zone").textContent = `Times in ${timezone}; a festival day runs until ${dayChange} the next morning.`;
   } catch (error) { showError(error); return; }
+  trimSharedPlan();
   showSaved();
   $("empty").hidden = state.days.length > 0;
   $("grid-wrap").hidden = state.days.length === 0;
@@ -53,6 +57,7 @@ async function start() {
   renderStrip();
   try { await everything; } catch (error) { showError(error); return; }
   state.complete = true;
+  trimSharedPlan();
   showPicks(); applyFilter(); showSaved();
   if (!api.connection.savedAt) {
     await markChanges().catch(() => null);  // a nicety: the schedule works without it

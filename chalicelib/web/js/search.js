@@ -1,6 +1,6 @@
 // Search across every day, whatever the case and accents, and a jump to the set found.
 
-import { $, el } from "./dom.js";
+import { $, alone, bdi, el } from "./dom.js";
 import { fold } from "./text.js";
 import { byStart, dayLabel, span } from "./time.js";
 import { isCancelled, matches, state } from "./state.js";
@@ -16,8 +16,8 @@ export function applyFilter() {
   const found = [...state.byId.values()].filter((set) => matches(set, words)).sort(byStart).slice(0, 30);
   results.replaceChildren(...found.map((set) => {
     const item = el("li"); const choose = el("button", "", ""); choose.type = "button"; choose.dataset.id = set.id;
-    choose.append(el("span", "artist", set.artist),
-      el("span", "where", `${dayLabel(set.day)} ${span(set)} · ${set.stage}${isCancelled(set) ? " · cancelled" : ""}`));
+    choose.append(alone("span", "artist", set.artist),
+      el("span", "where", `${dayLabel(set.day)} ${span(set)} · `, bdi(set.stage), isCancelled(set) ? " · cancelled" : ""));
     choose.addEventListener("click", () => jumpTo(set.id));
     item.append(choose);
     return item;

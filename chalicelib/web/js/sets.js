@@ -1,14 +1,16 @@
 // One set on the schedule page: its star, its details, and its clashes with other picks.
 
 import { base } from "./api.js";
-import { $, announce, el } from "./dom.js";
+import { $, announce, bdi, el } from "./dom.js";
 import { dayLabel, hhmm, minutes, span, byStart } from "./time.js";
 import { emit, isCancelled, picks, state } from "./state.js";
+import { MAX_PICKS } from "./picks.js";
 
 export function toggle(id) {
   const set = state.byId.get(id);
-  const on = picks.toggle(id);
-  if (set) announce(`${set.artist} ${on ? "added to" : "removed from"} my plan`);
+  const outcome = picks.toggle(id);
+  if (outcome === "refused") announce(`My plan holds ${MAX_PICKS} sets, the most it can: remove some first`);
+  else if (set) announce(bdi(set.artist), ` ${picks.has(id) ? "added to" : "removed from"} my plan`);
   emit("picks");
 }
 
@@ -50,23 +52,31 @@ export function showDetails(set) {
   if (!$("details").open) $("details").showModal();
 }
 
-// Overlapping picks clash; with a walking time, so do picks on other stages too close to reach.
+// Overlapping picks clash; with a walking time, so do picks on other stages too close to
+// reach. Set id -> [{ kind: "clash" | "tight", other, from, to, gap }].
 export function conflicts(sets) {
   const found = new Map();
-  const note = (set, kind, text) => { if (!found.has(set.id)) found.set(set.id, []); found.get(set.id).push({ kind, text }); };
+  const note = (set, problem) => { if (!found.has(set.id)) found.set(set.id, []); found.get(set.id).push(problem); };
   const live = sets.filter((set) => !isCancelled(set)).sort(byStart);
   for (let i = 0; i < live.length; i++) {
     for (let j = i + 1; j < live.length; j++) {
       const [a, b] = [live[i], live[j]];
       const gap = minutes(b.start) - minutes(a.end);
       if (gap < 0) {
-        note(a, "clash", `Clashes with ${b.artist} (${b.stage}, ${span(b)})`);
-        note(b, "clash", `Clashes with ${a.artist} (${a.stage}, ${span(a)})`);
+        note(a, { kind: "clash", other: b }); note(b, { kind: "clash", other: a });
       } else if (a.stage !== b.stage && gap < state.walk) {
-        const text = (other) => `Only ${gap} min to walk between ${a.stage} and ${b.stage} (${other.artist})`;
-        note(a, "tight", text(b)); note(b, "tight", text(a));
+        const walk = { kind: "tight", from: a.stage, to: b.stage, gap };
+        note(a, { ...walk, other: b }); note(b, { ...walk, other: a });
       }
     }
   }
   return found;
+}
+
+// A conflict as the page says it, names isolated.
+export function conflictText(problem) {
+  const other = problem.other;
+  if (problem.kind === "clash") return ["Clashes with ", bdi(other.artist), " (", bdi(other.stage), `, ${span(other)})`];
+  return [`Only ${problem.gap} min to walk between `, bdi(problem.from), " and ", bdi(problem.to), " (",
+    bdi(other.artist), ")"];
 }

@@ -8,7 +8,8 @@ import { festivalDayOf, dayLabel, hhmm } from "./time.js";
 
 export const store = createStore(base);
 export const api = createApi();
-export const picks = createPicks(store);
+// Another tab's stars show here at once.
+export const picks = createPicks(store, () => emit("picks"));
 
 export const state = {
   days: [], day: null, zone: "UTC", dayChange: null, sets: [], moment: null,
@@ -16,6 +17,7 @@ export const state = {
   byId: new Map(),     // every set loaded, by its stable id
   walk: Number(store.get("walk", 0)) || 0,
   shared: null,        // the ids of a plan someone shared, while it is shown
+  leftOut: 0,          // ids of that plan that are not the festival's
   changed: new Map(),  // set id -> its latest change since the last visit
   complete: false,     // every day loaded: only then is a pick missing from the schedule really gone
   top: 0, bottom: 0,   // the grid's first and last minute
@@ -40,8 +42,10 @@ export function newsOf(set) {
   return change && !(change.change === "cancelled" && isCancelled(set)) ? change.change : null;
 }
 
-export function describe(set) {  // what a screen reader says for a set
-  const parts = [set.artist, `${set.stage}`, `${dayLabel(set.day)} ${hhmm(set.start)} to ${hhmm(set.end)}`];
+// What a screen reader says for a set. Speech follows the text's logical order, so names
+// need no isolating here (unlike a tooltip, which is drawn).
+export function describe(set) {
+  const parts = [set.artist, set.stage, `${dayLabel(set.day)} ${hhmm(set.start)} to ${hhmm(set.end)}`];
   if (set.genre) parts.push(set.genre);
   if (isCancelled(set)) parts.push("cancelled");
   const change = state.changed.get(set.id);

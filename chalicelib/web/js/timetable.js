@@ -1,7 +1,8 @@
 // The timetable: stages as columns, time running down, each set a block as long as it
 // lasts; the now line, and the now playing / next up strip.
 
-import { $, el } from "./dom.js";
+import { $, alone, bdi, el } from "./dom.js";
+import { isolate } from "./text.js";
 import { dayLabel, hhmm, iso, minutes, span, byStart } from "./time.js";
 import { api, describe, festivalDay, isCancelled, loadAll, matches, newsOf, picks, state } from "./state.js";
 import { conflicts, paintStar, showDetails, starButton } from "./sets.js";
@@ -19,7 +20,7 @@ export function renderGrid() {
   grid.style.gridTemplateColumns = `3rem repeat(${stages.length}, minmax(var(--column), 1fr))`;
   grid.style.gridTemplateRows = `auto ${height}`;
   grid.append(el("div", "corner"), ...stages.map((stage) => {
-    const head = el("div", "stage-head", stage); head.title = stage;
+    const head = el("div", "stage-head", stage); head.title = stage; head.dir = "auto";
     return head;
   }));
   const times = el("div", "times"); times.style.height = height;
@@ -41,11 +42,11 @@ export function renderGrid() {
     block.style.top = `calc(${minutes(set.start) - top} * var(--minute))`;
     block.style.height = `calc(${minutes(set.end) - minutes(set.start)} * var(--minute) - 2px)`;
     const open = el("button", "open"); open.type = "button";
-    open.append(el("span", "artist", set.artist), el("span", "when", span(set)));
+    open.append(alone("span", "artist", set.artist), el("span", "when", span(set)));
     if (isCancelled(set)) open.append(el("span", "flag", "cancelled"));  // kept in the grid: people look for it
-    if (set.genre) open.append(el("span", "genre", set.genre));
+    if (set.genre) open.append(alone("span", "genre", set.genre));
     open.addEventListener("click", () => showDetails(set));
-    block.title = `${set.artist} · ${set.stage} · ${span(set)}${isCancelled(set) ? " · cancelled" : ""}`;
+    block.title = `${isolate(set.artist)} · ${isolate(set.stage)} · ${span(set)}${isCancelled(set) ? " · cancelled" : ""}`;
     block.append(open, starButton(set));
     column.append(block);
   }
@@ -138,11 +139,12 @@ export async function renderStrip() {
   const order = (entry) => (entry.now ? 0 : entry.next ? 1 : 2);  // playing first, then coming up
   strip.replaceChildren(...[...items].sort((a, b) => order(a) - order(b)).map((entry) => {
     const card = el("div", "stage"); card.dataset.stage = entry.stage;
-    card.append(el("b", "", entry.stage));
+    card.append(alone("b", "", entry.stage));
     for (const [label, set, cls] of [["Now", entry.now, "playing"], ["Next", entry.next, ""]]) {
       const line = el("div");
       const otherDay = set && set.day !== festivalDay(moment) ? `${dayLabel(set.day)} ` : "";
-      line.append(el("span", "label", `${label}: `), el("span", cls, set ? `${set.artist} (${otherDay}${span(set)})` : "—"));
+      const what = set ? [bdi(set.artist), ` (${otherDay}${span(set)})`] : ["—"];
+      line.append(el("span", "label", `${label}: `), el("span", cls, ...what));
       card.append(line);
     }
     return card;
