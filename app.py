@@ -2,10 +2,11 @@
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from chalice.app import Chalice, CORSConfig, NotFoundError, Response, S3Event
 
 from chalicelib.api import caching
@@ -15,7 +16,16 @@ from chalicelib.api.routes import ScheduleApi
 from chalicelib.api.shapes import api_base, public_origin
 from chalicelib.services import get_services
 from chalicelib.settings import UPLOAD_PREFIX
-from chalicelib.web.page import folder_address, module, module_headers, schedule_page, service_worker
+from chalicelib.web.page import (
+    festival_today,
+    folder_address,
+    module,
+    module_headers,
+    page_version,
+    schedule_page,
+    service_worker,
+    with_festival_data,
+)
 
 app = Chalice(app_name="festival-schedule")
 # Browser front ends on other origins may read the API, and its ETags for revalidating.
@@ -59,10 +69,14 @@ def _answer(
     live_at: datetime | None = None,
     media_type: str = caching.JSON,
     canonical: Callable[[Mapping[str, str] | None], Mapping[str, str]] | None = None,
+    parts: Sequence[str] = (),
+    cache_control: str = caching.DATA,
+    headers: Mapping[str, str | list[str]] | None = None,
 ) -> Response:
     """An answer with an ETag from the current release, or a 304 that reads no set.
     JSON answers are dicts; other media types come as text. `canonical` gives the query
-    that identifies the answer, where several spellings ask for the same one."""
+    that identifies the answer, where several spellings ask for the same one; `parts`,
+    what else the answer depends on."""
     request: Any = app.current_request
     query = request.query_params
     identity = query if canonical is None else canonical(query)
@@ -78,13 +92,12 @@ def _answer(
 
     release = api.release()
     if release is None:  # a run's writes are landing: this body may differ from the next one's
-        return caching.uncached(body, media_type)
-    parts = [release, origin, request_identity(path, identity)]
-    cache_control = caching.DATA
+        return caching.uncached(body, media_type, headers)
+    tagged = [release, origin, request_identity(path, identity), *parts]
     if live_at is not None:  # the answer is the clock's: it changes every minute
-        parts.append(live_at.strftime("%Y-%m-%dT%H:%M"))
+        tagged.append(live_at.strftime("%Y-%m-%dT%H:%M"))
         cache_control = caching.LIVE
-    return caching.conditional(request.headers, caching.entity_tag(*parts), cache_control, body, media_type)
+    return caching.conditional(request.headers, caching.entity_tag(*tagged), cache_control, body, media_type, headers)
 
 
 @app.route("/stages")
@@ -176,7 +189,22 @@ def page() -> Response:
     if folder is not None:
         return Response(body="", status_code=308, headers={"Location": folder, "Cache-Control": caching.STATIC})
     html, headers = schedule_page()
-    return _fixed(html, "text/html; charset=utf-8", headers=headers)
+    now = datetime.now(UTC)
+    today = festival_today(get_services().settings, now)
+    try:
+        return _answer(
+            lambda api, query: with_festival_data(
+                html, api.days, lambda day: api.performances({"day": day, "limit": "500"}, now), today
+            ),
+            media_type=caching.HTML,
+            canonical=lambda query: {},  # a query (a campaign's, say) changes nothing on the page
+            parts=(page_version(), today),
+            cache_control=caching.PAGE,
+            headers=headers,
+        )
+    except (BotoCoreError, ClientError):  # the page still opens, and reads (or says what fails) itself
+        app.log.exception("the schedule page is served without its data")
+        return caching.uncached(lambda: html, caching.HTML, headers)
 
 
 @app.route("/js/{name}")

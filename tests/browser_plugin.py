@@ -4,10 +4,12 @@ by Playwright, against the app running locally on moto (see tests.localstack).""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
@@ -75,8 +77,25 @@ def open_schedule(page: Any, stack: Stack, moment: str = "2026-07-03T23:00", add
     page.fill("#moment", moment)
     page.dispatch_event("#moment", "change")
     page.wait_for_selector(f"#strip[data-moment='{moment}'] .stage")
-    page.wait_for_selector(".set")  # the day's sets come from their own request, maybe after the strip's
+    page.wait_for_selector("#grid .set, #agenda .entry")  # the grid on a wide screen, the agenda on a phone
 
 
 def block(page: Any, artist: str) -> Any:
     return page.locator(".set", has=page.locator(".artist", has_text=artist))
+
+
+def entry(page: Any, artist: str) -> Any:
+    """A set in the agenda."""
+    return page.locator("#agenda .entry", has=page.locator(".artist", has_text=artist))
+
+
+def without_carried_data(page: Any) -> None:
+    """The page as it comes with no data in it (served while DynamoDB failed, say): it
+    reads the API itself."""
+
+    def strip(route: Any) -> None:
+        response = route.fetch()
+        body = re.sub(r'(id="festival-data">).*?(</script>)', r"\1\2", response.text(), flags=re.DOTALL)
+        route.fulfill(response=response, body=body)
+
+    page.route(lambda url: urlparse(url).path == "/", strip)

@@ -31,6 +31,10 @@ REVALIDATE = "no-cache"
 # A page module at the version its page names: that address never holds anything else.
 IMMUTABLE = "public, max-age=31536000, s-maxage=31536000, immutable"
 SCRIPT = "text/javascript; charset=utf-8"
+HTML = "text/html; charset=utf-8"
+# The schedule page carries a day's sets: browsers revalidate it every time (a 304 when
+# neither the release nor the festival day changed), shared caches keep it as they keep data.
+PAGE = "public, max-age=0, s-maxage=60, stale-while-revalidate=60, stale-if-error=86400"
 JSON = "application/json; charset=utf-8"
 # While a run's writes are landing: no cache keeps what may change before the commit.
 IN_FLUX = "no-store"
@@ -93,6 +97,9 @@ def conditional(
     )
 
 
-def uncached(body: Callable[[], str | bytes], content_type: str) -> Response:
+def uncached(
+    body: Callable[[], str | bytes], content_type: str, extra_headers: Mapping[str, str | list[str]] | None = None
+) -> Response:
     """The body with no ETag and no caching: what it says may change before the next read."""
-    return Response(body=body(), status_code=200, headers={"Content-Type": content_type, "Cache-Control": IN_FLUX})
+    headers = {"Content-Type": content_type, "Cache-Control": IN_FLUX, **(extra_headers or {})}
+    return Response(body=body(), status_code=200, headers=headers)

@@ -5,16 +5,29 @@ app's own API and the worker.
 
 Module addresses carry the version of all modules (`js/api.js?v=...`, imports inside the
 modules too), so a browser never mixes modules of two deployments, and a versioned module
-can be cached for good."""
+can be cached for good.
+
+The schedule page carries the festival's days and the sets of the day it opens at, as
+data (`<script type="application/json">`, which runs nothing): on a field's connection
+the first sets are on screen without waiting for an API round trip; the other days load
+after. What it carries is a function of the release and of today's festival day, which
+is what its ETag is made from."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+from chalicelib.settings import Settings
+from chalicelib.timetable import clock
 
 WEB = Path(__file__).parent
 PAGE = WEB / "schedule.html"
@@ -26,6 +39,10 @@ MODULE_NAME = re.compile(r"[a-z][a-z0-9-]*\.js")
 _IMPORT = re.compile(r"""(\bfrom\s*|\bimport\s*\(?\s*)(["'])\./([a-z][a-z0-9-]*\.js)\2""")
 _STATIC_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;]*?\bfrom\s*["']\./([a-z][a-z0-9-]*\.js)["']""", re.M)
 _ENTRY = re.compile(r"""<script type="module" src="js/([a-z][a-z0-9-]*\.js)"></script>""")
+DATA_SLOT = '<script type="application/json" id="festival-data"></script>'
+# Fields of a set the page works out itself (its addresses) or never shows: left out of the
+# page's data, since on a slow connection every byte before the first set counts.
+_NOT_CARRIED = ("url", "starts_at", "ends_at", "date")
 
 
 def _hash(source: str) -> str:
@@ -86,9 +103,7 @@ def _with_modules(html: str) -> str:
 
     def entry(match: re.Match[str]) -> str:
         name = match[1]
-        preloads = "".join(
-            f'\n<link rel="modulepreload" href="{found.address(dep)}">' for dep in found.graph(name)[1:]
-        )
+        preloads = "".join(f'\n<link rel="modulepreload" href="{found.address(dep)}">' for dep in found.graph(name)[1:])
         return f'<script type="module" src="{found.address(name)}"></script>{preloads}'
 
     return _ENTRY.sub(entry, html)
@@ -111,6 +126,54 @@ def schedule_page() -> tuple[str, dict[str, str | list[str]]]:
         "worker-src 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
     return html, {"Content-Security-Policy": policy, **SECURITY_HEADERS}
+
+
+def page_version() -> str:
+    """What the page's own HTML is (its template and module version), for its ETag."""
+    return hashlib.blake2b(schedule_page()[0].encode("utf-8"), digest_size=8).hexdigest()
+
+
+def festival_today(settings: Settings, now: datetime) -> str:
+    """Today's festival day (YYYY-MM-DD), by the festival's zone and day change."""
+    moment = clock.moment_of(now.astimezone(settings.zone))
+    return clock.iso_date(clock.festival_day(moment, settings.day_change_minutes))
+
+
+def opening_day(days: Sequence[str], today: str) -> str | None:
+    """The festival day the page opens at: today's (or the next one, between two), and the
+    first before or after the festival. The page's script follows the same rule."""
+    if not days:
+        return None
+    if not days[0] <= today <= days[-1]:
+        return days[0]
+    return next(day for day in days if day >= today)
+
+
+Answer = Callable[[dict[str, str]], dict[str, Any]]
+
+
+def with_festival_data(html: str, days: Answer, day_sets: Callable[[str], dict[str, Any]], today: str) -> str:
+    """The page with its data: every festival day (/days, all pages), and the first page of
+    the opening day's sets (/performances?day=), as the API answers them."""
+    answer = days({"limit": "500"})
+    items = list(answer["items"])
+    while answer["next"]:
+        answer = days({"limit": "500", "cursor": answer["next"]})
+        items += answer["items"]
+    opening = opening_day([item["day"] for item in items], today)
+    sets: dict[str, Any] = {"items": [], "next": None} if opening is None else day_sets(opening)
+    data = {
+        "days": {**answer, "items": items, "next": None},
+        "day": opening,
+        "sets": {**sets, "items": [_carried(item) for item in sets["items"]]},
+    }
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # "<" cannot end the element (</script>) or open a comment in it; JSON reads \u003c as "<".
+    return html.replace(DATA_SLOT, DATA_SLOT.replace("></", ">" + text.replace("<", "\\u003c") + "</"))
+
+
+def _carried(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in item.items() if name not in _NOT_CARRIED}
 
 
 @cache

@@ -3,7 +3,7 @@
 // each request is revalidated with the server's ETag (a 304 costs one small read), and
 // the copy kept is stamped with when it was saved, which the page shows when offline.
 "use strict";
-const CACHE = "festival-schedule-1";
+const CACHE = "festival-schedule-2";  // 2: the page and its modules
 const page = new URL(self.registration.scope);
 
 // What is worth keeping: the page, its modules, the days, each day's sets and the changes.

@@ -1,16 +1,14 @@
 // The API, read with relative URLs (so a page works under API Gateway's /api prefix too)
 // and always revalidated: a 304 (one small read for the API) when nothing changed.
 
-// The page's own address, ending in "/": the API lives beside it.
-export const base = location.pathname.endsWith("/") ? location.pathname : location.pathname + "/";
+import { base } from "./dom.js";
 
-export function createApi() {
-  const connection = {
-    run: 0,            // counts refreshes: answers to an earlier one are not about the connection now
-    savedAt: null,     // set when an answer came from the service worker's saved copy
-    fetched: new Set(),  // addresses read, for the service worker to keep
-  };
+// What the reads say about the connection: `run` counts refreshes (answers to an earlier one
+// say nothing about the connection now), `savedAt` is set when an answer came from the
+// service worker's saved copy, `fetched` holds the addresses read, for it to keep.
+export const newConnection = () => ({ run: 0, savedAt: null, fetched: new Set() });
 
+export function createApi(connection = newConnection()) {
   async function get(path) {
     const run = connection.run;
     const address = path.startsWith("/") ? path : base + path;

@@ -1,8 +1,11 @@
-// Element helpers shared by the pages. Everything from the API is shown as text (a
-// string child becomes a text node), never as markup; user text is isolated (`bdi`, or
+// Element and text helpers shared by the pages. Everything from the API is shown as text
+// (a string child becomes a text node), never as markup; user text is isolated (`bdi`, or
 // dir="auto" on an element that holds nothing else).
 
 export const $ = (id) => document.getElementById(id);
+
+// The page's own address, ending in "/": the API, the modules and the worker live beside it.
+export const base = location.pathname.endsWith("/") ? location.pathname : location.pathname + "/";
 
 // An element with a class and children: strings become text nodes, nodes are appended.
 export function el(tag, className, ...children) {
@@ -27,3 +30,15 @@ export function alone(tag, className, text) {
 export function announce(...parts) { $("live").replaceChildren(...parts); }
 
 export const reducedMotion = () => matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+// Search ignores case and accents: "bjork" finds Björk, "sigur ros" Sigur Rós, "mo" MØ.
+const UNACCENTED = { ø: "o", æ: "ae", œ: "oe", ß: "ss", ł: "l", đ: "d", ð: "d", þ: "th", ı: "i" };
+export const fold = (text) => (text || "").toLowerCase().normalize("NFD").replace(/\p{M}/gu, "")
+  .replace(/[øæœßłđðþı]/g, (c) => UNACCENTED[c]);
+
+export const plural = (n, one, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
+
+// A name inside a drawn sentence that is not markup (a tooltip): between Unicode isolates,
+// so its direction (an Arabic name, or U+202E) cannot reorder the words around it. In
+// markup the page puts it in a <bdi> (see `bdi`).
+export const isolate = (text) => `\u2068${text}\u2069`;

@@ -1,8 +1,7 @@
 // No signal: the service worker keeps what the page read; the page says when a copy it
 // shows was saved, and asks again, less and less often, until the connection is back.
 
-import { base } from "./api.js";
-import { $ } from "./dom.js";
+import { $, base } from "./dom.js";
 import { api, emit } from "./state.js";
 
 export async function keepForOffline() {

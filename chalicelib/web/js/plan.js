@@ -1,13 +1,11 @@
 // My plan: the picks by festival day with now, next and clashes; a plan someone shared;
 // the link to share one's own, and the calendar subscription of the picks.
 
-import { base } from "./api.js";
-import { $, alone, announce, bdi, el } from "./dom.js";
-import { plural } from "./text.js";
+import { $, base, alone, announce, bdi, el, plural } from "./dom.js";
 import { dayLabel, hhmm, minutes, span, byStart, festivalNow } from "./time.js";
 import { describe, emit, isCancelled, newsOf, picks, state } from "./state.js";
-import { conflictText, conflicts, showDetails, starButton } from "./sets.js";
-import { MAX_PICKS, SET_ID } from "./picks.js";
+import { showDetails, starButton } from "./agenda.js";
+import { MAX_PICKS, SET_ID } from "./storage.js";
 
 function planLink(ids) { return `${location.origin}${base}#plan=${ids.join(",")}`; }
 
@@ -163,4 +161,33 @@ export async function share() {
     if (navigator.share) await navigator.share({ title: "My festival plan", url: link });
     else { await navigator.clipboard.writeText(link); announce("Link to my plan copied"); }
   } catch (error) { announce("Copy the link from the field next to the button"); }
+}
+
+// Overlapping picks clash; with a walking time, so do picks on other stages too close to
+// reach. Set id -> [{ kind: "clash" | "tight", other, from, to, gap }].
+export function conflicts(sets) {
+  const found = new Map();
+  const note = (set, problem) => { if (!found.has(set.id)) found.set(set.id, []); found.get(set.id).push(problem); };
+  const live = sets.filter((set) => !isCancelled(set)).sort(byStart);
+  for (let i = 0; i < live.length; i++) {
+    for (let j = i + 1; j < live.length; j++) {
+      const [a, b] = [live[i], live[j]];
+      const gap = minutes(b.start) - minutes(a.end);
+      if (gap < 0) {
+        note(a, { kind: "clash", other: b }); note(b, { kind: "clash", other: a });
+      } else if (a.stage !== b.stage && gap < state.walk) {
+        const walk = { kind: "tight", from: a.stage, to: b.stage, gap };
+        note(a, { ...walk, other: b }); note(b, { ...walk, other: a });
+      }
+    }
+  }
+  return found;
+}
+
+// A conflict as the page says it, names isolated.
+export function conflictText(problem) {
+  const other = problem.other;
+  if (problem.kind === "clash") return ["Clashes with ", bdi(other.artist), " (", bdi(other.stage), `, ${span(other)})`];
+  return [`Only ${problem.gap} min to walk between `, bdi(problem.from), " and ", bdi(problem.to), " (",
+    bdi(other.artist), ")"];
 }

@@ -1,11 +1,9 @@
 // Search across every day, whatever the case and accents, and a jump to the set found.
 
-import { $, alone, bdi, el } from "./dom.js";
-import { fold } from "./text.js";
+import { $, alone, bdi, el, fold } from "./dom.js";
 import { byStart, dayLabel, span } from "./time.js";
-import { isCancelled, matches, state } from "./state.js";
+import { emit, isCancelled, matches, state } from "./state.js";
 import { dimGrid } from "./timetable.js";
-import { revealSet } from "./views.js";
 
 export function applyFilter() {
   const words = fold($("filter").value).split(/\s+/).filter(Boolean);
@@ -30,7 +28,7 @@ export async function jumpTo(id) {
   const set = state.byId.get(id);
   if (!set) return;
   $("results").hidden = true;
-  await revealSet(set);
+  emit("reveal", set);
 }
 
 export function wireSearch() {

@@ -1,13 +1,21 @@
-// The schedule page's state, and what the page's parts say about a set from it.
+// The schedule page's state, what the page's parts say about a set from it, and its
+// messages (an error with a way to try again, a notice).
 
-import { base, createApi } from "./api.js";
-import { createPicks } from "./picks.js";
-import { createStore } from "./store.js";
-import { fold } from "./text.js";
+import { $, base, el, fold } from "./dom.js";
+import { createPicks, createStore } from "./storage.js";
 import { festivalDayOf, dayLabel, hhmm } from "./time.js";
 
 export const store = createStore(base);
-export const api = createApi();
+// The API's client is imported when first used: the first sets are drawn from the data the
+// page carries, so it is not among the modules the page waits for.
+const connection = { run: 0, savedAt: null, fetched: new Set() };
+let client = null;
+const ready = () => (client ||= import("./api.js").then((module) => module.createApi(connection)));
+export const api = {
+  connection,
+  get: async (path) => (await ready()).get(path),
+  all: async (path) => (await ready()).all(path),
+};
 // Another tab's stars show here at once.
 export const picks = createPicks(store, () => emit("picks"));
 
@@ -22,15 +30,18 @@ export const state = {
   complete: false,     // every day loaded: only then is a pick missing from the schedule really gone
   top: 0, bottom: 0,   // the grid's first and last minute
   words: [],           // what the search field asks for, folded
+  layout: "agenda",    // how the schedule is shown: "agenda" or "grid"
+  found: null,         // the set last jumped to (shown in the agenda whatever its filters)
 };
 
-// The page's parts tell each other what moved: "picks" (picks, clashes or changes), "retry".
+// The page's parts tell each other what happened: "picks" (picks, clashes or changes moved),
+// "retry", "refresh" (ask the API again), "reveal" (bring a set into view).
 const listeners = new Map();
 export function on(name, listener) {
   if (!listeners.has(name)) listeners.set(name, []);
   listeners.get(name).push(listener);
 }
-export function emit(name) { for (const listener of listeners.get(name) || []) listener(); }
+export function emit(name, ...args) { for (const listener of listeners.get(name) || []) listener(...args); }
 
 export const isCancelled = (set) => set.status === "cancelled";
 // The day change is the API's (/days says it), never a rule of the page's own.
@@ -59,10 +70,16 @@ export const matches = (set, words) => {
 };
 const foldedText = (set) => fold(`${set.artist} ${set.genre || ""} ${set.stage}`);
 
-export function loadDay(day) {
+// A festival day's sets, asked for once per refresh. `first` is a first page already at
+// hand (the one the page carries): only the pages after it are asked for.
+export function loadDay(day, first = null) {
   const { loaded, byId } = state;  // this refresh's: a later one starts afresh
   if (!loaded.has(day)) {
-    const loading = api.all(`performances?day=${encodeURIComponent(day)}&limit=500`).then((sets) => {
+    const path = `performances?day=${encodeURIComponent(day)}&limit=500`;
+    const rest = !first ? api.all(path) :
+      first.next ? api.all(`${path}&cursor=${encodeURIComponent(first.next)}`) : Promise.resolve([]);
+    const loading = rest.then((more) => {
+      const sets = first ? [...first.items, ...more] : more;
       for (const set of sets) byId.set(set.id, set);
       return sets;
     });
@@ -73,3 +90,19 @@ export function loadDay(day) {
 }
 
 export const loadAll = () => Promise.all(state.days.map((day) => loadDay(day.day)));
+
+export function showError(error) {
+  const box = $("error");
+  box.replaceChildren();
+  const retry = el("button", "", "Try again"); retry.type = "button";
+  retry.addEventListener("click", () => { box.hidden = true; emit("retry"); });
+  box.append(el("span", "", (error && error.message) || String(error)), retry);
+  box.hidden = false;
+}
+
+// Something the person should know that is not an error (a link to a set that is gone).
+export function notice(text) {
+  const box = $("notice");
+  box.textContent = text;
+  box.hidden = !text;
+}

@@ -1,12 +1,11 @@
 // The timetable: stages as columns, time running down, each set a block as long as it
 // lasts; the now line, and the now playing / next up strip.
 
-import { $, alone, bdi, el } from "./dom.js";
-import { isolate } from "./text.js";
+import { $, alone, bdi, el, isolate } from "./dom.js";
 import { dayLabel, hhmm, iso, minutes, span, byStart } from "./time.js";
-import { api, describe, festivalDay, isCancelled, loadAll, matches, newsOf, picks, state } from "./state.js";
-import { conflicts, paintStar, showDetails, starButton } from "./sets.js";
-import { showError } from "./messages.js";
+import { api, describe, festivalDay, isCancelled, loadAll, matches, newsOf, picks, showError, state } from "./state.js";
+import { paintStar, showDetails, starButton } from "./agenda.js";
+import { conflicts } from "./plan.js";
 
 export function renderGrid() {
   const day = state.days.find((d) => d.day === state.day);

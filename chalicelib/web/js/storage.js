@@ -1,3 +1,22 @@
+// What a page keeps in this browser, per schedule address (two festivals on one host keep
+// apart): JSON values in localStorage or sessionStorage, and a festival-goer's picks.
+
+export function createStore(base) {
+  const key = (name) => `festival-schedule:${base}:${name}`;
+  return {
+    key,
+    get(name, fallback, area = localStorage) {
+      try { const text = area.getItem(key(name)); return text === null ? fallback : JSON.parse(text); }
+      catch (error) { return fallback; }
+    },
+    // True when kept; false when the browser refused (storage off, or full).
+    set(name, value, area = localStorage) {
+      try { area.setItem(key(name), JSON.stringify(value)); return true; }
+      catch (error) { return false; }
+    },
+  };
+}
+
 // A festival-goer's picks: set ids kept in this browser (no account), so a pick survives
 // reloads and the organiser moving the set.
 //

@@ -1,0 +1,195 @@
+"""The agenda, a phone's first view of the schedule page, in Debian's headless Chromium as
+a 390 x 844 touch phone: the day's sets in time order with whole names, thumb-sized
+targets, a stage filter and "my picks only" that stay, opened at what plays now, and
+accessible in light and dark."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser_plugin import DESKTOP, PHONE, entry, needs_chromium, screenshot, watched
+from tests.localstack import Stack, poll, running_stack
+from tests.test_planner_page import axe_problems
+
+pytestmark = needs_chromium
+FRIDAY, SATURDAY = "2026-07-03", "2026-07-04"
+LONG = "The Extraordinarily Long-Named Midnight Orchestra of Everyone Who Ever Played Here"
+UNBROKEN = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch"
+LONG_NAMES = (
+    "stage,date,start,end,artist,genre,notes\n"
+    f"Main Stage,2026-07-03,12:00,12:10,{LONG},orchestral,\n"
+    f"Forest,2026-07-03,12:00,12:10,{UNBROKEN},folk,\n"
+)
+# Saturday 21:15 in Amsterdam (summer time): six sets play.
+PLAYING_AT = datetime(2026, 7, 4, 19, 15, tzinfo=UTC)
+PLAYING = {"Kaiser the Fjords", "Señor Kids", "Electric Étoiles", "Neon Garçons", "Ø Rivière", "Neon Étoiles"}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("agenda")) as running:
+        running.client("s3").put_object(Bucket=running.bucket, Key="uploads/long.csv", Body=LONG_NAMES.encode())
+        poll(
+            lambda: running.get("/stages/Forest/performances?day=2026-07-03")[1]["items"][0]["artist"] == UNBROKEN,
+            "the long names",
+        )
+        yield running
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(**PHONE, service_workers="block")
+    yield watched(context.new_page())
+    context.close()
+
+
+def agenda(page: Any, stack: Stack) -> None:
+    page.goto(stack.api + "/")
+    page.wait_for_selector("#agenda .entry")
+
+
+def artists(page: Any) -> list[str]:
+    return page.locator("#agenda .entry .artist").all_text_contents()
+
+
+def test_a_phone_opens_at_the_agenda_and_a_wide_screen_is_one_tap_from_it(
+    phone: Any, browser: Any, stack: Stack
+) -> None:
+    agenda(phone, stack)  # no tap
+    assert phone.locator("#agenda-view").is_visible() and not phone.locator("#grid-wrap").is_visible()
+    assert phone.get_attribute("#show-agenda", "aria-current") == "true"
+    names = artists(phone)
+    assert names[:2] == sorted(names[:2]) and LONG in names and UNBROKEN in names  # Friday, in time order
+    starts = phone.locator("#agenda .entry").evaluate_all("items => items.map(i => i.dataset.start)")
+    assert starts == sorted(starts)
+    heads = phone.locator("#agenda .slot h3").all_text_contents()
+    assert heads[0] == "12:00" and len(heads) == len(set(heads))  # grouped by start time
+    assert phone.problems == []
+    desktop = browser.new_context(**DESKTOP, service_workers="block")
+    wide = desktop.new_page()
+    wide.goto(stack.api + "/")
+    wide.wait_for_selector("#grid .set")  # the grid first on a wide screen
+    wide.click("#show-agenda")  # one tap
+    expect(wide.locator("#agenda .entry").first).to_be_visible()
+    desktop.close()
+
+
+FIRST_UNDER_THE_BAR = """() => {
+  const top = document.getElementById("bar").getBoundingClientRect().bottom;
+  const head = document.querySelector("#agenda .slot h3").offsetHeight;
+  const item = document.elementFromPoint(200, top + head + 6).closest(".entry");
+  return [item.querySelector(".artist").textContent, item.classList.contains("playing"),
+          item.getBoundingClientRect().top - top - head];
+}"""
+CUT = """items => items.filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1)
+  .map(e => e.textContent)"""
+
+
+def test_no_name_or_time_in_the_agenda_is_cut(phone: Any, stack: Stack) -> None:
+    agenda(phone, stack)
+    for day in (FRIDAY, SATURDAY):
+        phone.click(f"nav.days button[data-day='{day}']")
+        phone.wait_for_selector(f"#agenda .entry[data-start^='{day}']")
+        texts = phone.locator("#agenda .entry .artist, #agenda .entry .when")
+        assert texts.count() > 100
+        assert texts.evaluate_all(CUT) == [], day
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing runs off the side
+    phone.click(f"nav.days button[data-day='{FRIDAY}']")
+    long = entry(phone, LONG).locator(".artist")
+    assert long.text_content() == LONG and long.bounding_box()["height"] > 40  # wrapped onto lines, whole
+    assert entry(phone, UNBROKEN).locator(".artist").text_content() == UNBROKEN
+
+
+def test_every_star_tab_and_view_switch_is_thumb_sized(phone: Any, stack: Stack) -> None:
+    agenda(phone, stack)
+    targets = phone.locator(
+        "#agenda .star, nav.days button, nav.views button, #stage-filter summary, label.switch"
+    ).evaluate_all(
+        "items => items.map(i => [i.outerHTML.slice(0, 60), i.getBoundingClientRect().width, "
+        "i.getBoundingClientRect().height])"
+    )
+    assert len(targets) > 60
+    small = [(what, width, height) for what, width, height in targets if width < 44 or height < 44]
+    assert small == []
+
+
+def test_the_stage_filter_and_my_picks_only_are_kept_across_a_reload(phone: Any, stack: Stack) -> None:
+    agenda(phone, stack)
+    phone.click("#stage-filter summary")
+    phone.check("#stage-choices input[value='Forest']")
+    phone.check("#stage-choices input[value='Main Stage']")
+    expect(phone.locator("#stage-summary")).to_have_text("2 of 6")
+    stages = lambda: set(phone.locator("#agenda .entry .where bdi:first-child").all_text_contents())  # noqa: E731
+    assert stages() == {"Forest", "Main Stage"}
+    phone.click("#stage-filter summary")
+    entry(phone, "Mañana Machines").locator(".star").click()  # Forest, Friday 22:30
+    phone.check("#mine-only")
+    assert artists(phone) == ["Mañana Machines"]
+    phone.reload()
+    phone.wait_for_selector("#agenda .entry")
+    assert phone.is_checked("#mine-only") and artists(phone) == ["Mañana Machines"]
+    phone.uncheck("#mine-only")
+    assert stages() == {"Forest", "Main Stage"}
+    expect(phone.locator("#stage-summary")).to_have_text("2 of 6")
+    phone.click("#stage-filter summary")
+    phone.click("#stages-all")
+    assert len(stages()) == 6
+
+
+def test_opened_during_the_festival_the_agenda_starts_at_what_plays_then(browser: Any, stack: Stack) -> None:
+    context = browser.new_context(**PHONE, service_workers="block")
+    page = watched(context.new_page())
+    page.clock.set_fixed_time(PLAYING_AT)  # the phone's clock: Saturday 21:15 at the festival
+    page.goto(stack.api + "/")
+    page.wait_for_selector("#agenda[data-moment='2026-07-04T21:15']")
+    assert page.locator("nav.days button[aria-selected=true]").get_attribute("data-day") == SATURDAY
+    assert set(page.locator("#agenda .entry.playing .artist").all_text_contents()) == PLAYING
+    # The first set under the bar and the start time that sticks below it plays now.
+    first = page.evaluate(FIRST_UNDER_THE_BAR)
+    assert first[0] in PLAYING and first[1], first
+    assert -2 < first[2] < 2, first  # what ended before sits above, out of sight
+    assert page.problems == []
+    context.close()
+
+
+def test_search_and_a_sets_link_open_the_set_in_the_agenda(phone: Any, stack: Stack) -> None:
+    agenda(phone, stack)
+    phone.fill("#filter", "zoe avenue")
+    phone.click("#results button")
+    found = entry(phone, "Zoë Avenue")
+    expect(found).to_have_class("entry found")
+    assert found.locator(".open").evaluate("b => b === document.activeElement")
+    expect(found).to_be_in_viewport()
+    _, body = stack.get("/performances?day=2026-07-05&limit=500")
+    late = next(s for s in body["items"] if s["artist"] == "Ø Brûlée")
+    phone.goto(f"{stack.api}/#set={late['id']}")
+    expect(phone.locator("dialog#details")).to_be_visible()
+    assert phone.locator("nav.days button[aria-selected=true]").get_attribute("data-day") == "2026-07-05"
+    expect(phone.locator(f"#agenda .entry[data-id='{late['id']}']")).to_be_in_viewport()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_serious_on_the_agenda(browser: Any, stack: Stack, scheme: str, tmp_path: Path) -> None:
+    context = browser.new_context(**PHONE, color_scheme=scheme, service_workers="block")
+    page = watched(context.new_page())
+    page.clock.set_fixed_time(PLAYING_AT)
+    page.goto(stack.api + "/")
+    page.wait_for_selector("#agenda[data-moment='2026-07-04T21:15']")
+    for artist in ("Electric Étoiles", "Señor Kids"):  # a clash, warned on both and on what overlaps them
+        entry(page, artist).locator(".star").click()
+    expect(page.locator("#agenda .warning").first).to_be_visible()
+    assert page.locator("#agenda .entry.cancelled").count() > 0  # Golden Garçons
+    assert axe_problems(page) == [], "agenda"
+    page.click("#now-button")  # back to what plays now, for the picture
+    page.wait_for_function(f"({FIRST_UNDER_THE_BAR})()[1]")
+    screenshot(page, "agenda-phone" if scheme == "light" else "agenda-dark-phone", tmp_path)
+    page.click("#stage-filter summary")
+    assert axe_problems(page) == [], "stage filter"
+    assert page.problems == []
+    context.close()
