@@ -9,6 +9,8 @@ from typing import Any
 
 import matplotlib
 
+from bench.page_load import report_section
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
@@ -273,6 +275,7 @@ def write_report(results: dict[str, Any], docs: Path) -> None:
         f"({local['median_total_s']:.2f} s including the CLI's own start-up; median of {len(local['samples'])}).",
         "Target: within 2 seconds.",
         "",
+        *report_section(results.get("page_load")),
         REAL_AWS,
     ]
     history = docs / "benchmarks-history.md"  # before/after measurements of past changes, kept by hand

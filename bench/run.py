@@ -33,6 +33,7 @@ from typing import Any
 import boto3
 
 from bench.data import timetable
+from bench.page_load import page_load_benchmark
 from local.run import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -611,6 +612,7 @@ def main() -> int:
     phase("imports", import_benchmark)
     phase("package", package_benchmark)
     phase("local_stack", local_stack_latency)
+    phase("page_load", lambda: page_load_benchmark(runs=1 if args.quick else 5))
     results["duration_s"] = time.monotonic() - started
     checkpoint.write_text(json.dumps(results, indent=2))
     from bench.report import write_report

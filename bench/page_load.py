@@ -1,0 +1,324 @@
+"""The schedule page on a field's connection: how long until the first set is on screen,
+in headless Chromium as a phone with Chromium's own network emulation (400 kbit/s both
+ways, 400 ms round trips) and an empty cache, against `make run`'s stack.
+
+Measured on the sample festival (6 stages) and on the sample with four more stages (a
+10-stage festival, 117 sets on a day); for this page and for the page before issue 27
+(`BASELINE`: one inline script that asks for /days, then the day's sets); as `make run`
+serves it and gzipped as the deployment does; each run in a fresh browser context. A
+benchmark, not a test: `python -m bench.page_load` runs it alone and rewrites
+docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gzip
+import http.client
+import io
+import json
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import textwrap
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+LATENCY_MS = 400
+KBIT_PER_S = 400
+BUDGET_MS = 1500
+# The page before issue 27: the whole script inline, the sets asked for after the page.
+BASELINE = "70d8ffd"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+# When the first set (an agenda entry or a grid block) is in the page and a frame has been
+# drawn: the same signal for both pages, set by the browser, not by the page's own code.
+FIRST_SET = """(() => {
+  const drawn = () => requestAnimationFrame(() => setTimeout(() => { window.__firstSet = performance.now(); }));
+  new MutationObserver((_, observer) => {
+    if (document.querySelector("#agenda .entry, #grid .set")) { observer.disconnect(); drawn(); }
+  }).observe(document, { childList: true, subtree: true });
+})();"""
+
+
+def more_stages(stages: int = 4) -> str:
+    """More stages on the sample's three days: fifteen 50-minute sets a stage a day, every
+    hour from 12:00 to 02:00, with names as long as real ones."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("stage", "day", "start", "end", "artist", "genre", "notes"))
+    for stage in range(stages):
+        for day in ("2026-07-03", "2026-07-04", "2026-07-05"):
+            for slot in range(15):
+                hour = 12 + slot
+                writer.writerow(
+                    (
+                        f"Field Stage {stage + 1}",
+                        day,
+                        f"{hour}:00",
+                        f"{hour}:50",
+                        f"The Remarkable Ensemble {stage}-{day[-1]}-{slot} & Friends",
+                        "electronic",
+                        "",
+                    )
+                )
+    return out.getvalue()
+
+
+@contextmanager
+def compressing(upstream: str) -> Iterator[str]:
+    """The stack behind gzip, as the deployment serves it: CloudFront compresses (`Compress:
+    true`), and so does API Gateway with Chalice's `minimum_compression_size` (1,024 bytes,
+    in .chalice/config.json); `make run`'s server does not. Compressing weakens the ETag,
+    as nginx does (the API compares weakly). Yields the compressed stack's address."""
+    port = int(upstream.rsplit(":", 1)[1])
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:  # the name http.server calls
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            sent = {k: v for k, v in self.headers.items() if k.lower() not in ("accept-encoding", "connection")}
+            connection.request("GET", self.path, headers=sent)
+            answer = connection.getresponse()
+            body = answer.read()
+            connection.close()
+            skip = ("content-length", "connection", "transfer-encoding", "date", "server")
+            headers = [(k, v) for k, v in answer.getheaders() if k.lower() not in skip]
+            kind = answer.getheader("content-type", "")
+            if (
+                "gzip" in self.headers.get("accept-encoding", "")
+                and len(body) >= 1024
+                and (kind.startswith("text/") or "json" in kind or "javascript" in kind)
+            ):
+                body = gzip.compress(body, 6)
+                headers = [(k, f"W/{v}" if k.lower() == "etag" and not v.startswith("W/") else v) for k, v in headers]
+                headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
+            self.send_response(answer.status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body) if answer.status != 304 else 0))
+            self.end_headers()
+            # The browser may close the page before the last byte: the next run has begun.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                if answer.status != 304:
+                    self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def baseline_tree() -> Iterator[Path | None]:
+    """The repository at BASELINE, unpacked (no worktree, nothing in .git changes); None
+    when the commit is not here (a shallow clone)."""
+    try:
+        archive = subprocess.run(["git", "archive", BASELINE], cwd=ROOT, capture_output=True, check=True).stdout
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        yield None
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        yield Path(folder)
+
+
+@contextmanager
+def stack(tree: Path, workdir: Path) -> Iterator[Any]:
+    """`make run`'s stack from a tree of the repository, with the sample festival."""
+    from tests import localstack
+
+    saved = localstack.ROOT
+    localstack.ROOT = tree
+    try:
+        with localstack.running_stack(workdir) as running:
+            yield running
+    finally:
+        localstack.ROOT = saved
+
+
+def first_set(browser: Any, address: str) -> dict[str, float]:
+    """One load with an empty cache on the emulated connection."""
+    # Playwright's waiting evaluates script, which the pages' CSP (rightly) refuses: the
+    # benchmark lifts the CSP for itself; what the page loads and runs is the same.
+    context = browser.new_context(**PHONE, service_workers="block", bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.add_init_script(FIRST_SET)
+        session = context.new_cdp_session(page)
+        session.send("Network.enable")
+        session.send(
+            "Network.emulateNetworkConditions",
+            {
+                "offline": False,
+                "latency": LATENCY_MS,
+                "downloadThroughput": KBIT_PER_S * 1000 / 8,
+                "uploadThroughput": KBIT_PER_S * 1000 / 8,
+            },
+        )
+        page.goto(address)
+        page.wait_for_function("window.__firstSet", timeout=60_000)
+        return page.evaluate(
+            """() => {
+              const at = window.__firstSet;
+              const before = performance.getEntriesByType("resource").filter(e => e.responseEnd <= at);
+              const page = performance.getEntriesByType("navigation")[0];
+              return { first_set_ms: at, page_ms: page.responseEnd, requests: 1 + before.length,
+                       bytes: page.transferSize + before.reduce((sum, e) => sum + e.transferSize, 0),
+                       page_bytes: page.transferSize };
+            }"""
+        )
+    finally:
+        context.close()
+
+
+def measure(browser: Any, address: str, runs: int) -> dict[str, Any]:
+    first_set(browser, address)  # warms the server (its first request imports the app), not the browser
+    samples = [first_set(browser, address) for _ in range(runs)]
+    return {
+        "median_first_set_ms": statistics.median(s["first_set_ms"] for s in samples),
+        "worst_first_set_ms": max(s["first_set_ms"] for s in samples),
+        "median_page_ms": statistics.median(s["page_ms"] for s in samples),
+        "requests": samples[0]["requests"],
+        "bytes": samples[0]["bytes"],
+        "page_bytes": samples[0]["page_bytes"],
+        "samples": samples,
+    }
+
+
+def page_load_benchmark(runs: int = 5) -> dict[str, Any]:
+    """The first set on screen, per page version and festival size (medians of `runs`)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_plugin import CHROMIUM, CHROMIUM_FLAGS
+    from tests.localstack import poll
+
+    if CHROMIUM is None:
+        raise RuntimeError("Debian's chromium is needed (apt-get install chromium)")
+    results: dict[str, Any] = {
+        "latency_ms": LATENCY_MS,
+        "kbit_per_s": KBIT_PER_S,
+        "budget_ms": BUDGET_MS,
+        "runs": runs,
+        "baseline": BASELINE,
+        "pages": {},
+    }
+    with sync_playwright() as playwright, baseline_tree() as old, tempfile.TemporaryDirectory() as work:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        trees = {"this page": ROOT, **({"before issue 27": old} if old else {})}
+        for name, tree in trees.items():
+            with stack(tree, Path(tempfile.mkdtemp(dir=work))) as running, compressing(running.api) as gzipped:
+                festivals: dict[str, Any] = {}
+                for festival in ("sample: 6 stages, 57 sets on the day", "10 stages, 117 sets on the day"):
+                    if festival.startswith("10"):
+                        running.client("s3").put_object(
+                            Bucket=running.bucket, Key="uploads/more-stages.csv", Body=more_stages().encode()
+                        )
+                        poll(lambda r=running: r.get("/stages/Field%20Stage%204/performances")[0] == 200, "stages")
+                    festivals[festival] = {
+                        "compressed": measure(browser, gzipped + "/", runs),
+                        "uncompressed": measure(browser, running.api + "/", runs),
+                    }
+                results["pages"][name] = festivals
+        browser.close()
+    return results
+
+
+HEADING = "## The schedule page on a field's connection"
+
+
+def report_section(page_load: dict[str, Any] | None) -> list[str]:
+    """The section of docs/benchmarks.md about the page (no plot: it needs no matplotlib)."""
+    if not page_load:
+        return []
+    intro = (
+        "Headless Chromium (Debian's) as a 390 x 844 touch phone, with Chromium's own network emulation at "
+        f"{page_load['kbit_per_s']} kbit/s and {page_load['latency_ms']} ms round trips, and an empty cache: the "
+        "time from navigation until the first set (an agenda entry or a grid block) is drawn, median of "
+        f"{page_load['runs']} fresh loads, the worst in brackets (`bench/page_load.py`). *gzip* is the page as the "
+        "deployment serves it (API Gateway compresses from 1 KB: `minimum_compression_size` in "
+        "`.chalice/config.json`; CloudFront with `Compress: true`); *plain* is `make run`'s server, which "
+        f"compresses nothing. *Before* is the page at `{page_load['baseline']}`, before issue 27: the whole script "
+        "inline, then `/days`, then the day's sets, one after the other. The budget is "
+        f"{page_load['budget_ms'] / 1000:.1f} s."
+    )
+    lines = [
+        HEADING,
+        "",
+        *textwrap.wrap(intro, 110),
+        "",
+        "| page | festival day | served | first set on screen | requests until then | bytes until then | "
+        "the page itself |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
+    for page, festivals in page_load["pages"].items():
+        for festival, ways in festivals.items():
+            for how in ("compressed", "uncompressed"):
+                m = ways[how]
+                served = "gzip" if how == "compressed" else "plain"
+                lines.append(
+                    f"| {page} | {festival} | {served} | "
+                    f"**{m['median_first_set_ms'] / 1000:.2f} s** ({m['worst_first_set_ms'] / 1000:.2f}) | "
+                    f"{m['requests']} | {m['bytes'] / 1024:.0f} KiB | {m['median_page_ms'] / 1000:.2f} s, "
+                    f"{m['page_bytes'] / 1024:.0f} KiB |"
+                )
+    lines += [
+        "",
+        "What it takes: the page carries the festival's days and the sets of the day it opens at (one",
+        "round trip instead of three), and the first sets need only the page and the six small modules it",
+        "preloads, requested side by side as soon as its head arrives (HTTP/1.1 allows six connections to a",
+        "host, so the last starts when the page is in; CloudFront's HTTP/2 needs one). The API's client, the",
+        "grid, My plan, search, changes and offline use are imported after the first sets are drawn.",
+        "Uncompressed, every byte counts at 50 KB/s, which is why the deployment compresses.",
+        "",
+    ]
+    return lines
+
+
+def main() -> int:
+    """Measure, keep the result in docs/benchmarks.json and rewrite this section of
+    docs/benchmarks.md (the rest of it is `make bench`'s)."""
+    checkpoint = DOCS / "benchmarks.json"
+    results = json.loads(checkpoint.read_text()) if checkpoint.exists() else {}
+    results["page_load"] = page_load_benchmark()
+    checkpoint.write_text(json.dumps(results, indent=2))
+    report = DOCS / "benchmarks.md"
+    text = report.read_text() if report.exists() else "# Benchmarks\n"
+    section = "\n".join(report_section(results["page_load"]))
+    if HEADING in text:
+        before, rest = text.split(HEADING, 1)
+        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
+        text = before + section + "\n" + after
+    else:
+        marker = "## What these numbers mean on real AWS"
+        text = text.replace(marker, section + "\n" + marker) if marker in text else text + "\n" + section
+    report.write_text(text)
+    medians = {
+        page: {
+            name: {how: round(m["median_first_set_ms"]) for how, m in ways.items()} for name, ways in festivals.items()
+        }
+        for page, festivals in results["page_load"]["pages"].items()
+    }
+    print(json.dumps(medians, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
