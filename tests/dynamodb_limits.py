@@ -114,7 +114,13 @@ def enforce(monkeypatch: pytest.MonkeyPatch) -> None:
                 "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: "
                 f"Map value must satisfy constraint: [Member must have length less than or equal to {MAX_BATCH_WRITES}]"
             )
-        if len(json.dumps(requests)) > MAX_BATCH_BYTES:
+        size = sum(
+            item_size(body.get("Item") or body.get("Key") or {})
+            for table_requests in requests.values()
+            for request in table_requests
+            for body in request.values()
+        )
+        if size > MAX_BATCH_BYTES:
             raise _refuse("Too many items requested for the BatchWriteItem call")
         for table_name, table_requests in requests.items():
             table = self.dynamodb_backend.get_table(table_name)

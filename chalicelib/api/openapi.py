@@ -299,7 +299,7 @@ def openapi_spec() -> dict[str, Any]:
             ),
             "/changes/{release}": _route(
                 "/changes/{release}",
-                "Every change of one release, 100 a page",
+                "Every change of one release, 50 a page",
                 [_path("release", "A release id, as /changes gives it.", _RELEASE)],
                 _ref("ReleaseChanges"),
             ),
