@@ -255,7 +255,12 @@ class LocalStack:
                         "QueueArn": arn[events],
                         "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
                         "Filter": {"Key": rules},
-                    }
+                    },
+                    {  # drafts: previewed, never published (the handler tells them by their key)
+                        "QueueArn": arn[events],
+                        "Events": ["s3:ObjectCreated:*"],
+                        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "drafts/"}]}},
+                    },
                 ]
             },
         )

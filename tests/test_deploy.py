@@ -130,7 +130,11 @@ class TestTemplate:
             for alarm in alarms.values()
             if alarm["Properties"]["Namespace"] == "AWS/Lambda"
         }
-        assert functions == {"${Project}-${Stage}-ingest_performances", "${Project}-${Stage}-remove_performances"}
+        assert functions == {
+            "${Project}-${Stage}-ingest_performances",
+            "${Project}-${Stage}-preview_drafts",
+            "${Project}-${Stage}-remove_performances",
+        }
         for alarm in alarms.values():
             assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
@@ -344,7 +348,7 @@ class TestDeploySteps:
                 "[7] Send events that fail 2 retries",
             ):
                 assert step in done.stdout
-            assert "total" in done.stdout and "$14.66" in done.stdout  # the README's middle row
+            assert "total" in done.stdout and "$14.81" in done.stdout  # the README's middle row
             assert (
                 '"NOTIFY_TOPIC_ARN": "arn:aws:sns:eu-west-1:<account-id>:festival-schedule-prod-ingest"' in done.stdout
             )

@@ -121,6 +121,8 @@ class Planner:
             source={"bucket": version.bucket, "key": version.source, "version": version.label}, changes=self.changes
         )
         self.report.details["what"] = version.what
+        if version.note:
+            self.report.details["note"] = version.note
         self.file = PlanFile()
         self._started = time.monotonic()
         self._garbage: list[dict[str, Any]] = []
