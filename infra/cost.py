@@ -8,8 +8,11 @@ and the README's cost table all come from here, so they cannot drift apart.
 from __future__ import annotations
 
 import argparse
+import base64
 import math
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from infra.stack import TEMPLATE
 
@@ -83,6 +86,36 @@ def estimate(rows_per_day: int, requests_per_day: int, prices: dict[str, float] 
         + files * prices["sns_publishes_per_million"] / 1e6,
         alarms=alarm_count() * prices["alarm_per_month"],
     )
+
+
+def attribute_size(value: dict[str, Any]) -> int:
+    """A value's size by DynamoDB's rule (developer guide, "Item sizes and formats")."""
+    [(kind, raw)] = value.items()
+    if kind == "S":
+        return len(raw.encode("utf-8", "surrogateescape"))
+    if kind == "N":
+        digits = Decimal(raw).normalize().as_tuple().digits
+        return (len(digits) + 1) // 2 + 1
+    if kind == "B":
+        return len(base64.b64decode(raw)) if isinstance(raw, str) else len(raw)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(len(s.encode()) for s in raw)
+    if kind == "NS":
+        return sum(attribute_size({"N": n}) for n in raw)
+    if kind == "BS":
+        return sum(attribute_size({"B": b}) for b in raw)
+    if kind == "L":
+        return 3 + sum(1 + attribute_size(element) for element in raw)
+    if kind == "M":
+        return 3 + sum(1 + len(name.encode()) + attribute_size(element) for name, element in raw.items())
+    raise ValueError(f"unknown attribute type {kind}")
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """An item's size: its attribute names' UTF-8 bytes plus its values' sizes."""
+    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())
 
 
 def read_units(operation: str, item_sizes: list[int], *, consistent: bool = False) -> float:

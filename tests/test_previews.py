@@ -163,3 +163,10 @@ class TestPostPreviews:
 
     def test_a_file_name_that_is_not_a_csv_is_400(self, festival: Festival) -> None:
         assert post(festival, NEXT, query="?file=..%2Fx.txt").status_code == 400
+
+
+def test_a_draft_in_a_versioned_bucket_is_read_at_the_version_that_was_uploaded(festival: Festival) -> None:
+    festival.s3.put_bucket_versioning(Bucket=festival.bucket, VersioningConfiguration={"Status": "Enabled"})
+    festival.upload("uploads/day.csv", LIVE)
+    report = festival.upload("drafts/day.csv", NEXT)
+    assert report["source"]["version"] != "null" and report["changes"]["moved"] == 1

@@ -108,9 +108,10 @@ NOW_LIMIT = Parameter(
 
 FILE = Parameter(
     "file",
-    "The name the file would be uploaded as, under uploads/ (`day 1.csv`): the preview is compared with that "
-    "file's live version, and new sets get the ids a publish would give them. Without it, a new file.",
-    {"type": "string", "pattern": r"^[^/\x00-\x1f\x7f]{1,200}\.[Cc][Ss][Vv]$"},
+    "The name the file would be uploaded as, under uploads/ (`day 1.csv`, `sample/sunday.csv`): the preview is "
+    "compared with that file's live version, and new sets get the ids a publish would give them. Without it, "
+    "a new file.",
+    {"type": "string", "pattern": r"^[^\x00-\x1f\x7f]{1,200}\.[Cc][Ss][Vv]$"},
 )
 
 # What each route takes, by route path.
@@ -182,7 +183,7 @@ class Params:
         """`file`: a name under uploads/ that ends in .csv."""
         text = self._given.get("file")
         if text is not None and not _PATTERNS["file"].fullmatch(text):
-            raise InvalidParameter("file", f"expected a file name that ends in .csv (no '/'), got {_shown(text)}")
+            raise InvalidParameter("file", f"expected a file name that ends in .csv, got {_shown(text)}")
         return text
 
     def get(self, name: str) -> str | None:
