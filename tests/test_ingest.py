@@ -88,7 +88,11 @@ class TestOneUpload:
         assert report["source"]["version"]
         assert (report["accepted"], report["rejected"]) == (5, 1)
         assert report["errors"] == [
-            {"line": 7, "reason": 'overlaps the set on line 6 (2026-07-04T14:00 to 2026-07-04T15:00 on "Tent & Bar")'}
+            {
+                "line": 7,
+                "reason": 'overlaps the set on line 6 (2026-07-04T14:00 to 2026-07-04T15:00 on "Tent & Bar")',
+                "columns": ["stage", "start", "end"],  # the cells to look at
+            }
         ]
         assert report["errors_truncated"] is False
         assert report["changes"] == {"new": 5, "moved": 0, "changed": 0, "cancelled": 0, "removed": 0, "unchanged": 0}

@@ -89,7 +89,7 @@ class TestDrafts:
         assert live_state(festival) == before
         assert report["status"] == "partial" and report["rejected"] == 1
         [error] = report["errors"]
-        assert error["line"] == 6 and "start" in error["reason"]
+        assert error["line"] == 6 and "start" in error["reason"] and error["columns"] == ["start"]
 
     def test_a_draft_of_a_new_file_lists_every_set_as_new_with_the_ids_the_publish_gives(
         self, festival: Festival

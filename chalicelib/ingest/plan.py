@@ -142,7 +142,7 @@ class Planner:
         waiting: list[Performance] = []
         for row in schedule.rows():
             if isinstance(row, Rejection):
-                self.report.reject(row.line, row.reason)
+                self.report.reject(row.line, row.reason, row.columns)
                 identities.stand_for(row)
                 continue
             self.report.accepted += 1
