@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help venv browser clients test lint run bench deploy destroy cost replay clean
+.PHONY: help venv browser clients test lint run bench deploy destroy cost replay publish clean
 
 help:
 	@echo "make run     start the whole system locally (moto + API + S3 event bridge)"
@@ -65,6 +65,10 @@ deploy: $(STAMP)
 # make replay STAGE=dev|prod [DRY_RUN=1]: process every upload's current version again (after a restore)
 replay: $(STAMP)
 	$(BIN)/python -m infra.replay --stage "$(STAGE)" $(if $(DRY_RUN),--dry-run)
+
+# make publish DRAFT="day 1.csv" STAGE=dev|prod [NOTE="..."] (or BUCKET=... for make run's local stack)
+publish: $(STAMP)
+	$(BIN)/python -m infra.publish --draft "$(DRAFT)" $(if $(STAGE),--stage "$(STAGE)") $(if $(BUCKET),--bucket "$(BUCKET)") $(if $(NOTE),--note "$(NOTE)")
 
 # make cost [ROWS=10000] [REQUESTS=100000]: the monthly estimate, from the prices the README's table uses
 cost: $(STAMP)

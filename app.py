@@ -9,13 +9,13 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice.app import Chalice, CORSConfig, NotFoundError, Response, S3Event
 
-from chalicelib.api import caching
+from chalicelib.api import caching, previews
 from chalicelib.api.caching import request_identity
 from chalicelib.api.params import Params
 from chalicelib.api.routes import ScheduleApi
 from chalicelib.api.shapes import api_base, public_origin
 from chalicelib.services import get_services
-from chalicelib.settings import UPLOAD_PREFIX
+from chalicelib.settings import DRAFT_PREFIX, UPLOAD_PREFIX
 from chalicelib.web.page import (
     festival_today,
     folder_address,
@@ -28,6 +28,8 @@ from chalicelib.web.page import (
 )
 
 app = Chalice(app_name="festival-schedule")
+# A previewed CSV arrives as it was saved (Windows-1252 too): as bytes, not as text.
+app.api.binary_types.append("text/csv")
 # Browser front ends on other origins may read the API, and its ETags for revalidating.
 app.api.cors = CORSConfig(allow_origin="*", expose_headers=["ETag"])
 
@@ -54,6 +56,12 @@ def _wait_budget(event: S3Event) -> float:
 @app.on_s3_event(bucket=SCHEDULE_BUCKET, events=["s3:ObjectCreated:*"], prefix=UPLOAD_PREFIX)
 def ingest_performances(event: S3Event) -> None:
     """A timetable CSV was uploaded: validate it, store it, report, notify."""
+    _ingest(event)
+
+
+@app.on_s3_event(bucket=SCHEDULE_BUCKET, events=["s3:ObjectCreated:*"], prefix=DRAFT_PREFIX)
+def preview_drafts(event: S3Event) -> None:
+    """A draft was uploaded: report what it would change if it were published; change nothing."""
     _ingest(event)
 
 
@@ -141,6 +149,21 @@ def list_changes() -> Response:
 @app.route("/changes/{release}")
 def list_release_changes(release: str) -> Response:
     return _answer(lambda api, query: api.release_changes(release, query))
+
+
+@app.route("/previews", methods=["POST"], content_types=["text/csv"])
+def preview_upload() -> Response:
+    """What a timetable CSV would change if it were uploaded now; nothing is stored."""
+    request: Any = app.current_request
+    body = request.raw_body or b""
+    problem = previews.refusal(body)
+    if problem is not None:
+        return problem
+    services = get_services()
+    base = api_base(request.context)
+    api = ScheduleApi(services, base, public_origin(request.headers, base, services.settings.public_origin))
+    answer = api.preview(body, request.query_params, datetime.now(UTC))
+    return previews.answer(answer)
 
 
 @app.route("/calendar.ics")

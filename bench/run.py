@@ -4,7 +4,7 @@ and against the limits; writes docs/benchmarks.md and its plots.
 Every ingest contender runs in its own process (its peak RSS and CPU are its own)
 against the same moto server process, on a fresh stack, reading the same file.
 Comparisons are interleaved round by round and reported as ratios with their spread.
-Options: --quick (small sizes, one round; to check the harness), --skip-million.
+Options: --quick (small sizes, one round; to check the harness), --skip-million, --skip-scale.
 """
 
 from __future__ import annotations
@@ -571,6 +571,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one round: checks the harness")
     parser.add_argument("--skip-million", action="store_true", help="leave out the 1,000,000-row round")
+    parser.add_argument("--skip-scale", action="store_true", help="leave out the city festival (300 x 25)")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from docs/benchmarks.json")
     args = parser.parse_args()
     if args.report_only:
@@ -583,7 +584,7 @@ def main() -> int:
     if args.quick:
         sizes, million, rounds, query_rows, query_requests = {2000: (*everyone, "put_item")}, None, 1, 2000, 20
     else:
-        sizes = {10_000: (*everyone, "put_item"), 100_000: everyone}
+        sizes = {20_000: (*everyone, "put_item"), 100_000: everyone}
         million = None if args.skip_million else 1_000_000
         rounds, query_rows, query_requests = 3, 10_000, 100
     results: dict[str, Any] = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
@@ -607,6 +608,10 @@ def main() -> int:
         phase("parse", lambda: parse_benchmark(max(sizes)))
         phase("query", lambda: query_benchmark(moto, query_rows, query_requests))
         phase("routes", lambda: routes_benchmark(moto, 5 if args.quick else 30))
+        if not args.skip_scale:
+            from bench.scale import scale_benchmark
+
+            phase("scale", lambda: scale_benchmark(moto))
     finally:
         moto.stop()
     phase("imports", import_benchmark)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.timetable import clock
 
 UPLOAD_PREFIX = "uploads/"
+DRAFT_PREFIX = "drafts/"  # a draft is previewed, never published: copy it under uploads/ for that
 REPORT_PREFIX = "reports/"
 # A host as a link may name it: a DNS name, an IPv4 address or a bracketed IPv6 one, and a port.
 _LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"

@@ -8,8 +8,11 @@ and the README's cost table all come from here, so they cannot drift apart.
 from __future__ import annotations
 
 import argparse
+import base64
 import math
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from infra.stack import TEMPLATE
 
@@ -30,10 +33,17 @@ PRICES = {
 DAYS_PER_MONTH = 30
 WRITES_PER_ROW = 4  # the table and its three indexes (by_day, by_artist, by_id)
 ROWS_PER_FILE = 250  # a typical timetable file
-BOOKKEEPING_WRITES_PER_FILE = 8  # the lease, the record, the index and the release
+# The lease, the head (twice), the record, the release, and the index of the stage-days a
+# typical file touches (6 stages x 3 days), their stages and days, its manifest and its
+# pages of changes (docs/architecture.md, "The bookkeeping table").
+BOOKKEEPING_WRITES_PER_FILE = 60
+S3_PUTS_PER_FILE = 2  # the plan, the report
 INGEST_GB_SECONDS_PER_ROW = 0.0003  # about 0.2 ms of CPU a row, at 1 GB (0.6 of a vCPU)
 API_GB_SECONDS_PER_REQUEST = 0.015  # about 30 ms at 512 MB
-READS_PER_REQUEST = 2  # read units: the festival index and a page of sets
+# Read units of a typical request: the head (half a unit, eventually consistent) and a page
+# of sets or of the index (a unit or two); `read_units` prices a request as measured.
+READS_PER_REQUEST = 2
+READ_UNIT_BYTES = 4096
 LOG_BYTES_PER_REQUEST = 400  # Lambda's START, END and REPORT lines
 README_ROWS = ((1_000, 10_000), (10_000, 100_000), (100_000, 1_000_000))
 
@@ -72,9 +82,51 @@ def estimate(rows_per_day: int, requests_per_day: int, prices: dict[str, float] 
         + (requests + files) * prices["lambda_requests_per_million"] / 1e6,
         api_gateway=requests * prices["api_gateway_requests_per_million"] / 1e6,
         logs=requests * LOG_BYTES_PER_REQUEST / 1e9 * prices["logs_ingested_per_gb"],
-        s3_and_sns=files * prices["s3_puts_per_thousand"] / 1e3 + files * prices["sns_publishes_per_million"] / 1e6,
+        s3_and_sns=files * S3_PUTS_PER_FILE * prices["s3_puts_per_thousand"] / 1e3
+        + files * prices["sns_publishes_per_million"] / 1e6,
         alarms=alarm_count() * prices["alarm_per_month"],
     )
+
+
+def attribute_size(value: dict[str, Any]) -> int:
+    """A value's size by DynamoDB's rule (developer guide, "Item sizes and formats")."""
+    [(kind, raw)] = value.items()
+    if kind == "S":
+        return len(raw.encode("utf-8", "surrogateescape"))
+    if kind == "N":
+        digits = Decimal(raw).normalize().as_tuple().digits
+        return (len(digits) + 1) // 2 + 1
+    if kind == "B":
+        return len(base64.b64decode(raw)) if isinstance(raw, str) else len(raw)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(len(s.encode()) for s in raw)
+    if kind == "NS":
+        return sum(attribute_size({"N": n}) for n in raw)
+    if kind == "BS":
+        return sum(attribute_size({"B": b}) for b in raw)
+    if kind == "L":
+        return 3 + sum(1 + attribute_size(element) for element in raw)
+    if kind == "M":
+        return 3 + sum(1 + len(name.encode()) + attribute_size(element) for name, element in raw.items())
+    raise ValueError(f"unknown attribute type {kind}")
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """An item's size: its attribute names' UTF-8 bytes plus its values' sizes."""
+    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())
+
+
+def read_units(operation: str, item_sizes: list[int], *, consistent: bool = False) -> float:
+    """The read request units DynamoDB bills for one request that read items of these sizes:
+    a GetItem or BatchGetItem rounds each item up to 4 KB, a Query rounds the page's total;
+    an eventually consistent read costs half."""
+    if operation == "Query":
+        units = math.ceil(sum(item_sizes) / READ_UNIT_BYTES) or 1
+    else:
+        units = sum(math.ceil(size / READ_UNIT_BYTES) or 1 for size in item_sizes) or 1
+    return units if consistent else units / 2
 
 
 def _usd(amount: float) -> str:

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".chalice" / "config.json"
 APP_NAME = json.loads(CONFIG.read_text())["app_name"]
 PROJECT_FILES = ("app.py", "chalicelib", "requirements.txt")
-INGEST_FUNCTIONS = ("ingest_performances", "remove_performances")
+INGEST_FUNCTIONS = ("ingest_performances", "preview_drafts", "remove_performances")
 STAGES = ("dev", "prod")
 LAMBDA_RETRIES = 2
 

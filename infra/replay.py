@@ -25,7 +25,7 @@ def uploads(s3: Any, bucket: str) -> list[dict[str, Any]]:
     """Every current upload (key, size, last modified), in key order."""
     found = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=UPLOADS):
-        found += [item for item in page.get("Contents", []) if item["Key"].endswith(".csv")]
+        found += [item for item in page.get("Contents", []) if item["Key"].lower().endswith(".csv")]
     return sorted(found, key=lambda item: item["Key"])
 
 

@@ -160,6 +160,10 @@ Try it (no ~/.aws needed; credentials and region are inline):
 
   {aws} s3 cp local/sample/friday.csv "s3://{bucket}/uploads/my day.csv"
   {aws} s3 cp "s3://{bucket}/reports/my day.csv.json" -
+  {aws} s3 cp local/sample/saturday.csv "s3://{bucket}/drafts/sample/saturday.csv" --metadata note="Rain plan"
+  {aws} s3 cp "s3://{bucket}/reports/drafts/sample/saturday.csv.json" -   # what publishing it would change
+  curl -s -X POST -H "Content-Type: text/csv" --data-binary @local/sample/sunday.csv \\
+    "{api}/previews?file=sample/sunday.csv"
   curl -s {api}/stages
   curl -s "{api}/stages/Tent%20%26%20Bar/performances?day=2026-07-03"
   curl -s "{api}/performances?at=2026-07-04T23:30"
@@ -255,7 +259,12 @@ class LocalStack:
                         "QueueArn": arn[events],
                         "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
                         "Filter": {"Key": rules},
-                    }
+                    },
+                    {  # drafts: previewed, never published (the handler tells them by their key)
+                        "QueueArn": arn[events],
+                        "Events": ["s3:ObjectCreated:*"],
+                        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "drafts/"}]}},
+                    },
                 ]
             },
         )

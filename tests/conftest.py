@@ -72,10 +72,10 @@ class Festival:
     def dynamodb(self) -> Any:
         return boto3.client("dynamodb", region_name=REGION)
 
-    def put(self, key: str, body: str | bytes) -> dict[str, Any]:
+    def put(self, key: str, body: str | bytes, metadata: dict[str, str] | None = None) -> dict[str, Any]:
         """Store an object (no event yet); returns the event S3 would send for it."""
         data = body.encode("utf-8") if isinstance(body, str) else body
-        response = self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
+        response = self.s3.put_object(Bucket=self.bucket, Key=key, Body=data, Metadata=metadata or {})
         return self.event(
             key,
             "ObjectCreated:Put",
@@ -117,19 +117,22 @@ class Festival:
 
     def deliver(self, event: dict[str, Any]) -> Any:
         """Invoke the handler S3 would trigger for this event."""
-        name = (
-            "remove_performances"
-            if event["Records"][0]["eventName"].startswith("ObjectRemoved")
-            else ("ingest_performances")
-        )
+        record = event["Records"][0]
+        if record["eventName"].startswith("ObjectRemoved"):
+            name = "remove_performances"
+        elif record["s3"]["object"]["key"].startswith("drafts"):
+            name = "preview_drafts"
+        else:
+            name = "ingest_performances"
         return self.client.lambda_.invoke(name, event)
 
-    def upload(self, key: str, body: str | bytes) -> dict[str, Any]:
+    def upload(self, key: str, body: str | bytes, metadata: dict[str, str] | None = None) -> dict[str, Any]:
         """Upload and deliver the event; returns the report written beside the upload."""
-        self.deliver(self.put(key, body))
+        self.deliver(self.put(key, body, metadata))
         return self.report(key)
 
     def report(self, key: str) -> dict[str, Any]:
+        """The report beside an upload (or a draft: `reports/drafts/...`)."""
         name = key.removeprefix("uploads/")
         body = self.s3.get_object(Bucket=self.bucket, Key=f"reports/{name}.json")["Body"].read()
         return json.loads(body)
@@ -161,7 +164,14 @@ class Festival:
                 return messages
             for message in batch:
                 envelope = json.loads(message["Body"])
-                messages.append({"subject": envelope.get("Subject"), "body": json.loads(envelope["Message"])})
+                attributes = {name: value["Value"] for name, value in envelope.get("MessageAttributes", {}).items()}
+                messages.append(
+                    {
+                        "subject": envelope.get("Subject"),
+                        "body": json.loads(envelope["Message"]),
+                        "attributes": attributes,
+                    }
+                )
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 

@@ -13,49 +13,19 @@ would. (moto already cuts a Query page at 1,000,000 bytes, a little under Dynamo
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
 import pytest
+
+from infra.cost import item_size
 
 MAX_ITEM_BYTES = 400 * 1024
 MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
 MAX_BATCH_WRITES = 25
 MAX_BATCH_BYTES = 16 * 1024 * 1024
-
-
-def attribute_size(value: dict[str, Any]) -> int:
-    """A value's size by DynamoDB's rule (developer guide, "Item sizes and formats")."""
-    [(kind, raw)] = value.items()
-    if kind == "S":
-        return len(raw.encode("utf-8", "surrogateescape"))
-    if kind == "N":
-        digits = Decimal(raw).normalize().as_tuple().digits
-        return (len(digits) + 1) // 2 + 1
-    if kind == "B":
-        return len(base64.b64decode(raw)) if isinstance(raw, str) else len(raw)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "SS":
-        return sum(len(s.encode()) for s in raw)
-    if kind == "NS":
-        return sum(attribute_size({"N": n}) for n in raw)
-    if kind == "BS":
-        return sum(attribute_size({"B": b}) for b in raw)
-    if kind == "L":
-        return 3 + sum(1 + attribute_size(element) for element in raw)
-    if kind == "M":
-        return 3 + sum(1 + len(name.encode()) + attribute_size(element) for name, element in raw.items())
-    raise ValueError(f"unknown attribute type {kind}")
-
-
-def item_size(item: dict[str, Any]) -> int:
-    """An item's size: its attribute names' UTF-8 bytes plus its values' sizes."""
-    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())
 
 
 def _refuse(message: str) -> Exception:
@@ -114,7 +84,13 @@ def enforce(monkeypatch: pytest.MonkeyPatch) -> None:
                 "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: "
                 f"Map value must satisfy constraint: [Member must have length less than or equal to {MAX_BATCH_WRITES}]"
             )
-        if len(json.dumps(requests)) > MAX_BATCH_BYTES:
+        size = sum(
+            item_size(body.get("Item") or body.get("Key") or {})
+            for table_requests in requests.values()
+            for request in table_requests
+            for body in request.values()
+        )
+        if size > MAX_BATCH_BYTES:
             raise _refuse("Too many items requested for the BatchWriteItem call")
         for table_name, table_requests in requests.items():
             table = self.dynamodb_backend.get_table(table_name)

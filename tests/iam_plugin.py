@@ -5,8 +5,8 @@ Lambda function whose code made it, and check both against that function's polic
 - every grant in a policy must be used by some call (checked when the whole suite
   ran), except CloudWatch Logs and the dead-letter queue, which Lambda itself uses.
 
-Calls are attributed by the package on the stack: chalicelib/ingest/ runs in the
-ingest functions, chalicelib/api/ in the API function.
+Calls are attributed by the outermost of these packages on the stack: chalicelib/ingest/
+runs in the ingest functions, chalicelib/api/ in the API function.
 """
 
 from __future__ import annotations
@@ -38,13 +38,16 @@ records: list[dict[str, Any]] = []
 
 
 def _function_on_stack() -> str | None:
+    """The function whose code made the call: the outermost of our packages on the stack
+    (the API's preview runs the ingest's planner, in the API's function)."""
     frame = sys._getframe(3)
+    found = None
     while frame is not None:
         for package, function in _PACKAGES.items():
             if package in frame.f_code.co_filename:
-                return function
+                found = function
         frame = frame.f_back  # type: ignore[assignment]
-    return None
+    return found
 
 
 def _record(region: str, params: dict[str, Any], model: Any, **_: Any) -> None:

@@ -76,7 +76,9 @@ class TestGuardrails:
         groups = of_type(template, "AWS::Logs::LogGroup")
         names = {group["Properties"]["LogGroupName"]["Fn::Sub"] for group in groups}
         prefix = "/aws/lambda/${Project}-${Stage}"
-        assert names == {f"{prefix}-ingest_performances", f"{prefix}-remove_performances", prefix}
+        assert names == {
+            f"{prefix}-{name}" for name in ("ingest_performances", "preview_drafts", "remove_performances")
+        } | {prefix}
         assert all(group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"} for group in groups)
         assert template["Parameters"]["LogRetentionDays"]["Default"] == 30
         assert all(group.get("DeletionPolicy", "Delete") == "Delete" for group in groups)  # gone with the stack
@@ -94,20 +96,25 @@ class TestGuardrails:
 class TestEstimate:
     def test_the_middle_row_worked_by_hand(self) -> None:
         # 10,000 rows and 100,000 requests a day, for 30 days:
-        # DynamoDB: 300,000 rows x 4 writes + 1,200 files x 8 = 1,209,600 writes x $0.625/M = $0.756
+        # DynamoDB: 300,000 rows x 4 writes + 1,200 files x 60 = 1,272,000 writes x $0.625/M = $0.795
         #           3,000,000 requests x 2 reads = 6,000,000 x $0.125/M = $0.75
         # Lambda:   300,000 x 0.0003 + 3,000,000 x 0.015 = 45,090 GB-s x $0.0000166667 = $0.7515
         #           (3,000,000 + 1,200) invocations x $0.20/M = $0.60024
         # API Gateway: 3,000,000 x $3.50/M = $10.50; logs: 3,000,000 x 400 B = 1.2 GB x $0.50 = $0.60
-        # S3 and SNS: 1,200 x $0.005/1000 + 1,200 x $0.50/M = $0.0066; alarms: 7 x $0.10
+        # S3 and SNS: 1,200 x 2 x $0.005/1000 + 1,200 x $0.50/M = $0.0126; alarms: 8 x $0.10
         estimate = cost.estimate(10_000, 100_000)
-        assert estimate.dynamodb == pytest.approx(0.756 + 0.75)
+        assert estimate.dynamodb == pytest.approx(0.795 + 0.75)
         assert estimate.lambda_ == pytest.approx(0.7515 + 0.60024, abs=1e-4)
         assert estimate.api_gateway == pytest.approx(10.50)
         assert estimate.logs == pytest.approx(0.60)
-        assert estimate.s3_and_sns == pytest.approx(0.0066)
-        assert cost.alarm_count() == 7 and estimate.alarms == pytest.approx(0.70)
-        assert estimate.total == pytest.approx(14.66, abs=0.01)
+        assert estimate.s3_and_sns == pytest.approx(0.0126)
+        assert cost.alarm_count() == 8 and estimate.alarms == pytest.approx(0.80)
+        assert estimate.total == pytest.approx(14.81, abs=0.01)
+
+    def test_read_units_are_priced_as_dynamodb_bills_them(self) -> None:
+        assert cost.read_units("GetItem", [300]) == 0.5  # a small item, eventually consistent
+        assert cost.read_units("BatchGetItem", [300, 5000], consistent=True) == 1 + 2  # each rounded up
+        assert cost.read_units("Query", [3000] * 10) == 4  # the page's 30 KB rounded up: 8 units, halved
 
     def test_the_readme_table_is_the_tools(self) -> None:
         readme = (ROOT / "README.md").read_text()

@@ -9,8 +9,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from infra.cost import item_size
 from tests.conftest import REGION, Festival
-from tests.dynamodb_limits import item_size
 
 
 def table(festival: Festival) -> str:

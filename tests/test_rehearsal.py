@@ -161,7 +161,8 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
     run("deploy")  # an update: nothing fails, nothing is made twice
     functions = {f["FunctionName"]: f for f in aws["lambda"].list_functions()["Functions"]}
     prefix = "festival-schedule-dev"
-    assert set(functions) == {f"{prefix}-ingest_performances", f"{prefix}-remove_performances", prefix}
+    ingest = ("ingest_performances", "preview_drafts", "remove_performances")
+    assert set(functions) == {f"{prefix}-{name}" for name in ingest} | {prefix}
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())["lambda_functions"]
     for name, settings in (
         ("ingest_performances", config["ingest_performances"]),
@@ -177,22 +178,25 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
     assert functions[prefix]["Environment"]["Variables"]["AWS_CALLS"] == "fail-fast"
     concurrency = aws["lambda"].get_function_concurrency(FunctionName=f"{prefix}-ingest_performances")
     assert concurrency["ReservedConcurrentExecutions"] == 1
-    for name in ("ingest_performances", "remove_performances"):
+    for name in ingest:
         destination = aws["lambda"].get_function_event_invoke_config(FunctionName=f"{prefix}-{name}")
         assert destination["DestinationConfig"]["OnFailure"]["Destination"].endswith(f"{prefix}-ingest-dlq")
     bucket = next(b["Name"] for b in aws["s3"].list_buckets()["Buckets"] if b["Name"].startswith(prefix))
     triggers = aws["s3"].get_bucket_notification_configuration(Bucket=bucket)["LambdaFunctionConfigurations"]
-    assert sorted((t["LambdaFunctionArn"].rsplit(":", 1)[1], tuple(t["Events"])) for t in triggers) == [
-        (f"{prefix}-ingest_performances", ("s3:ObjectCreated:*",)),
-        (f"{prefix}-remove_performances", ("s3:ObjectRemoved:*",)),
+    # Every upload (one that is not a .csv gets a report saying so), and every draft.
+    assert sorted(
+        (t["LambdaFunctionArn"].rsplit(":", 1)[1], tuple(t["Events"]), t["Filter"]["Key"]["FilterRules"][0]["Value"])
+        for t in triggers
+    ) == [
+        (f"{prefix}-ingest_performances", ("s3:ObjectCreated:*",), "uploads/"),
+        (f"{prefix}-preview_drafts", ("s3:ObjectCreated:*",), "drafts/"),
+        (f"{prefix}-remove_performances", ("s3:ObjectRemoved:*",), "uploads/"),
     ]
-    for trigger in triggers:
-        rules = {r["Name"].lower(): r["Value"] for r in trigger["Filter"]["Key"]["FilterRules"]}
-        assert rules == {"prefix": "uploads/"}  # every upload: one that is not a .csv gets a report saying so
+    assert all(len(t["Filter"]["Key"]["FilterRules"]) == 1 for t in triggers)  # a prefix, no suffix
     groups = {
         g["logGroupName"]: g for g in aws["logs"].describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
     }
-    for name in (f"{prefix}-ingest_performances", f"{prefix}-remove_performances", prefix):
+    for name in [f"{prefix}-{name}" for name in ingest] + [prefix]:
         assert groups[f"/aws/lambda/{name}"]["retentionInDays"] == 30
     [api] = [a for a in aws["apigateway"].get_rest_apis()["items"] if a["name"] == "festival-schedule"]
     paths = {r["path"] for r in aws["apigateway"].get_resources(restApiId=api["id"], limit=500)["items"]}
@@ -218,6 +222,7 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
     rendered = deploy.policies("dev", outputs)
     for function, policy_file in (
         ("ingest_performances", "policy-ingest.json"),
+        ("preview_drafts", "policy-ingest.json"),
         ("remove_performances", "policy-ingest.json"),
         ("api_handler", "policy-api.json"),
     ):

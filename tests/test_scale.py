@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from infra.cost import item_size
 from tests.aws_calls import app_clients
 from tests.conftest import Festival, _fake_credentials, _festival, csv_text
-from tests.dynamodb_limits import item_size
 
 STAGES, DAYS, SETS = 300, 25, 6
 FIRST = date(2026, 8, 1)

@@ -7,6 +7,7 @@ from typing import Any
 from chalicelib.api.params import DATE_PATTERN as _DATE
 from chalicelib.api.params import EXCLUSIVE, RELEASE_PATTERN, ROUTE_PARAMETERS
 from chalicelib.api.params import MOMENT_PATTERN as _MOMENT
+from chalicelib.api.previews import MAX_PREVIEW_BYTES
 from chalicelib.storage.performances import SET_ID
 
 
@@ -81,6 +82,28 @@ def _feed(path: str, summary: str, media_type: str) -> Any:
     return {"get": {"summary": summary, "parameters": _query(path), "responses": responses}}
 
 
+def _preview_route() -> Any:
+    """POST /previews: a CSV in, what it would change out; nothing stored."""
+    # Any bytes are a CSV to try (the answer says what is wrong with them): no type to violate.
+    csv = {"description": f"The timetable file's bytes, at most {MAX_PREVIEW_BYTES:,} (2 MB)."}
+    return {
+        "post": {
+            "summary": "What a timetable CSV would change if it were uploaded now (nothing is stored)",
+            "description": "The same validation and changelog as a draft's report (drafts/), from the same plan "
+            "the ingest applies; the first 5,000 changes, with every count.",
+            "parameters": _query("/previews"),
+            "requestBody": {"required": True, "content": {"text/csv": {"schema": csv}}},
+            "responses": {
+                "200": _json(_ref("Preview"), "What the file would change"),
+                "400": _json(_ref("Error"), "A malformed `file`."),
+                "413": _json(_ref("Error"), "The body is over 2 MB; upload the file under drafts/ instead."),
+                "415": {"description": "The body is not sent as text/csv."},
+                "503": _json(_ref("Error"), "An upload is being applied; try again after Retry-After seconds."),
+            },
+        }
+    }
+
+
 def _page_of(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "object",
@@ -149,6 +172,30 @@ SCHEMAS: dict[str, Any] = {
             for kind in ("new", "moved", "changed", "cancelled", "removed", "unchanged")
         },
         "additionalProperties": False,
+    },
+    "Preview": {
+        "type": "object",
+        "required": ["status", "accepted", "rejected", "errors", "warnings", "changes", "changelog", "preview"],
+        "properties": {
+            "status": {"enum": ["ok", "partial", "failed"]},
+            "reason": _STRING,
+            "accepted": {"type": "integer", "minimum": 0},
+            "rejected": {"type": "integer", "minimum": 0},
+            "errors": {
+                "type": "array",
+                "items": {"type": "object", "required": ["line", "reason"]},
+                "description": "Rejected rows: the line each starts on, and why.",
+            },
+            "warnings": {"type": "array", "items": _STRING},
+            "changes": _ref("Counts"),
+            "changelog": {"type": "array", "items": _ref("Change")},
+            "changelog_truncated": {"type": "boolean"},
+            "preview": {
+                "type": "object",
+                "required": ["computed_at", "against_release", "publishes_as", "would_release"],
+                "description": "What it was compared with: the live schedule as of `against_release`.",
+            },
+        },
     },
     "ReleaseChanges": {
         "type": "object",
@@ -297,9 +344,10 @@ def openapi_spec() -> dict[str, Any]:
                 [],
                 _ref("ChangePage"),
             ),
+            "/previews": _preview_route(),
             "/changes/{release}": _route(
                 "/changes/{release}",
-                "Every change of one release, 100 a page",
+                "Every change of one release, 50 a page",
                 [_path("release", "A release id, as /changes gives it.", _RELEASE)],
                 _ref("ReleaseChanges"),
             ),

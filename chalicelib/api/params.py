@@ -106,6 +106,14 @@ NOW_LIMIT = Parameter(
     LIMIT.schema,
 )
 
+FILE = Parameter(
+    "file",
+    "The name the file would be uploaded as, under uploads/ (`day 1.csv`, `sample/sunday.csv`): the preview is "
+    "compared with that file's live version, and new sets get the ids a publish would give them. Without it, "
+    "a new file.",
+    {"type": "string", "pattern": r"^[^\x00-\x1f\x7f]{1,200}\.[Cc][Ss][Vv]$"},
+)
+
 # What each route takes, by route path.
 ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "/stages": (LIMIT, CURSOR),
@@ -116,6 +124,7 @@ ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "/performances/{performance_id}": (),
     "/changes": (SINCE, LIMIT, CURSOR),
     "/changes/{release}": (CURSOR,),
+    "/previews": (FILE,),
     "/calendar.ics": (STAGE, ARTIST, IDS),
     "/schedule.json": (),
     "/schedule.xml": (),
@@ -140,6 +149,7 @@ _PATTERNS = {
         ("moment_or_date", _MOMENT_OR_DATE["pattern"]),
         ("release", RELEASE_PATTERN),
         ("cursor", CURSOR_PATTERN),
+        ("file", FILE.schema["pattern"]),
     )
 }
 _NAME = re.compile(NAME_PATTERN)
@@ -168,6 +178,13 @@ class Params:
         cursor = self._given.get("cursor")
         if cursor is not None and not _PATTERNS["cursor"].fullmatch(cursor):
             raise InvalidParameter("cursor", f"expected the `next` value of a previous page, got {_shown(cursor)}")
+
+    def file(self) -> str | None:
+        """`file`: a name under uploads/ that ends in .csv."""
+        text = self._given.get("file")
+        if text is not None and not _PATTERNS["file"].fullmatch(text):
+            raise InvalidParameter("file", f"expected a file name that ends in .csv, got {_shown(text)}")
+        return text
 
     def get(self, name: str) -> str | None:
         return self._given.get(name)

@@ -23,11 +23,12 @@ from chalicelib.services import Services
 from chalicelib.sets.index import now_and_next
 from chalicelib.sets.items import from_item
 from chalicelib.sets.model import Set
+from chalicelib.settings import UPLOAD_PREFIX
 from chalicelib.storage.batch import Item
 from chalicelib.storage.indexes import SLOTS, Head
 from chalicelib.storage.performances import BY_ARTIST, BY_DAY, SET_ID, Page
 from chalicelib.storage.releases import KIND as RELEASE_KIND
-from chalicelib.storage.releases import RELEASE_ID
+from chalicelib.storage.releases import RELEASE_ID, release_id
 from chalicelib.timetable import clock
 
 # /days lists each day's stages: a page holds at most this many days, so that it reads a
@@ -36,6 +37,8 @@ DAYS_PER_PAGE = 10
 # Now playing reads the stages of a page and then each one's two sets in one BatchGetItem
 # (at most 100 keys): a page holds at most this many stages.
 NOW_PER_PAGE = 50
+# A preview answers at most this many changes (all counts are complete); a draft's report has them all.
+PREVIEW_CHANGES = 5000
 
 
 class NotFound(NotFoundError):
@@ -53,6 +56,7 @@ class ScheduleApi:
         self._performances = services.performances
         self._indexes = services.indexes
         self._releases = services.releases
+        self._sources = services.sources
         self._head: Head | None = None
         self._settings = services.settings
         self._zone = services.settings.zone
@@ -257,12 +261,50 @@ class ScheduleApi:
         from chalicelib.exports.festival import festival_of
 
         Params(query, route)
-        festival = festival_of(self._exported_sets(), self._settings, self.head().release, self._origin)
+        release = self.head().release
+        current = self._releases.release(release) if release else None
+        note = current.note if current else ""
+        festival = festival_of(self._exported_sets(), self._settings, release, self._origin, note)
         if not route.endswith(".xml"):
             return C3vocJson().render(festival)
         if not festival.days:  # the format needs at least one day
             raise NotFound("no performances yet: upload a timetable first")
         return C3vocXml().render(festival)
+
+    def preview(self, body: bytes, query: Mapping[str, str] | None, now: datetime) -> dict[str, Any] | None:
+        """What this CSV would change if it were uploaded now (nothing is stored); None while
+        an upload's writes are landing, when what is live cannot be compared with."""
+        import io
+
+        from chalicelib.ingest.plan import Planner, Version
+        from chalicelib.ingest.preview import preview_json
+        from chalicelib.storage.state import CommittedFestival
+
+        params = Params(query, "/previews")
+        source = UPLOAD_PREFIX + (params.file() or "preview.csv")
+        head = self.head()
+        if head.pending:
+            return None
+        computed_at = release_id(now)
+        version = Version(source, "", {}, f"preview of a file uploaded as {source}", "request body")
+        planner = Planner(
+            version,
+            self._sources.record(source),
+            CommittedFestival(self._indexes, self._sources, self._performances),
+            run="preview",
+            now=computed_at,
+            zone=self._zone,
+            day_change=self._settings.day_change_minutes,
+        )
+        plan = planner.ingest(io.BytesIO(body))
+        try:
+            answer = preview_json(plan, against_release=head.release, computed_at=computed_at, limit=PREVIEW_CHANGES)
+        finally:
+            plan.file.close()
+        answer.pop("source", None)
+        for internal in ("requests", "timings"):
+            answer.pop(internal, None)
+        return answer
 
     def _exported_sets(self) -> list[Set]:
         """Every set of the festival: one Query per festival day (and per MB)."""

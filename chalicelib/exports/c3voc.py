@@ -145,7 +145,7 @@ class C3vocJson:
             "$schema": JSON_SCHEMA,
             "generator": {"name": "festival-schedule"},
             "schedule": {
-                "version": festival.release or "0",
+                "version": clean(festival.version, one_line=True),
                 "base_url": f"{festival.origin}/",
                 "conference": conference,
             },
@@ -160,7 +160,7 @@ class C3vocXml:
     def render(self, festival: Festival) -> str:
         root = Element("schedule")
         SubElement(root, "generator", name="festival-schedule")
-        SubElement(root, "version").text = festival.release or "0"
+        SubElement(root, "version").text = clean(festival.version, one_line=True)
         conference = SubElement(root, "conference")
         first, last = _first_and_last(festival)
         for name, text in (

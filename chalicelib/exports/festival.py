@@ -45,6 +45,12 @@ class Festival:
     days: tuple[Day, ...]
     stages: tuple[str, ...]
     numbers: Mapping[str, int] = field(repr=False)  # set id -> the frab format's numeric id
+    note: str = ""  # the current release's note, where a format has room for it
+
+    @property
+    def version(self) -> str:
+        """The schedule's version as the frab format gives it: the release, and its note."""
+        return (self.release or "0") + (f": {self.note}" if self.note else "")
 
     @property
     def acronym(self) -> str:
@@ -85,7 +91,7 @@ def acronym(name: str) -> str:
 
 
 def build_festival(
-    sets: Iterable[Set], *, name: str, zone: ZoneInfo, day_change: int, release: str, origin: str
+    sets: Iterable[Set], *, name: str, zone: ZoneInfo, day_change: int, release: str, origin: str, note: str = ""
 ) -> Festival:
     """The read model of these sets."""
     ordered = tuple(sorted(sets, key=lambda s: (s.start, s.stage, s.id)))
@@ -109,10 +115,11 @@ def build_festival(
         days=tuple(days),
         stages=tuple(sorted({s.stage for s in ordered})),
         numbers=event_numbers(s.id for s in ordered),
+        note=note,
     )
 
 
-def festival_of(sets: Iterable[Set], settings: Settings, release: str, origin: str) -> Festival:
+def festival_of(sets: Iterable[Set], settings: Settings, release: str, origin: str, note: str = "") -> Festival:
     """The read model of these sets, with the deployment's name, zone and day change."""
     return build_festival(
         sets,
@@ -121,4 +128,5 @@ def festival_of(sets: Iterable[Set], settings: Settings, release: str, origin: s
         day_change=settings.day_change_minutes,
         release=release,
         origin=origin,
+        note=note,
     )

@@ -30,13 +30,16 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.ingest.events import ObjectEvent
-from chalicelib.ingest.messages import email_text, subject_for
+from chalicelib.ingest.messages import email_text, subject_for, summary_of
 from chalicelib.ingest.metrics import record_outcome
+from chalicelib.ingest.notes import METADATA as NOTE
+from chalicelib.ingest.notes import read_note
 from chalicelib.ingest.plan import Plan, Planner, Version
+from chalicelib.ingest.preview import preview_json
 from chalicelib.ingest.report import ERROR, FAILED, Report
 from chalicelib.services import Services
-from chalicelib.settings import UPLOAD_PREFIX
-from chalicelib.storage.bucket import CurrentObject, ScheduleBucket
+from chalicelib.settings import DRAFT_PREFIX, UPLOAD_PREFIX
+from chalicelib.storage.bucket import CurrentObject, ScheduleBucket, report_key
 from chalicelib.storage.indexes import Head
 from chalicelib.storage.lease import Lease
 from chalicelib.storage.plans import FINISH, plan_key, plan_lines
@@ -73,9 +76,10 @@ def refusal(event: ObjectEvent, services: Services) -> str | None:
     configured bucket's uploads (`uploads/*.csv`, any case) are read."""
     if event.bucket != services.settings.schedule_bucket:
         return f"the event names the bucket {event.bucket!r}, not the schedule bucket"
-    if not event.key.startswith(UPLOAD_PREFIX):
-        return f"the key is not under {UPLOAD_PREFIX}"
-    if not event.key.lower().endswith(CSV_SUFFIX) or len(event.key) == len(UPLOAD_PREFIX) + len(CSV_SUFFIX):
+    prefix = next((p for p in (UPLOAD_PREFIX, DRAFT_PREFIX) if event.key.startswith(p)), None)
+    if prefix is None:
+        return f"the key is not under {UPLOAD_PREFIX} or {DRAFT_PREFIX}"
+    if not event.key.lower().endswith(CSV_SUFFIX) or len(event.key) == len(prefix) + len(CSV_SUFFIX):
         return "the key does not name a .csv file"
     return None
 
@@ -93,7 +97,10 @@ def process(
         return None
     try:
         with services.lease.lease(wait_seconds=wait_seconds) as lease:
-            return Run(event, services, lease).go(replay=replay)
+            run = Run(event, services, lease)
+            if event.key.startswith(DRAFT_PREFIX):
+                return None if event.removed else run.preview()
+            return run.go(replay=replay)
     except Exception as error:
         _log("error", event, level=logging.ERROR, error=f"{type(error).__name__}: {error}", retried=True)
         raise
@@ -128,8 +135,54 @@ class Run:
         if current is not None and record is not None and current.same_as(record.processed) and not replay:
             _log("up-to-date", self.event)
             return None
+        plan = self._planned(current, record, source=self.key, what=_what(self.event, current, record, replay=replay))
+        if plan is None:
+            return None
         try:
-            plan = self._plan(current, record, replay=replay)
+            return self._apply(plan, head)
+        except Exception as error:  # the pending plan is finished by the retry, or by the next run
+            if not self._committed:
+                self._report_failure(current, error, retried=True)
+            raise
+        finally:
+            plan.file.close()
+
+    def preview(self) -> dict[str, Any] | None:
+        """A draft: what it would change if it were published now, in a report beside it and
+        a message marked as a preview; nothing live changes."""
+        head = self.services.indexes.head(consistent=True)
+        if head.pending:  # what is live must be whole to compare with
+            head = self._finish_pending(head)
+        current = self.bucket.current(self.key)
+        if current is None:
+            _log("nothing-current", self.event)
+            return None
+        target = UPLOAD_PREFIX + self.key[len(DRAFT_PREFIX) :]
+        what = f"preview: {self.key} compared with what is live, as {target} would be if it were published now"
+        plan = self._planned(current, self.services.sources.record(target), source=target, what=what)
+        if plan is None:
+            return None
+        try:
+            report = preview_json(plan, against_release=head.release, computed_at=_utc_now(), draft=self.key)
+        finally:
+            plan.file.close()
+        self.bucket.put_report(self.key, report)
+        summary = summary_of(report, f"s3://{self.bucket.name}/{report_key(self.key)}")
+        self.services.topic.publish(
+            subject_for(summary, preview=True), summary, email_text(summary, preview=True), {"preview": "true"}
+        )
+        _log("preview", self.event, accepted=report["accepted"], rejected=report["rejected"], changes=report["changes"])
+        return summary
+
+    # Planning.
+
+    def _planned(
+        self, current: CurrentObject | None, record: SourceState | None, *, source: str, what: str
+    ) -> Plan | None:
+        """The plan, or None when there is none to apply (the version changed meanwhile, or
+        planning failed for good: then the report says so)."""
+        try:
+            plan = self._plan(current, record, source=source, what=what)
         except ClientError as error:
             retried = _error_code(error) not in PERMANENT_ERRORS
             self._report_failure(current, error, retried=retried)
@@ -142,28 +195,22 @@ class Run:
             raise
         if plan is None:
             _log("superseded", self.event)
-            return None
-        try:
-            return self._apply(plan, head)
-        except Exception as error:  # the pending plan is finished by the retry, or by the next run
-            if not self._committed:
-                self._report_failure(current, error, retried=True)
-            raise
-        finally:
-            plan.file.close()
+        return plan
 
-    # Planning.
-
-    def _plan(self, current: CurrentObject | None, record: SourceState | None, *, replay: bool) -> Plan | None:
+    def _plan(
+        self, current: CurrentObject | None, record: SourceState | None, *, source: str, what: str
+    ) -> Plan | None:
         settings = self.services.settings
         services = self.services
         run = uuid.uuid4().hex[:20]
+        note, problem = read_note(current.metadata.get(NOTE, "")) if current else ("", None)
         version = Version(
-            source=self.key,
+            source=source,
             bucket=self.bucket.name,
             processed=current.as_record() if current else {"removed": self.event.version},
-            what=_what(self.event, current, record, replay=replay),
+            what=what,
             label=(current.version_id or current.etag) if current else self.event.version,
+            note=note,
         )
         planner = Planner(
             version,
@@ -175,6 +222,8 @@ class Run:
             day_change=settings.day_change_minutes,
             keep_alive=self.lease.keep_alive,
         )
+        if problem:
+            planner.report.warnings.append(problem)
         if current is None:
             return planner.remove()
         body = self.bucket.open_upload(
@@ -244,7 +293,7 @@ class Run:
             report.setdefault("requests", {}).update(requests)
             report.setdefault("timings", {})["duration_ms"] = self._duration_ms()
             self.bucket.put_report(source, report)
-        self.services.topic.publish(subject_for(summary), summary, email_text(summary))
+        self.services.topic.publish(subject_for(summary), summary, email_text(summary), {"preview": "false"})
         self.services.sources.set_status(source, NOTIFIED)
         if record.plan:
             self.bucket.delete_plan(record.plan)
@@ -325,11 +374,12 @@ def _what(event: ObjectEvent, current: CurrentObject | None, previous: SourceSta
 def _report_near_miss(event: ObjectEvent, services: Services, reason: str) -> None:
     """An upload beside the timetables that is not one (`x.csv.txt`, `x.xlsx`): say why it was
     not read, beside it, where the organiser looks."""
-    if not event.key.startswith(UPLOAD_PREFIX) or event.key.endswith("/"):
+    if not event.key.startswith((UPLOAD_PREFIX, DRAFT_PREFIX)) or event.key.endswith("/"):
         return
     report = Report(source={"bucket": event.bucket, "key": event.key, "version": event.version})
     report.fail(
-        f"not read: {reason}. Only keys under {UPLOAD_PREFIX} that end in .csv are timetables; "
+        f"not read: {reason}. Only keys under {UPLOAD_PREFIX} (or {DRAFT_PREFIX}, for a preview) that end in "
+        ".csv are timetables; "
         "save the timetable as CSV (UTF-8) and upload it with a name ending in .csv"
     )
     try:

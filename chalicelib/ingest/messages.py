@@ -34,14 +34,14 @@ def ascii_text(text: str) -> str:
     return " ".join(_NOT_PRINTABLE_ASCII.sub(" ", stripped).split())
 
 
-def subject_for(summary: dict[str, Any]) -> str:
+def subject_for(summary: dict[str, Any], *, preview: bool = False) -> str:
     """At most 100 printable ASCII characters, however the object key is spelt."""
     status = summary["status"]
     if status == "removed":
         counts = f"{summary['changes']['removed']} sets removed"
     else:
         counts = f"{summary['accepted']} accepted, {summary['rejected']} rejected"
-    head = f"Timetable {status} ({counts}): "
+    head = f"{'Preview' if preview else 'Timetable'} {status} ({counts}): "
     name = ascii_text(summary["source"]["key"].rsplit("/", 1)[-1]) or "upload"
     room = MAX_SUBJECT - len(head)
     if len(name) > room:
@@ -68,11 +68,15 @@ def change_line(change: dict[str, Any]) -> str:
     return f"- {kind}: {artist}{fields}, {_when(change)}"
 
 
-def email_text(summary: dict[str, Any]) -> str:
+def email_text(summary: dict[str, Any], *, preview: bool = False) -> str:
     """The summary in plain text: what happened, what changed, the first errors, where the report is."""
     counts = summary.get("changes", {})
     what = summary.get("what", "")
     lines = [f"{summary['source']['key']}: {summary['status']}", what[:1].upper() + what[1:] + "." if what else ""]
+    if preview:
+        lines.insert(0, "PREVIEW: nothing is live yet. Copy the draft under uploads/ to publish it.\n")
+    if summary.get("note"):
+        lines.append(f"Note: {summary['note']}")
     if summary.get("reason"):
         lines.append(f"Why: {summary['reason']}")
     if "accepted" in summary:
@@ -80,12 +84,13 @@ def email_text(summary: dict[str, Any]) -> str:
     changelog = summary.get("changelog", [])
     if changelog:
         total = sum(count for kind, count in counts.items() if kind != "unchanged")
-        lines += ["", f"Changes ({total:,}, release {summary.get('release', '')}):"]
+        heading = "Changes it would make" if preview else f"Changes ({total:,}, release {summary.get('release', '')})"
+        lines += ["", f"{heading} ({total:,}):" if preview else f"{heading}:"]
         lines += [change_line(change) for change in changelog[:_EMAILED_CHANGES]]
         if total > _EMAILED_CHANGES:
             lines.append(f"... and {total - _EMAILED_CHANGES:,} more in the report")
     elif summary.get("status") != "failed":
-        lines += ["", "Nothing live changed."]
+        lines += ["", "It would change nothing live." if preview else "Nothing live changed."]
     errors = summary.get("errors", [])
     if errors:
         rejected = summary["rejected"]

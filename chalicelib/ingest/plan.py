@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.ingest.messages import summary_of
 from chalicelib.ingest.report import REMOVED, Report
-from chalicelib.sets.changes import UNCHANGED, Changelog, change_json
+from chalicelib.sets.changes import UNCHANGED, Changelog
 from chalicelib.sets.identity import Identities
 from chalicelib.sets.index import DayEdges, Reindex, StageDay, StageDayKey
 from chalicelib.sets.items import ItemFactory, key_of, stored_set
@@ -38,7 +38,7 @@ from chalicelib.storage.indexes import (
     stage_day_key,
 )
 from chalicelib.storage.plans import COMMIT, FINISH, PlanFile
-from chalicelib.storage.releases import change_pages, inline
+from chalicelib.storage.releases import INLINE_CHANGES, change_pages, inline
 from chalicelib.storage.sources import COMMITTED, Manifest, SourceRecords, SourceState, manifest_chunks, manifest_keys
 from chalicelib.timetable import clock
 from chalicelib.timetable.rows import Performance, Rejection, read_schedule
@@ -121,6 +121,8 @@ class Planner:
             source={"bucket": version.bucket, "key": version.source, "version": version.label}, changes=self.changes
         )
         self.report.details["what"] = version.what
+        if version.note:
+            self.report.details["note"] = version.note
         self.file = PlanFile()
         self._started = time.monotonic()
         self._garbage: list[dict[str, Any]] = []
@@ -135,12 +137,12 @@ class Planner:
             return self._unchanged()
         self.report.describe(schedule.encoding, schedule.delimiter, schedule.warnings())
         identities = Identities(self.source, self.previous_sets)
-        factory = ItemFactory(self.source, self.now, self.day_change)
+        factory = ItemFactory(self.source, self.day_change)
         placed = _Placed()
         waiting: list[Performance] = []
         for row in schedule.rows():
             if isinstance(row, Rejection):
-                self.report.reject(row.line, row.reason)
+                self.report.reject(row.line, row.reason, row.columns)
                 identities.stand_for(row)
                 continue
             self.report.accepted += 1
@@ -177,27 +179,30 @@ class Planner:
         factory: ItemFactory,
         placed: _Placed,
     ) -> None:
-        set_id = previous.id if previous else identities.new_id(row)
-        new = StoredSet(
-            row.stage,
-            row.start,
-            row.end,
-            row.artist,
-            content_digest(row.genre, row.notes),
-            self.source,
-            set_id,
-            row.cancelled,
-        )
-        kind = self.changes.compare(new, previous)
+        content = content_digest(row.genre, row.notes)
         if previous is None:
-            new = replace(new, changed=self.now)
-        elif kind == UNCHANGED:
-            new = replace(new, sequence=previous.sequence, changed=previous.changed)
+            new = StoredSet(
+                row.stage,
+                row.start,
+                row.end,
+                row.artist,
+                content,
+                self.source,
+                identities.new_id(row),
+                row.cancelled,
+                0,
+                self.now,
+            )
+            self.changes.compare(new, None)
         else:
-            new = replace(new, sequence=previous.sequence + 1, changed=self.now)
+            new = StoredSet(row.stage, row.start, row.end, row.artist, content, self.source, previous.id, row.cancelled)
+            if self.changes.compare(new, previous) == UNCHANGED:
+                new = replace(new, sequence=previous.sequence, changed=previous.changed)
+            else:
+                new = replace(new, sequence=previous.sequence + 1, changed=self.now)
         placed.sets[new.slot] = new
         placed.lines[new.slot] = row.line
-        self.file.put_set(factory.encoded(new, row.genre, row.notes))
+        self.file.put_set(factory.item(new, row.genre, row.notes))
         if len(placed.sets) % 1000 == 0:
             self.keep_alive()
 
@@ -260,7 +265,7 @@ class Planner:
                 self.file.delete_item(item_key(DAY, clock.iso_date(day)))
             else:
                 self.file.put_item(encode_day(summary))
-        live = sorted([*put, *kept], key=lambda s: (s.stage, s.start))
+        live = [*put, *kept]
         manifest = self._manifest(self.source, live, self.previous)
         record = SourceState(processed=self.version.processed, live=bool(live), status=COMMITTED, manifest=manifest)
         return self._plan(record)
@@ -320,8 +325,8 @@ class Planner:
     # The plan's last lines: pages of changes, the commit, what follows it.
 
     def _plan(self, record: SourceState) -> Plan:
-        entries = [change_json(change) for change in self.changes.changes]
-        pages = change_pages(self.run, entries)
+        pages = change_pages(self.run, self.changes.changes)
+        entries = list(self.changes.entries(INLINE_CHANGES))
         for page in pages:
             self.file.put_item(page)
         self.file.close_writes()
@@ -333,13 +338,13 @@ class Planner:
         report.details["requests"] = dict(self.file.requests)
         location = f"s3://{self.version.bucket}/{report_key(self.source)}"
         release = None
-        if entries:
+        if self.changes.total:
             release = {
                 "source": self.source,
                 "run": self.run,
                 "counts": self.changes.as_dict(),
                 "changes": inline(entries),
-                "total": len(entries),
+                "total": self.changes.total,
                 "pages": len(pages),
                 "report": location,
                 "note": self.version.note,

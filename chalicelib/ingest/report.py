@@ -33,10 +33,13 @@ class Report:
         self.details.update(encoding=encoding, delimiter=delimiter)
         self.warnings.extend(warnings)
 
-    def reject(self, line: int, reason: str) -> None:
+    def reject(self, line: int, reason: str, columns: tuple[str, ...] = ()) -> None:
         self.rejected += 1
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append({"line": line, "reason": reason})
+            error: dict[str, Any] = {"line": line, "reason": reason}
+            if columns:
+                error["columns"] = list(columns)
+            self.errors.append(error)
 
     def fail(self, reason: str) -> None:
         self.reason = reason

@@ -3,7 +3,6 @@ that knows the item's attributes; the API, the exports and the ingest all go thr
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from chalicelib.sets.model import CANCELLED, Set, StoredSet, content_digest
@@ -25,7 +24,7 @@ def from_item(item: Item) -> Set:
         notes=item.get("notes", {}).get("S", ""),
         cancelled=item.get("status", {}).get("S") == CANCELLED,
         sequence=int(item.get("sequence", {}).get("N", "0")),
-        changed=item.get("changed", {}).get("S") or item.get("ingested_at", {}).get("S", ""),
+        changed=item.get("changed", {}).get("S", ""),
         source=item.get("source", {}).get("S", ""),
     )
 
@@ -38,9 +37,10 @@ def key_of(stage: str, start: int) -> Item:
 class ItemFactory:
     """Builds the items of one file's sets, as JSON ready for a batch write."""
 
-    def __init__(self, source: str, ingested_at: str, day_change: int) -> None:
-        # Every attribute costs on each write; the version is in the source's record.
-        self._provenance = {"source": {"S": source}, "ingested_at": {"S": ingested_at}}
+    def __init__(self, source: str, day_change: int) -> None:
+        # Every attribute costs on each write (and the date is the slot's): the version and
+        # the run are in the source's record.
+        self._source = {"S": source}
         self._day_change = day_change
 
     def item(self, stored: StoredSet, genre: str, notes: str) -> Item:
@@ -49,16 +49,16 @@ class ItemFactory:
         item: Item = {
             "stage": {"S": stored.stage},
             "slot": {"S": clock.slot(start)},
-            "date": {"S": clock.iso_date(start // clock.MINUTES_PER_DAY)},
             "day": {"S": clock.iso_date(clock.festival_day(start, self._day_change))},
             "start": {"S": clock.iso(start)},
             "end": {"S": clock.iso(stored.end)},
             "artist": {"S": stored.artist},
             "id": {"S": stored.id},
-            "sequence": {"N": str(stored.sequence)},
             "changed": {"S": stored.changed},
-            **self._provenance,
+            "source": self._source,
         }
+        if stored.sequence:  # 0, for a set that never changed, goes without saying
+            item["sequence"] = {"N": str(stored.sequence)}
         if stored.cancelled:
             item["status"] = {"S": CANCELLED}
         if genre:
@@ -66,9 +66,6 @@ class ItemFactory:
         if notes:
             item["notes"] = {"S": notes}
         return item
-
-    def encoded(self, stored: StoredSet, genre: str, notes: str) -> bytes:
-        return json.dumps(self.item(stored, genre, notes), separators=(",", ":")).encode()
 
 
 def stored_set(performance: Set) -> StoredSet:

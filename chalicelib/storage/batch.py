@@ -30,15 +30,6 @@ def encode_requests(requests: list[dict[str, Any]]) -> bytes:
     return json.dumps(requests, separators=(",", ":")).encode()
 
 
-def put_request(item_json: bytes) -> bytes:
-    """One put request around an item already encoded as JSON."""
-    return b'{"PutRequest":{"Item":' + item_json + b"}}"
-
-
-def delete_request(key: dict[str, Any]) -> bytes:
-    return b'{"DeleteRequest":{"Key":' + json.dumps(key, separators=(",", ":")).encode() + b"}}"
-
-
 class StoreUnavailable(RuntimeError):
     """DynamoDB kept refusing writes after every retry: the caller should fail and retry later."""
 

@@ -7,6 +7,8 @@ nothing in it grows with the festival.
 
 from __future__ import annotations
 
+import base64
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +21,18 @@ _BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
 def item_key(kind: str, name: str) -> Key:
     """The key of one bookkeeping item: `kind` groups items that are listed together."""
     return {"pk": {"S": kind}, "sk": {"S": name}}
+
+
+def packed(text: str) -> dict[str, str]:
+    """A large JSON text as a compressed binary attribute, in DynamoDB's wire form (base64):
+    what is written through the plan. Manifests and pages of changes shrink about six times,
+    and so do the write units they cost and the bytes a reader reads."""
+    return {"B": base64.b64encode(zlib.compress(text.encode("utf-8", "surrogateescape"), 1)).decode()}
+
+
+def unpacked(value: dict[str, Any]) -> str:
+    """The text of a packed attribute, as boto3 reads it (bytes, decoded from base64)."""
+    return zlib.decompress(value["B"]).decode("utf-8", "surrogateescape")
 
 
 def conditional_failed(error: ClientError) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 from typing import IO, Any, BinaryIO
 
@@ -19,7 +19,8 @@ _SUPERSEDED = frozenset({"NoSuchKey", "NoSuchVersion", "PreconditionFailed", "40
 
 
 def report_key(upload_key: str) -> str:
-    """`uploads/day 1.csv` -> `reports/day 1.csv.json`."""
+    """`uploads/day 1.csv` -> `reports/day 1.csv.json`; `drafts/day 1.csv` ->
+    `reports/drafts/day 1.csv.json`."""
     name = upload_key[len(UPLOAD_PREFIX) :] if upload_key.startswith(UPLOAD_PREFIX) else upload_key
     return f"{REPORT_PREFIX}{name}.json"
 
@@ -31,6 +32,7 @@ class CurrentObject:
     version_id: str  # "" in an unversioned bucket
     etag: str
     uploaded: str  # ISO 8601, UTC
+    metadata: dict[str, str] = field(default_factory=dict)  # the uploader's (`x-amz-meta-*`)
 
     def same_as(self, applied: dict[str, str]) -> bool:
         """Whether this is the version whose sets are live."""
@@ -64,6 +66,7 @@ class ScheduleBucket:
             version_id="" if version == "null" else version,
             etag=head["ETag"].strip('"'),
             uploaded=head["LastModified"].astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            metadata=dict(head.get("Metadata") or {}),
         )
 
     def open_upload(self, key: str, *, version_id: str | None, etag: str | None) -> BinaryIO | None:

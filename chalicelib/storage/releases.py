@@ -1,6 +1,6 @@
 """The festival's releases (`release/<id>` in the bookkeeping table): one per processed
 version that changed what is live, with its counts and its first changes; every change
-is kept, in pages of at most 100 (`changes#<run>/<n>`), written before the release is.
+is kept, in pages of 50 (`changes#<run>/<n>`), written before the release is.
 
 A release id is the UTC time its run committed, to the millisecond
 (`2026-06-26T18:04:05.123Z`), and each is later than the one before (see
@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.storage.bookkeeping import BookkeepingTable, Key, item_key
+from chalicelib.sets.changes import Change, change_json
+from chalicelib.sets.model import StoredSet
+from chalicelib.storage.bookkeeping import BookkeepingTable, Key, item_key, packed, unpacked
 
 KIND = "release"
 CHANGES = "changes#"
 RELEASE_ID = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
-PAGE_CHANGES = 100  # changes per page of `/changes/{release}`, and per stored chunk
-MAX_PAGE_BYTES = 256_000
+PAGE_CHANGES = 50  # changes per page of `/changes/{release}`, and per stored chunk
 INLINE_CHANGES = 20  # the first changes a release shows in `/changes` itself
 MAX_INLINE_BYTES = 24_000
 
@@ -43,21 +44,41 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def change_pages(run: str, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The items that keep a run's changes: pages of at most PAGE_CHANGES and MAX_PAGE_BYTES."""
-    items: list[dict[str, Any]] = []
-    page: list[dict[str, Any]] = []
-    size = 0
-    for change in changes:
-        entry = len(_json(change).encode("utf-8", "surrogateescape")) + 1
-        if page and (len(page) == PAGE_CHANGES or size + entry > MAX_PAGE_BYTES):
-            items.append({**item_key(CHANGES + run, f"{len(items):05d}"), "changes": {"S": _json(page)}})
-            page, size = [], 0
-        page.append(change)
-        size += entry
-    if page:
-        items.append({**item_key(CHANGES + run, f"{len(items):05d}"), "changes": {"S": _json(page)}})
-    return items
+def change_pages(run: str, changes: list[Change]) -> list[dict[str, Any]]:
+    """The items that keep a run's changes, PAGE_CHANGES a page, each change a compact row
+    (a page stays under 256 KB even of the longest names, and compresses well)."""
+    return [
+        {
+            **item_key(CHANGES + run, f"{number:05d}"),
+            "changes": packed(_json([_row(change) for change in changes[first : first + PAGE_CHANGES]])),
+        }
+        for number, first in enumerate(range(0, len(changes), PAGE_CHANGES))
+    ]
+
+
+def _row(change: Change) -> list[Any]:
+    stored, origin = change.set, change.origin
+    row: list[Any] = [
+        change.kind,
+        stored.id,
+        stored.artist,
+        stored.stage,
+        stored.start,
+        stored.end,
+        int(stored.cancelled),
+    ]
+    row.append(list(change.fields))
+    if origin is not None:
+        row += [origin.stage, origin.start, origin.end]
+    return row
+
+
+def _change(row: list[Any]) -> dict[str, Any]:
+    """A compact row as the API shows the change (`sets.changes.change_json`)."""
+    kind, set_id, artist, stage, start, end, cancelled, fields, *origin = row
+    stored = StoredSet(stage, start, end, artist, "", id=set_id, cancelled=bool(cancelled))
+    moved_from = StoredSet(origin[0], origin[1], origin[2], artist, "") if origin else None
+    return change_json(Change(kind, stored, moved_from, tuple(fields)))
 
 
 @dataclass
@@ -153,4 +174,4 @@ class Releases(BookkeepingTable):
     def changes(self, release: Release, page: int) -> list[dict[str, Any]]:
         """One page of a release's changes (one GetItem)."""
         item = self.get(item_key(CHANGES + release.run, f"{page:05d}"))
-        return [] if item is None else list(json.loads(item["changes"]["S"]))
+        return [] if item is None else [_change(row) for row in json.loads(unpacked(item["changes"]))]

@@ -80,6 +80,7 @@ class Rejection:
     artist: str = ""  # when the row names one: its set in the previous version stays live
     stage: str = ""  # where the row puts it, when that much can be read: which set it stands for
     start: int | None = None
+    columns: tuple[str, ...] = ()  # the columns the problems are in (the file's cells to fix)
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,14 @@ class Schedule:
         if small_hours:
             self._small_hours_overlapping.append(performance.line)
             conflict += "; " + self._next_date_hint(performance)
-        return Rejection(performance.line, conflict, performance.artist, performance.stage, performance.start)
+        return Rejection(
+            performance.line,
+            conflict,
+            performance.artist,
+            performance.stage,
+            performance.start,
+            ("stage", "start", "end"),
+        )
 
     def _list_cancelled(self, performance: Performance) -> Performance | Rejection:
         taken_by = self.timetable.line_at(performance.stage, performance.start)
@@ -237,6 +245,7 @@ class Schedule:
             performance.artist,
             performance.stage,
             performance.start,
+            ("status",),
         )
 
     def _next_date_hint(self, performance: Performance) -> str:
@@ -297,23 +306,30 @@ class Schedule:
     def _performance(self, fields: list[str], joined: str, line: int) -> tuple[Performance | Rejection, bool]:
         """The row, and whether it is dated in the small hours before the day change."""
         problems: list[str] = []
+        columns: list[str] = []  # the columns the problems are in, for the organiser to see them
+
+        def problem(text: str, *names: str) -> None:
+            problems.append(text)
+            columns.extend(name for name in names if name not in columns)
+
         bad_byte = undecodable(joined)
         if bad_byte:
-            problems.append(f"contains bytes that are not valid {self.encoding} (first: {bad_byte})")
+            problem(f"contains bytes that are not valid {self.encoding} (first: {bad_byte})")
         unusable: set[str] = set()  # columns whose value a rejection must not carry
         if not joined.isprintable():
             for position, field in enumerate(fields):
                 character = unsafe_character(field)
                 if character:
-                    problems.append(
+                    problem(
                         f"{self.columns.name_at(position)} contains {character}: "
-                        "feeds (XML, iCalendar, JSON) cannot carry it; remove it"
+                        "feeds (XML, iCalendar, JSON) cannot carry it; remove it",
+                        self.columns.name_at(position),
                     )
                     unusable.add(self.columns.name_at(position))
         width = self.columns.width
         if len(fields) > width:
             # Never guess: an unquoted comma shifts every later value into the wrong column.
-            problems.append(
+            problem(
                 f"has {len(fields)} values but the header has {width} columns; quote values that contain "
                 f'"{self.delimiter}" (in double quotes), or remove the extra "{self.delimiter}" at the end'
             )
@@ -321,7 +337,7 @@ class Schedule:
         for name, position in self.columns.index.items():
             value = fields[position].strip() if position < len(fields) else ""
             if len(value) > MAX_VALUE_CHARS:
-                problems.append(f"{name} is {len(value):,} characters long (at most {MAX_VALUE_CHARS:,})")
+                problem(f"{name} is {len(value):,} characters long (at most {MAX_VALUE_CHARS:,})", name)
                 value = ""
             elif name in _NORMALISED and not value.isascii() and not bad_byte:
                 value = unicodedata.normalize("NFC", value)
@@ -329,16 +345,17 @@ class Schedule:
         for name in _KEYS:
             size = len(values[name].encode("utf-8", "surrogateescape"))
             if size > MAX_KEY_BYTES:
-                problems.append(
+                problem(
                     f"{name} is {size:,} bytes long in UTF-8; the table keeps at most {MAX_KEY_BYTES:,} bytes "
-                    "(DynamoDB's key limit): shorten it"
+                    "(DynamoDB's key limit): shorten it",
+                    name,
                 )
                 values[name] = ""
         for name in _KEYS:
             if values[name] and not bad_byte and name not in unusable:
-                problem = _name_problem(name, values[name])
-                if problem:
-                    problems.append(problem)
+                wrong = _name_problem(name, values[name])
+                if wrong:
+                    problem(wrong, name)
                     unusable.add(name)
         missing = [name for name in REQUIRED if not values[name]]
         if self._dated_by_day and values["day"] and "date" in missing:
@@ -347,19 +364,20 @@ class Schedule:
             missing[missing.index("date")] = "date and day"
         if missing:
             named = " and ".join(missing)
-            problems.append(f"{named} {'are' if ' and ' in named else 'is'} empty")
+            problem(f"{named} {'are' if ' and ' in named else 'is'} empty", *named.split(" and "))
         status = values["status"].lower()
         if status not in CANCELLED | SCHEDULED:
-            problems.append(
+            problem(
                 f"status {_shown(values['status'])} is not one a set can have: write cancelled (or canceled) "
-                "for a set that will not play, or leave it empty"
+                "for a set that will not play, or leave it empty",
+                "status",
             )
         parsed: dict[str, int] = {}
         for name, parse in (("date", self._date), ("day", self._date), ("start", self._time), ("end", self._time)):
             if values[name]:
                 result = parse(values[name])
                 if isinstance(result, str):
-                    problems.append(f"{name} {_shown(values[name])} {result}")
+                    problem(f"{name} {_shown(values[name])} {result}", name)
                 else:
                     parsed[name] = result
         start = end = 0
@@ -367,27 +385,33 @@ class Schedule:
         if "start" in parsed and ("date" in parsed or "day" in parsed):
             located = self._start(parsed, values, [])
         if "start" in parsed and "end" in parsed and ("date" in parsed or "day" in parsed):
+            dated = len(problems)
             start = self._start(parsed, values, problems)
+            if len(problems) > dated:  # the date and the day disagree
+                columns.extend(name for name in ("date", "day") if name not in columns)
             length = (parsed["end"] - parsed["start"]) % clock.MINUTES_PER_DAY
             end = start + length
             if length == 0:
-                problems.append("end is the same as start; a set must last at least a minute")
+                problem("end is the same as start; a set must last at least a minute", "end")
             elif length > clock.MAX_SET_MINUTES:
                 next_day = " the next day" if parsed["end"] < parsed["start"] else ""
-                problems.append(
+                problem(
                     f"the set would last {length // 60} h {length % 60:02d} min "
-                    f"({values['start']} to {values['end']}{next_day}); the longest allowed is 12 h"
+                    f"({values['start']} to {values['end']}{next_day}); the longest allowed is 12 h",
+                    "start",
+                    "end",
                 )
         if self._zone is not None and not problems:
             for name, moment in (("start", start), ("end", end)):
                 if not clock.exists(moment, self._zone):
-                    problems.append(
+                    problem(
                         f"{name} {clock.iso(moment)} does not exist in {self._zone.key}: the clocks "
-                        "go forward that night (write the time as the clocks showed it)"
+                        "go forward that night (write the time as the clocks showed it)",
+                        name,
                     )
         if problems:
             artist, stage = ("" if name in unusable else values[name] for name in ("artist", "stage"))
-            return Rejection(line, "; ".join(problems), artist, stage, located), False
+            return Rejection(line, "; ".join(problems), artist, stage, located, tuple(columns)), False
         small_hours = not self._dated_by_day and parsed["start"] < self._day_change
         return Performance(
             line=line,

@@ -1,0 +1,30 @@
+"""A preview: what a version would change if it were published now, from the same plan the
+ingest applies (a draft's report, and `POST /previews`), with nothing written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.ingest.plan import Plan
+
+
+def preview_json(
+    plan: Plan, *, against_release: str, computed_at: str, draft: str | None = None, limit: int | None = None
+) -> dict[str, Any]:
+    """The plan's report, with its changes (every one, or the first `limit`), and what it
+    was compared with: the live schedule as of `against_release`, at `computed_at`. If the
+    live schedule changes before the file is published, the release follows the file."""
+    report = dict(plan.report)
+    entries = list(plan.changes.entries(limit))
+    report["changelog"] = entries
+    report["changelog_truncated"] = plan.changes.total > len(entries)
+    report["preview"] = {
+        "computed_at": computed_at,
+        "against_release": against_release or None,
+        "publishes_as": plan.version.source,
+        "would_release": bool(plan.changes.total),
+        **({"draft": draft} if draft else {}),
+    }
+    if draft:
+        report["source"] = {**report["source"], "key": draft}
+    return report
