@@ -184,7 +184,8 @@ def test_page_modules_are_served_by_the_app_with_etags_and_cached_for_good_at_th
     assert "script-src 'self';" in policy and "sha256" not in policy.split("script-src")[1].split(";")[0]
     body = page.body.decode() if isinstance(page.body, bytes) else page.body
     assert f'<script type="module" src="js/schedule.js?v={version}"></script>' in body
-    assert f'<link rel="modulepreload" href="js/api.js?v={version}">' in body  # imported, so fetched at once
+    assert f'<link rel="modulepreload" href="js/state.js?v={version}">' in body  # imported, so fetched at once
+    assert "js/api.js" not in body  # imported once the first sets are drawn (from the data the page carries)
     current = fetch(festival, f"/js/api.js?v={version}")
     assert current.status_code == 200 and current.headers["Content-Type"].startswith("text/javascript")
     assert "immutable" in current.headers["Cache-Control"]
@@ -193,7 +194,8 @@ def test_page_modules_are_served_by_the_app_with_etags_and_cached_for_good_at_th
     assert older.headers["Cache-Control"] == "no-cache"
     module = fetch(festival, f"/js/schedule.js?v={version}").body
     module = module.decode() if isinstance(module, bytes) else module
-    assert f'from "./api.js?v={version}"' in module  # imports name the same version
+    assert f'from "./state.js?v={version}"' in module  # imports name the same version
+    assert f'import("./plan.js?v={version}")' in module  # and so do the later ones
     for missing in ("/js/nothing.js", "/js/..%2Fpage.py", "/js/sw.js"):
         assert fetch(festival, missing).status_code == 404, missing
 

@@ -40,9 +40,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
 
 
-def upload(stack: Stack, timetable: str) -> None:
-    """Upload the planner's own file and wait until the API shows exactly its sets."""
-    stack.client("s3").put_object(Bucket=stack.bucket, Key="uploads/planner.csv", Body=timetable.encode())
+def upload(stack: Stack, timetable: str, note: str = "") -> None:
+    """Upload the planner's own file (with a release note) and wait until the API shows
+    exactly its sets."""
+    from chalicelib.ingest.notes import encode_note
+
+    metadata = {"note": encode_note(note)} if note else {}
+    stack.client("s3").put_object(
+        Bucket=stack.bucket, Key="uploads/planner.csv", Body=timetable.encode(), Metadata=metadata
+    )
     rows = [line.split(",") for line in timetable.splitlines()[1:]]
     wanted = sorted((stage, start, artist, genre) for stage, _, start, _, artist, genre, _ in rows)
 
@@ -218,7 +224,8 @@ def test_a_set_moved_by_a_re_upload_stays_starred_and_is_marked_as_changed(page:
     saturday(page, stack)
     star(page, "Sigur Rós").click()
     ident = set_id(stack, "Sigur Rós")
-    upload(stack, PLANNER.replace("Meadow,2026-07-04,22:30,23:30,Sigur Rós", "Barn,2026-07-04,22:20,23:20,Sigur Rós"))
+    moved = PLANNER.replace("Meadow,2026-07-04,22:30,23:30,Sigur Rós", "Barn,2026-07-04,22:20,23:20,Sigur Rós")
+    upload(stack, moved, note="Sigur Rós moves to the Barn: the Meadow is flooded")
     try:
         page.reload()
         page.click(f"nav.days button[data-day='{SATURDAY}']")
@@ -231,6 +238,7 @@ def test_a_set_moved_by_a_re_upload_stays_starred_and_is_marked_as_changed(page:
         note = page.text_content("#changes-note")
         assert "Changed since your last visit: 1 moved." in note
         assert "Sigur Rós: moved, Barn Sat, Jul 4 22:20 (was Meadow 22:30)" in note
+        assert "From the organisers: Sigur Rós moves to the Barn: the Meadow is flooded" in note
         assert "moved since your last visit" in moved.locator(".open").get_attribute("aria-label")
         page.click("#changes-dismiss")
         assert page.locator("#grid .set.changed").count() == 0

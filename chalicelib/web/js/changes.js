@@ -1,7 +1,7 @@
 // Changes since the last visit: read from /changes, listed at the top and marked on the
 // sets until dismissed.
 
-import { $, bdi, el } from "./dom.js";
+import { $, alone, bdi, el } from "./dom.js";
 import { dayLabel, hhmm } from "./time.js";
 import { api, emit, festivalDay, state, store } from "./state.js";
 
@@ -22,6 +22,8 @@ export async function markChanges() {
     for (const change of await everyChange(release)) if (!changed.has(change.id)) changed.set(change.id, change);
   }
   state.changed = changed;
+  // The organiser's notes on those releases, newest first ("Saturday's main stage moves indoors").
+  state.notes = releases.filter((release) => release.note).map((release) => release.note);
   renderChanges(newest.release);
 }
 
@@ -41,6 +43,10 @@ function renderChanges(current) {
   for (const change of changes) counts[change.change] = (counts[change.change] || 0) + 1;
   $("changes-summary").textContent = "Changed since your last visit: " +
     Object.entries(counts).map(([kind, n]) => `${n} ${kind}`).join(", ") + ".";
+  $("changes-notes").replaceChildren(...(state.notes || []).map((note) => {
+    const line = el("p", "note", "From the organisers: ", alone("span", "", note));
+    return line;
+  }));
   $("changes-list").replaceChildren(...changes.slice(0, 20).map((change) => {
     const was = change.from ? [" (was ", bdi(change.from.stage), ` ${hhmm(change.from.start)})`] : [];
     const day = (state.byId.get(change.id) || {}).day || festivalDay(change.start);

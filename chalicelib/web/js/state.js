@@ -27,6 +27,7 @@ export const state = {
   shared: null,        // the ids of a plan someone shared, while it is shown
   leftOut: 0,          // ids of that plan that are not the festival's
   changed: new Map(),  // set id -> its latest change since the last visit
+  notes: [],           // the organisers' notes on the releases since then
   complete: false,     // every day loaded: only then is a pick missing from the schedule really gone
   top: 0, bottom: 0,   // the grid's first and last minute
   words: [],           // what the search field asks for, folded
