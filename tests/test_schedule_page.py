@@ -196,7 +196,8 @@ def test_a_quick_change_of_tabs_shows_the_last_tab_chosen(page: Any, stack: Stac
     page.route("**/performances?day=*", hold_saturday)
     page.goto(stack.api + "/")  # Friday, which the page carries
     page.wait_for_selector("#grid .set")
-    poll(lambda: held, "Saturday's request")
+    # Asking the page something lets Playwright hand the route its request meanwhile.
+    poll(lambda: page.evaluate("true") and held, "Saturday's request")
     page.click("nav.days button[data-day='2026-07-04']")  # waits for the held answer
     page.click("nav.days button[data-day='2026-07-05']")
     page.wait_for_selector(".set[data-start^='2026-07-05']")
