@@ -611,7 +611,7 @@ def main() -> int:
         if not args.skip_scale:
             from bench.scale import scale_benchmark
 
-            phase("scale", lambda: scale_benchmark(moto))
+            phase("scale", lambda: scale_benchmark(moto, *((30, 3) if args.quick else ())))
     finally:
         moto.stop()
     phase("imports", import_benchmark)

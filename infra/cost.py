@@ -8,13 +8,13 @@ and the README's cost table all come from here, so they cannot drift apart.
 from __future__ import annotations
 
 import argparse
-import base64
 import math
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
 
+from chalicelib.storage.sizes import item_size
 from infra.stack import TEMPLATE
+
+__all__ = ["item_size", "read_units"]
 
 # USD, us-east-1 on-demand prices, late 2025 (other regions differ a little).
 PRICES = {
@@ -40,8 +40,8 @@ BOOKKEEPING_WRITES_PER_FILE = 60
 S3_PUTS_PER_FILE = 2  # the plan, the report
 INGEST_GB_SECONDS_PER_ROW = 0.0003  # about 0.2 ms of CPU a row, at 1 GB (0.6 of a vCPU)
 API_GB_SECONDS_PER_REQUEST = 0.015  # about 30 ms at 512 MB
-# Read units of a typical request: the head (half a unit, eventually consistent) and a page
-# of sets or of the index (a unit or two); `read_units` prices a request as measured.
+# Read units of a typical request: the head (one unit, read consistently) and a page of sets
+# or of the index (a unit or two); `read_units` prices a request as measured.
 READS_PER_REQUEST = 2
 READ_UNIT_BYTES = 4096
 LOG_BYTES_PER_REQUEST = 400  # Lambda's START, END and REPORT lines
@@ -86,36 +86,6 @@ def estimate(rows_per_day: int, requests_per_day: int, prices: dict[str, float] 
         + files * prices["sns_publishes_per_million"] / 1e6,
         alarms=alarm_count() * prices["alarm_per_month"],
     )
-
-
-def attribute_size(value: dict[str, Any]) -> int:
-    """A value's size by DynamoDB's rule (developer guide, "Item sizes and formats")."""
-    [(kind, raw)] = value.items()
-    if kind == "S":
-        return len(raw.encode("utf-8", "surrogateescape"))
-    if kind == "N":
-        digits = Decimal(raw).normalize().as_tuple().digits
-        return (len(digits) + 1) // 2 + 1
-    if kind == "B":
-        return len(base64.b64decode(raw)) if isinstance(raw, str) else len(raw)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "SS":
-        return sum(len(s.encode()) for s in raw)
-    if kind == "NS":
-        return sum(attribute_size({"N": n}) for n in raw)
-    if kind == "BS":
-        return sum(attribute_size({"B": b}) for b in raw)
-    if kind == "L":
-        return 3 + sum(1 + attribute_size(element) for element in raw)
-    if kind == "M":
-        return 3 + sum(1 + len(name.encode()) + attribute_size(element) for name, element in raw.items())
-    raise ValueError(f"unknown attribute type {kind}")
-
-
-def item_size(item: dict[str, Any]) -> int:
-    """An item's size: its attribute names' UTF-8 bytes plus its values' sizes."""
-    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())
 
 
 def read_units(operation: str, item_sizes: list[int], *, consistent: bool = False) -> float:

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.api.cursors import Cursor
 from chalicelib.services import get_services
 from chalicelib.storage import sources
 from chalicelib.storage.lease import LEASE_SECONDS
@@ -279,6 +280,7 @@ def test_a_run_that_lost_the_lease_writes_no_index(festival: Festival, monkeypat
     festival.deliver(event)  # Lambda's retry
     assert state_items(festival, "stage") == {"Main": {"performances": 2}}
     assert artists(festival) == ["One", "Two"]
+    assert festival.report("uploads/day.csv")["status"] == "ok"  # no stale error report left behind
 
 
 def test_a_file_that_takes_slots_of_a_file_with_many_chunks_edits_its_manifest(
@@ -297,3 +299,42 @@ def test_a_file_that_takes_slots_of_a_file_with_many_chunks_edits_its_manifest(
     # a.csv no longer claims the slot: dropping its rows leaves b.csv's set alone
     festival.upload("uploads/a.csv", csv_text("X,2026-07-03,10:00,10:30,A X 10,,"))
     assert ("Y", "2026-07-03#11:00", "B takes over") in slots(festival)
+
+
+def test_a_file_whose_index_would_pass_dynamodbs_item_limit_fails_before_anything_is_written(
+    festival: Festival,
+) -> None:
+    """210 stages with names of 2,000 bytes (the longest a key may be) on one day: the day's
+    list of stages would be 420 KB. The file fails with a report that says so; no plan is
+    left pending."""
+    rows = [f"{'Ж' * 990} {n:04d},2026-07-03,20:00,21:00,Act {n},," for n in range(210)]
+    report = festival.upload("uploads/huge.csv", csv_text(*rows))
+    assert report["status"] == "failed" and "will not be retried" in report["reason"]
+    assert "day / 2026-07-03" in report["reason"] and "409,600" in report["reason"]
+    assert festival.items() == []
+    assert json.loads(festival.client.http.get("/stages").body)["items"] == []
+    assert festival.client.http.get("/stages").headers.get("ETag")  # nothing pending: answers are tagged
+
+
+def test_a_message_of_long_names_stays_within_what_sns_takes_and_the_next_version_lands(festival: Festival) -> None:
+    name = "Ж" * 990  # nearly 2,000 bytes, about the longest a key may be
+    rows = [f"Main,2026-07-0{1 + n // 12},{10 + n % 12}:00,{10 + n % 12}:30,{name} {n},," for n in range(50)]
+    calls = CallLog().attach("sns")
+    festival.upload("uploads/long.csv", csv_text(*rows))
+    [publish] = calls.named("Publish")
+    assert len(publish.params["body"]["Message"].encode()) <= 256 * 1024  # what SNS takes (moto takes more)
+    [message] = festival.notifications()
+    assert message["body"]["accepted"] == 50 and message["body"]["changelog_truncated"]
+    report = festival.upload("uploads/long.csv", csv_text(*rows[:-1]))
+    assert report["changes"]["removed"] == 1 and len(festival.notifications()) == 1
+
+
+def test_a_forged_changes_cursor_is_refused_not_a_500(festival: Festival) -> None:
+    import base64
+
+    festival.upload("uploads/day.csv", V1)
+    since = "2026-01-01T00:00:00.000Z"
+    forged = {"q": Cursor(["changes", since], ("pk", "sk"), {})._scope, "k": {"pk": "release", "sk": "2000-01-01"}}
+    text = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+    answer = festival.client.http.get(f"/changes?since={since}&cursor={text}")
+    assert answer.status_code in (400, 404)

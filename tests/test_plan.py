@@ -14,7 +14,7 @@ from chalicelib.sets.index import DayEdges, Reindex, StageDay, StageDayKey
 from chalicelib.sets.model import Set, StoredSet
 from chalicelib.storage.indexes import decode_stage_day
 from chalicelib.storage.plans import BOOKKEEPING, PERFORMANCES, plan_lines
-from chalicelib.storage.sources import Manifest, SourceRecords, SourceState
+from chalicelib.storage.sources import Manifest, SourceRecord, SourceRecords
 from chalicelib.timetable import clock
 from tests.conftest import csv_text
 
@@ -69,10 +69,10 @@ class FakeFestival:
                     found.append(Set(s.id, s.stage, s.start, s.end, 0, s.artist, source=source))
         return found
 
-    def records(self, sources: list[str]) -> dict[str, SourceState]:
-        return {source: SourceState(manifest=Manifest("old", 1, 1)) for source in sources if source in self.manifests}
+    def records(self, sources: list[str]) -> dict[str, SourceRecord]:
+        return {source: SourceRecord(manifest=Manifest("old", 1, 1)) for source in sources if source in self.manifests}
 
-    def manifest(self, source: str, state: SourceState | None) -> list[StoredSet]:
+    def manifest(self, source: str, state: SourceRecord | None) -> list[StoredSet]:
         return list(self.manifests.get(source, [])) if state is not None else []
 
 
@@ -103,7 +103,7 @@ def planned_sets(plan: Plan) -> list[StoredSet]:
 
 
 def plan(festival: FakeFestival, source: str, text: str) -> Plan:
-    previous = SourceState(manifest=Manifest("old", 1, 1)) if source in festival.manifests else None
+    previous = SourceRecord(manifest=Manifest("old", 1, 1)) if source in festival.manifests else None
     version = Version(source, "bucket", {"etag": "x"}, "ingested", "x")
     planner = Planner(
         version, previous, festival, run="run", now="2026-06-01T00:00:00.000Z", zone=ZONE, day_change=DAY_CHANGE

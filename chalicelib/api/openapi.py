@@ -8,7 +8,7 @@ from chalicelib.api.params import DATE_PATTERN as _DATE
 from chalicelib.api.params import EXCLUSIVE, RELEASE_PATTERN, ROUTE_PARAMETERS
 from chalicelib.api.params import MOMENT_PATTERN as _MOMENT
 from chalicelib.api.previews import MAX_PREVIEW_BYTES
-from chalicelib.storage.performances import SET_ID
+from chalicelib.sets.model import SET_ID
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -90,7 +90,7 @@ def _preview_route() -> Any:
         "post": {
             "summary": "What a timetable CSV would change if it were uploaded now (nothing is stored)",
             "description": "The same validation and changelog as a draft's report (drafts/), from the same plan "
-            "the ingest applies; the first 5,000 changes, with every count.",
+            "the ingest applies; the changes that fit in 1 MB, with every count.",
             "parameters": _query("/previews"),
             "requestBody": {"required": True, "content": {"text/csv": {"schema": csv}}},
             "responses": {

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from chalice.app import BadRequestError
 
-from chalicelib.storage.performances import SET_ID
+from chalicelib.sets.model import SET_ID
 from chalicelib.storage.releases import release_id
 from chalicelib.timetable import clock
 

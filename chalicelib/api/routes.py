@@ -22,11 +22,11 @@ from chalicelib.api.shapes import path_value, performance_json
 from chalicelib.services import Services
 from chalicelib.sets.index import now_and_next
 from chalicelib.sets.items import from_item
-from chalicelib.sets.model import Set
+from chalicelib.sets.model import SET_ID, Set
 from chalicelib.settings import UPLOAD_PREFIX
 from chalicelib.storage.batch import Item
 from chalicelib.storage.indexes import SLOTS, Head
-from chalicelib.storage.performances import BY_ARTIST, BY_DAY, SET_ID, Page
+from chalicelib.storage.performances import BY_ARTIST, BY_DAY, Page
 from chalicelib.storage.releases import KIND as RELEASE_KIND
 from chalicelib.storage.releases import RELEASE_ID, release_id
 from chalicelib.timetable import clock
@@ -37,8 +37,9 @@ DAYS_PER_PAGE = 10
 # Now playing reads the stages of a page and then each one's two sets in one BatchGetItem
 # (at most 100 keys): a page holds at most this many stages.
 NOW_PER_PAGE = 50
-# A preview answers at most this many changes (all counts are complete); a draft's report has them all.
-PREVIEW_CHANGES = 5000
+# A preview answers the changes that fit in this much JSON (all counts are complete, and a
+# draft's report lists them all): well inside a Lambda answer's 6 MB.
+PREVIEW_BYTES = 1_000_000
 
 
 class NotFound(NotFoundError):
@@ -65,8 +66,8 @@ class ScheduleApi:
 
     def head(self) -> Head:
         """The festival's head, read once per request (the ETag and the answer share it)."""
-        if self._head is None:
-            self._head = self._indexes.head()
+        if self._head is None:  # read consistently: an upload marked pending is seen at once
+            self._head = self._indexes.head(consistent=True)
         return self._head
 
     def release(self) -> str | None:
@@ -165,7 +166,7 @@ class ScheduleApi:
         params = Params(query, "/changes")
         since = params.since(self._zone)
         cursor = Cursor(["changes", since or ""], ("pk", "sk"), {"pk": RELEASE_KIND})
-        start_key = cursor.decode(params.get("cursor"))
+        start_key = cursor.decode(params.get("cursor"), check=lambda key: since is None or key["sk"] > since)
         page = self._releases.newest(after=since, limit=params.limit(), start_key=start_key)
         return _page([release.as_json(self._base) for release in page.releases], cursor, Page([], page.last_key))
 
@@ -278,7 +279,7 @@ class ScheduleApi:
 
         from chalicelib.ingest.plan import Planner, Version
         from chalicelib.ingest.preview import preview_json
-        from chalicelib.storage.state import CommittedFestival
+        from chalicelib.storage.committed import CommittedFestival
 
         params = Params(query, "/previews")
         source = UPLOAD_PREFIX + (params.file() or "preview.csv")
@@ -298,7 +299,7 @@ class ScheduleApi:
         )
         plan = planner.ingest(io.BytesIO(body))
         try:
-            answer = preview_json(plan, against_release=head.release, computed_at=computed_at, limit=PREVIEW_CHANGES)
+            answer = preview_json(plan, against_release=head.release, computed_at=computed_at, max_bytes=PREVIEW_BYTES)
         finally:
             plan.file.close()
         answer.pop("source", None)

@@ -40,12 +40,12 @@ from chalicelib.ingest.report import ERROR, FAILED, Report
 from chalicelib.services import Services
 from chalicelib.settings import DRAFT_PREFIX, UPLOAD_PREFIX
 from chalicelib.storage.bucket import CurrentObject, ScheduleBucket, report_key
+from chalicelib.storage.committed import CommittedFestival
 from chalicelib.storage.indexes import Head
-from chalicelib.storage.lease import Lease
-from chalicelib.storage.plans import FINISH, plan_key, plan_lines
-from chalicelib.storage.releases import Release, Releases, next_release_id
-from chalicelib.storage.sources import COMMITTED, NOTIFIED, SourceRecords, SourceState
-from chalicelib.storage.state import CommittedFestival
+from chalicelib.storage.lease import Lease, LeaseLost
+from chalicelib.storage.plans import FINISH, PlanTooLarge, plan_key, plan_lines
+from chalicelib.storage.releases import Release, Releases, next_release_id, release_id
+from chalicelib.storage.sources import COMMITTED, NOTIFIED, SourceRecord, SourceRecords
 
 log = logging.getLogger("festival.ingest")
 log.setLevel(logging.INFO)
@@ -55,6 +55,8 @@ PERMANENT_ERRORS = frozenset(
     {"ValidationException", "AccessDenied", "AccessDeniedException", "ResourceNotFoundException"}
 )
 CSV_SUFFIX = ".csv"
+# SNS refusing a message itself (too large, say): sending it again changes nothing.
+REFUSED_MESSAGES = frozenset({"InvalidParameter", "InvalidParameterValue", "InvalidParameterException"})
 
 
 class PlanMissing(RuntimeError):
@@ -135,13 +137,14 @@ class Run:
         if current is not None and record is not None and current.same_as(record.processed) and not replay:
             _log("up-to-date", self.event)
             return None
-        plan = self._planned(current, record, source=self.key, what=_what(self.event, current, record, replay=replay))
+        what = _what(self.event, current, record, replay=replay)
+        plan = self._planned(current, record, source=self.key, what=what, rewrite=replay)
         if plan is None:
             return None
         try:
             return self._apply(plan, head)
         except Exception as error:  # the pending plan is finished by the retry, or by the next run
-            if not self._committed:
+            if not self._committed and not isinstance(error, LeaseLost):  # (the run that took over reports)
                 self._report_failure(current, error, retried=True)
             raise
         finally:
@@ -177,12 +180,22 @@ class Run:
     # Planning.
 
     def _planned(
-        self, current: CurrentObject | None, record: SourceState | None, *, source: str, what: str
+        self,
+        current: CurrentObject | None,
+        record: SourceRecord | None,
+        *,
+        source: str,
+        what: str,
+        rewrite: bool = False,
     ) -> Plan | None:
         """The plan, or None when there is none to apply (the version changed meanwhile, or
         planning failed for good: then the report says so)."""
         try:
-            plan = self._plan(current, record, source=source, what=what)
+            plan = self._plan(current, record, source=source, what=what, rewrite=rewrite)
+        except PlanTooLarge as error:
+            self._report_failure(current, error, retried=False)
+            _log("failed", self.event, level=logging.ERROR, error=str(error), retried=False)
+            return None
         except ClientError as error:
             retried = _error_code(error) not in PERMANENT_ERRORS
             self._report_failure(current, error, retried=retried)
@@ -198,7 +211,7 @@ class Run:
         return plan
 
     def _plan(
-        self, current: CurrentObject | None, record: SourceState | None, *, source: str, what: str
+        self, current: CurrentObject | None, record: SourceRecord | None, *, source: str, what: str, rewrite: bool
     ) -> Plan | None:
         settings = self.services.settings
         services = self.services
@@ -221,6 +234,7 @@ class Run:
             zone=settings.zone,
             day_change=settings.day_change_minutes,
             keep_alive=self.lease.keep_alive,
+            rewrite=rewrite,
         )
         if problem:
             planner.report.warnings.append(problem)
@@ -241,7 +255,7 @@ class Run:
         self.bucket.put_plan(key, plan.file.rewind())
         unit = self.services.unit_of_work()
         unit.mark_pending(self.lease, Head(release=head.release, pending=plan.run, plan=key))
-        return self._apply_lines(_lines(plan.file.rewind()), head, key, own=True)
+        return self._apply_lines(iter(plan.file.rewind()), head, key, own=True)
 
     def _finish_pending(self, head: Head) -> Head:
         lines = self.bucket.plan_lines(head.plan)
@@ -259,7 +273,9 @@ class Run:
         record_item = commit["record"]
         release = commit["release"]
         release_id = next_release_id(datetime.now(UTC), head.release) if release else ""
-        record = SourceRecords.decode(record_item) or SourceState()  # a plan always has its record
+        record = SourceRecords.decode(record_item)
+        if record is None:
+            raise ValueError(f"the plan at {key} has no record to commit")
         record.release, record.plan, record.status = release_id, key, COMMITTED
         source = finish["source"]
         items = [SourceRecords.encode(source, record)]
@@ -269,7 +285,7 @@ class Run:
         self._committed = own
         return self._announce(source, record, finish, unit.requests)
 
-    def _announce_again(self, record: SourceState) -> dict[str, Any]:
+    def _announce_again(self, record: SourceRecord) -> dict[str, Any]:
         """A committed run whose report or message did not go out: send them now."""
         finish: dict[str, Any] = {"source": self.key, "report": None, "garbage": []}
         lines = self.bucket.plan_lines(record.plan) if record.plan else None
@@ -279,7 +295,7 @@ class Run:
         return self._announce(self.key, record, finish, {})
 
     def _announce(
-        self, source: str, record: SourceState, finish: dict[str, Any], requests: dict[str, int]
+        self, source: str, record: SourceRecord, finish: dict[str, Any], requests: dict[str, int]
     ) -> dict[str, Any]:
         unit = self.services.unit_of_work()
         unit.delete(finish["garbage"])
@@ -293,7 +309,13 @@ class Run:
             report.setdefault("requests", {}).update(requests)
             report.setdefault("timings", {})["duration_ms"] = self._duration_ms()
             self.bucket.put_report(source, report)
-        self.services.topic.publish(subject_for(summary), summary, email_text(summary), {"preview": "false"})
+        try:
+            self.services.topic.publish(subject_for(summary), summary, email_text(summary), {"preview": "false"})
+        except ClientError as error:
+            if _error_code(error) not in PERMANENT_ERRORS | REFUSED_MESSAGES:
+                raise  # a passing fault: the retry sends it
+            # A message SNS will never take must not keep the file from its next version.
+            _log("unannounced", self.event, level=logging.ERROR, key=source, error=f"{type(error).__name__}: {error}")
         self.services.sources.set_status(source, NOTIFIED)
         if record.plan:
             self.bucket.delete_plan(record.plan)
@@ -341,11 +363,7 @@ class Run:
             log.warning("could not write the error report for %s", self.key)
 
 
-def _lines(file: Any) -> Iterator[bytes]:
-    yield from file
-
-
-def _same(current: CurrentObject | None, record: SourceState) -> bool:
+def _same(current: CurrentObject | None, record: SourceRecord) -> bool:
     """Whether the record's last run is about what the key holds now."""
     if current is None:
         return "removed" in record.processed
@@ -353,10 +371,10 @@ def _same(current: CurrentObject | None, record: SourceState) -> bool:
 
 
 def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return release_id(datetime.now(UTC))
 
 
-def _what(event: ObjectEvent, current: CurrentObject | None, previous: SourceState | None, *, replay: bool) -> str:
+def _what(event: ObjectEvent, current: CurrentObject | None, previous: SourceRecord | None, *, replay: bool) -> str:
     """What this run does, in words for the report and the message."""
     if current is None:
         return "removed: S3 holds no current version of the file"

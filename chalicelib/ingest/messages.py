@@ -4,6 +4,7 @@ summary itself (see `storage.topic`)."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from typing import Any
@@ -99,12 +100,19 @@ def email_text(summary: dict[str, Any], *, preview: bool = False) -> str:
     if summary.get("warnings"):
         lines += ["", "Warnings:"] + [f"- {warning}" for warning in summary["warnings"]]
     lines += ["", f"Report: {summary['report']}"]
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    if len(text) > MAX_EMAIL_CHARS:
+        text = text[: MAX_EMAIL_CHARS - 200] + f"\n...\n\nThe rest is in the report: {summary['report']}\n"
+    return text
 
 
 MAX_ANNOUNCED_CHANGES = 50  # in the SNS message (and so in the file's record); the release has them all
 MAX_SUMMARY_WARNINGS = 20
 _MAX_WARNING_CHARS = 1000
+# SNS takes 256 KB a message, which holds the summary and the e-mail text; the summary is
+# also kept in the file's record. Names can be 2 KB each, so counts alone do not bound them.
+MAX_SUMMARY_BYTES = 64_000
+MAX_EMAIL_CHARS = 32_000
 
 
 def summary_of(report: dict[str, Any], location: str) -> dict[str, Any]:
@@ -123,4 +131,12 @@ def summary_of(report: dict[str, Any], location: str) -> dict[str, Any]:
     warnings = report["warnings"][:MAX_SUMMARY_WARNINGS]
     summary["warnings"] = [w if len(w) <= _MAX_WARNING_CHARS else w[: _MAX_WARNING_CHARS - 1] + "…" for w in warnings]
     summary["report"] = location
+    while _size(summary) > MAX_SUMMARY_BYTES and (summary["changelog"] or summary["errors"] or summary["warnings"]):
+        for name in ("changelog", "errors", "warnings"):  # keep the first half of each, until it fits
+            summary[name] = summary[name][: len(summary[name]) // 2]
+        summary["changelog_truncated"] = total > len(summary["changelog"])
     return summary
+
+
+def _size(summary: dict[str, Any]) -> int:
+    return len(json.dumps(summary, ensure_ascii=False).encode("utf-8", "surrogateescape"))

@@ -24,7 +24,7 @@ from chalicelib.sets.changes import UNCHANGED, Changelog
 from chalicelib.sets.identity import Identities
 from chalicelib.sets.index import DayEdges, Reindex, StageDay, StageDayKey
 from chalicelib.sets.items import ItemFactory, key_of, stored_set
-from chalicelib.sets.model import Set, StoredSet, content_digest
+from chalicelib.sets.model import Set, Slot, StoredSet, content_digest
 from chalicelib.storage.bookkeeping import item_key
 from chalicelib.storage.bucket import report_key
 from chalicelib.storage.indexes import (
@@ -39,11 +39,10 @@ from chalicelib.storage.indexes import (
 )
 from chalicelib.storage.plans import COMMIT, FINISH, PlanFile
 from chalicelib.storage.releases import INLINE_CHANGES, change_pages, inline
-from chalicelib.storage.sources import COMMITTED, Manifest, SourceRecords, SourceState, manifest_chunks, manifest_keys
+from chalicelib.storage.sources import COMMITTED, Manifest, SourceRecord, SourceRecords, manifest_chunks, manifest_keys
 from chalicelib.timetable import clock
 from chalicelib.timetable.rows import Performance, Rejection, read_schedule
 
-Slot = tuple[str, int]
 MAX_KEPT_SHOWN = 100
 
 
@@ -54,8 +53,8 @@ class Festival(Protocol):
     def edges(self, stages: Iterable[str]) -> dict[str, dict[int, DayEdges]]: ...
     def stage_days_at(self, keys: Iterable[StageDayKey]) -> list[StageDay]: ...
     def sets_in(self, slots: list[Slot]) -> list[Set]: ...
-    def records(self, sources: list[str]) -> dict[str, SourceState]: ...
-    def manifest(self, source: str, state: SourceState | None) -> list[StoredSet]: ...
+    def records(self, sources: list[str]) -> dict[str, SourceRecord]: ...
+    def manifest(self, source: str, state: SourceRecord | None) -> list[StoredSet]: ...
 
 
 @dataclass(frozen=True)
@@ -78,9 +77,7 @@ class Plan:
     version: Version
     file: PlanFile
     report: dict[str, Any]
-    summary: dict[str, Any]
     changes: Changelog
-    release: dict[str, Any] | None  # what the release will say (its id comes at the commit)
 
 
 @dataclass
@@ -97,7 +94,7 @@ class Planner:
     def __init__(
         self,
         version: Version,
-        previous: SourceState | None,
+        previous: SourceRecord | None,
         festival: Festival,
         *,
         run: str,
@@ -105,6 +102,7 @@ class Planner:
         zone: ZoneInfo,
         day_change: int,
         keep_alive: Callable[[], None] = lambda: None,
+        rewrite: bool = False,
     ) -> None:
         self.version = version
         self.source = version.source
@@ -115,6 +113,7 @@ class Planner:
         self.zone = zone
         self.day_change = day_change
         self.keep_alive = keep_alive
+        self.rewrite = rewrite  # put every set, unchanged ones too (a replay rebuilding the table)
         self.previous_sets = festival.manifest(self.source, previous)
         self.changes = Changelog()
         self.report = Report(
@@ -198,6 +197,10 @@ class Planner:
             new = StoredSet(row.stage, row.start, row.end, row.artist, content, self.source, previous.id, row.cancelled)
             if self.changes.compare(new, previous) == UNCHANGED:
                 new = replace(new, sequence=previous.sequence, changed=previous.changed)
+                if not self.rewrite:  # its item is the one in the table already
+                    placed.sets[new.slot] = new
+                    placed.lines[new.slot] = row.line
+                    return
             else:
                 new = replace(new, sequence=previous.sequence + 1, changed=self.now)
         placed.sets[new.slot] = new
@@ -267,7 +270,7 @@ class Planner:
                 self.file.put_item(encode_day(summary))
         live = [*put, *kept]
         manifest = self._manifest(self.source, live, self.previous)
-        record = SourceState(processed=self.version.processed, live=bool(live), status=COMMITTED, manifest=manifest)
+        record = SourceRecord(processed=self.version.processed, live=bool(live), status=COMMITTED, manifest=manifest)
         return self._plan(record)
 
     def _take_over(self, put: list[StoredSet], stage_days: list[StageDay], lines: dict[Slot, int]) -> None:
@@ -305,26 +308,29 @@ class Planner:
             state.live = bool(remaining)
             self.file.put_item(SourceRecords.encode(other, state))
 
-    def _manifest(self, source: str, sets: list[StoredSet], old: SourceState | None) -> Manifest:
-        """Write a source's new manifest under this run; the old one is garbage once committed."""
+    def _manifest(self, source: str, sets: list[StoredSet], old: SourceRecord | None) -> Manifest | None:
+        """Write a source's new manifest under this run (none when it has no sets left); the
+        old one is garbage once committed."""
+        if old is not None and old.manifest is not None:
+            self._garbage.extend(manifest_keys(source, old.manifest))
+        if not sets:
+            return None
         chunks = manifest_chunks(source, self.run, sets)
         for chunk in chunks:
             self.file.put_item(chunk)
-        if old is not None and old.manifest is not None:
-            self._garbage.extend(manifest_keys(source, old.manifest))
         return Manifest(self.run, len(chunks), len(sets))
 
     def _unchanged(self) -> Plan:
         """A version that changes nothing live: the previous record's sets stay."""
-        previous = self.previous or SourceState()
-        record = SourceState(
+        previous = self.previous or SourceRecord()
+        record = SourceRecord(
             processed=self.version.processed, live=previous.live, status=COMMITTED, manifest=previous.manifest
         )
         return self._plan(record)
 
     # The plan's last lines: pages of changes, the commit, what follows it.
 
-    def _plan(self, record: SourceState) -> Plan:
+    def _plan(self, record: SourceRecord) -> Plan:
         pages = change_pages(self.run, self.changes.changes)
         entries = list(self.changes.entries(INLINE_CHANGES))
         for page in pages:
@@ -354,4 +360,4 @@ class Planner:
         record.summary = summary
         self.file.write_step(COMMIT, {"record": SourceRecords.encode(self.source, record), "release": release})
         self.file.write_step(FINISH, {"source": self.source, "report": full, "garbage": self._garbage})
-        return Plan(self.run, self.version, self.file, full, summary, self.changes, release)
+        return Plan(self.run, self.version, self.file, full, self.changes)

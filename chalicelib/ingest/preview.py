@@ -3,19 +3,27 @@ ingest applies (a draft's report, and `POST /previews`), with nothing written.""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from chalicelib.ingest.plan import Plan
 
 
 def preview_json(
-    plan: Plan, *, against_release: str, computed_at: str, draft: str | None = None, limit: int | None = None
+    plan: Plan, *, against_release: str, computed_at: str, draft: str | None = None, max_bytes: int | None = None
 ) -> dict[str, Any]:
-    """The plan's report, with its changes (every one, or the first `limit`), and what it
-    was compared with: the live schedule as of `against_release`, at `computed_at`. If the
-    live schedule changes before the file is published, the release follows the file."""
+    """The plan's report, with its changes (every one, or as many as `max_bytes` of JSON
+    hold), and what it was compared with: the live schedule as of `against_release`, at
+    `computed_at`. If the live schedule changes before the file is published, the release
+    follows the file."""
     report = dict(plan.report)
-    entries = list(plan.changes.entries(limit))
+    entries = []
+    size = 0
+    for entry in plan.changes.entries():
+        size += len(json.dumps(entry, ensure_ascii=False).encode("utf-8", "surrogateescape"))
+        if max_bytes is not None and size > max_bytes:
+            break
+        entries.append(entry)
     report["changelog"] = entries
     report["changelog_truncated"] = plan.changes.total > len(entries)
     report["preview"] = {

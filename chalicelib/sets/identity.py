@@ -28,11 +28,8 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from chalicelib.sets.model import StoredSet
+from chalicelib.sets.model import Slot, StoredSet
 from chalicelib.timetable.rows import Performance, Rejection
-
-Slot = tuple[str, int]  # stage, start
-
 
 # Base32 (RFC 4648, lower case) ten bits at a time: 80 bits are 16 characters, 8 look-ups.
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"

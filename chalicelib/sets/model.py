@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from chalicelib.timetable import clock
 
 SCHEDULED, CANCELLED = "scheduled", "cancelled"
+SET_ID = re.compile(r"[a-z2-7]{16}")  # a set id's form (see `sets.identity.set_id`)
+Slot = tuple[str, int]  # where a set is: stage, start
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Batched writes to the performances table: 25 puts or deletes a request, resent with
+"""Batched writes (the ingest's, to both tables): 25 puts or deletes a request, resent with
 backoff while DynamoDB leaves some unprocessed or throttles.
 
 This is the one place where the ingest trades plainness for speed (docs/benchmarks.md):
@@ -91,7 +91,7 @@ class BatchWriter:
     batch overlaps with DynamoDB writing the last one. Callers never queue two
     requests for one key (real DynamoDB rejects such a batch), so the order in which
     batches land does not matter. A batch that fails for good raises from `put`,
-    `delete` or `flush`.
+    `delete`, `send` or `flush`.
     """
 
     def __init__(self, write: EncodedBatchWrite, backoff: Backoff, concurrency: int = 1) -> None:

@@ -19,8 +19,12 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeou
 # the backoff between them in the worst case, then a 5xx the client may retry.
 FAIL_FAST = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=5)
 # For the ingest's BatchWriteItems only: their bodies are encoded by storage.batch, which
-# botocore's validation of the (placeholder) parameters would refuse.
-_BULK_CONFIG = _CONFIG.merge(Config(parameter_validation=False))
+# botocore's validation of the (placeholder) parameters would refuse. A batch gives up
+# within about a minute (three tries, 15 s to read), so that a stalled run's write cannot
+# land long after its lease (60 s, renewed between batches) has passed to another run.
+_BULK_CONFIG = _CONFIG.merge(
+    Config(parameter_validation=False, retries={"mode": "standard", "max_attempts": 3}, read_timeout=15)
+)
 
 
 def _config(bulk: bool) -> Config:

@@ -6,28 +6,22 @@ indexes. Items are read in DynamoDB's low-level form and turned into sets by
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.sets.items import key_of
 from chalicelib.storage.batch import Item, Key
 from chalicelib.timetable import clock
 
 BY_DAY = "by_day"
 BY_ARTIST = "by_artist"
 BY_ID = "by_id"
-CANCELLED = "cancelled"
-SET_ID = re.compile(r"[a-z2-7]{16}")  # see sets.identity.set_id
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
     items: list[Item]
     last_key: Key | None
-
-
-def key_of(stage: str, start: int) -> Key:
-    return {"stage": {"S": stage}, "slot": {"S": clock.slot(start)}}
 
 
 class PerformanceStore:

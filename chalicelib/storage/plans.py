@@ -19,9 +19,14 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from chalicelib.storage.batch import BATCH_SIZE, encode_requests
+from chalicelib.storage.sizes import MAX_ITEM_BYTES, item_size
 
 PLAN_PREFIX = "plans/"
 PERFORMANCES, BOOKKEEPING, COMMIT, FINISH = b"p", b"b", b"c", b"f"
+
+
+class PlanTooLarge(ValueError):
+    """A write of the plan is one DynamoDB would refuse whatever is retried: the file fails."""
 
 
 def plan_key(run: str) -> str:
@@ -36,16 +41,12 @@ class PlanFile:
         self._performances: list[dict[str, Any]] = []
         self._bookkeeping: list[dict[str, Any]] = []
         self.requests = {"performance_writes": 0, "bookkeeping_writes": 0}
-        self.set_puts = 0
-        self.set_deletes = 0
 
     def put_set(self, item: dict[str, Any]) -> None:
         """Put a set's item (in DynamoDB's form) into the performances table."""
-        self.set_puts += 1
         self._performance({"PutRequest": {"Item": item}})
 
     def delete_set(self, key: dict[str, Any]) -> None:
-        self.set_deletes += 1
         self._performance({"DeleteRequest": {"Key": key}})
 
     def _performance(self, request: dict[str, Any]) -> None:
@@ -60,12 +61,21 @@ class PlanFile:
             self._performances = []
 
     def put_item(self, item: dict[str, Any]) -> None:
-        """Put an item into the bookkeeping table."""
+        """Put an item into the bookkeeping table; one DynamoDB would refuse is refused now,
+        before anything is written, so that a kept plan can always be applied."""
+        size = item_size(item)
+        if size > MAX_ITEM_BYTES:
+            raise PlanTooLarge(
+                f"the index item {item['pk']['S']} / {item['sk']['S']} would be {size:,} bytes, and DynamoDB keeps "
+                f"at most {MAX_ITEM_BYTES:,} in one item"
+            )
+        self._flush_performances()  # every set is written before the index that points at it
         self._bookkeeping.append({"PutRequest": {"Item": item}})
         if len(self._bookkeeping) == BATCH_SIZE:
             self._flush_bookkeeping()
 
     def delete_item(self, key: dict[str, Any]) -> None:
+        self._flush_performances()
         self._bookkeeping.append({"DeleteRequest": {"Key": key}})
         if len(self._bookkeeping) == BATCH_SIZE:
             self._flush_bookkeeping()

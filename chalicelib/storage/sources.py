@@ -35,7 +35,7 @@ class Manifest:
 
 
 @dataclass
-class SourceState:
+class SourceRecord:
     """What is remembered about one uploaded object."""
 
     processed: dict[str, str] = field(default_factory=dict)  # the version last handled: version_id, etag, uploaded
@@ -61,7 +61,7 @@ def manifest_chunks(source: str, run: str, sets: list[StoredSet]) -> list[dict[s
             chunk, size = [], 0
         chunk.append(stored)
         size += entry
-    if chunk or not items:
+    if chunk:
         items.append(_chunk_item(source, run, len(items), chunk))
     return items
 
@@ -110,11 +110,11 @@ class SourceRecords(BookkeepingTable):
         return item_key(SOURCE, source)
 
     @staticmethod
-    def decode(item: dict[str, Any] | None) -> SourceState | None:
+    def decode(item: dict[str, Any] | None) -> SourceRecord | None:
         if not item:
             return None
         manifest = item.get("manifest", {}).get("M")
-        return SourceState(
+        return SourceRecord(
             processed={name: value["S"] for name, value in item.get("processed", {}).get("M", {}).items()},
             live=item.get("live", {}).get("BOOL", False),
             status=item.get("status", {}).get("S", ""),
@@ -127,7 +127,7 @@ class SourceRecords(BookkeepingTable):
         )
 
     @staticmethod
-    def encode(source: str, state: SourceState) -> dict[str, Any]:
+    def encode(source: str, state: SourceRecord) -> dict[str, Any]:
         item: dict[str, Any] = {
             **item_key(SOURCE, source),
             "processed": {"M": {name: {"S": value} for name, value in state.processed.items()}},
@@ -148,15 +148,15 @@ class SourceRecords(BookkeepingTable):
                 item[name] = {"S": getattr(state, name)}
         return item
 
-    def record(self, source: str) -> SourceState | None:
+    def record(self, source: str) -> SourceRecord | None:
         return self.decode(self.get(self.key(source), consistent=True))
 
-    def records(self, sources: list[str]) -> dict[str, SourceState]:
+    def records(self, sources: list[str]) -> dict[str, SourceRecord]:
         found = self.read(*(self.key(source) for source in sources))
         decoded = {source: self.decode(item) for source, item in zip(sources, found, strict=True)}
         return {source: state for source, state in decoded.items() if state is not None}
 
-    def manifest(self, source: str, state: SourceState | None) -> list[StoredSet]:
+    def manifest(self, source: str, state: SourceRecord | None) -> list[StoredSet]:
         """The sets a source's record says are live (one Query per MB of manifest)."""
         if state is None or state.manifest is None:
             return []

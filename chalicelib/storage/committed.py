@@ -11,7 +11,7 @@ from chalicelib.sets.items import from_item
 from chalicelib.sets.model import Set, StoredSet
 from chalicelib.storage.indexes import Indexes
 from chalicelib.storage.performances import PerformanceStore
-from chalicelib.storage.sources import SourceRecords, SourceState
+from chalicelib.storage.sources import SourceRecord, SourceRecords
 
 
 class CommittedFestival:
@@ -34,8 +34,8 @@ class CommittedFestival:
     def sets_in(self, slots: list[tuple[str, int]]) -> list[Set]:
         return [from_item(item) for item in self._performances.in_slots(slots, consistent=True)]
 
-    def records(self, sources: list[str]) -> dict[str, SourceState]:
+    def records(self, sources: list[str]) -> dict[str, SourceRecord]:
         return self._sources.records(sources)
 
-    def manifest(self, source: str, state: SourceState | None) -> list[StoredSet]:
+    def manifest(self, source: str, state: SourceRecord | None) -> list[StoredSet]:
         return self._sources.manifest(source, state)
