@@ -15,12 +15,13 @@ from chalicelib.api.params import Params
 from chalicelib.api.routes import ScheduleApi
 from chalicelib.api.shapes import api_base, public_origin
 from chalicelib.services import get_services
-from chalicelib.settings import DRAFT_PREFIX, UPLOAD_PREFIX
+from chalicelib.settings import DRAFT_PREFIX, UPLOAD_PREFIX, get_settings
 from chalicelib.web.page import (
     festival_today,
     folder_address,
     module,
     module_headers,
+    organiser_page,
     page_version,
     schedule_page,
     service_worker,
@@ -228,6 +229,13 @@ def page() -> Response:
     except (BotoCoreError, ClientError):  # the page still opens, and reads (or says what fails) itself
         app.log.exception("the schedule page is served without its data")
         return caching.uncached(lambda: html, caching.HTML, headers)
+
+
+@app.route("/organiser")
+def organiser() -> Response:
+    """The organiser's page: preview a timetable CSV before publishing it, and how to publish it."""
+    html, headers = organiser_page(get_settings())
+    return _fixed(html, caching.HTML, caching.PAGE, headers)
 
 
 @app.route("/js/{name}")

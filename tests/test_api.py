@@ -20,7 +20,7 @@ from tests.aws_calls import CallLog
 from tests.conftest import Festival, csv_text
 
 # The pages and their code: not part of the API, so neither described nor checked as it is.
-PAGE_ROUTES = {"/", "/sw.js", "/js/{name}"}
+PAGE_ROUTES = {"/", "/organiser", "/sw.js", "/js/{name}"}
 ODD_NAMES = ["AC/DC Tent", "Rock + Roll", "Bar & Grill", "Stage #2", "Scène Étoile", "100% Club"]
 TIMETABLE = csv_text(
     "Main,2026-07-03,17:30,19:00,Early Bird,folk,",

@@ -28,6 +28,7 @@ ROUTES = [
     "/changes",
     "/openapi.json",
     "/",
+    "/organiser",
 ]
 
 

@@ -11,7 +11,11 @@ The schedule page carries the festival's days and the sets of the day it opens a
 data (`<script type="application/json">`, which runs nothing): on a field's connection
 the first sets are on screen without waiting for an API round trip; the other days load
 after. What it carries is a function of the release and of today's festival day, which
-is what its ETag is made from."""
+is what its ETag is made from.
+
+The organiser's page (`organiser.html`) carries what the app knows of the festival and
+its bucket (the publish commands name it; the festival days follow the day change); it
+reads no table, so its ETag is its own content's."""
 
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ from chalicelib.timetable import clock
 
 WEB = Path(__file__).parent
 PAGE = WEB / "schedule.html"
+ORGANISER_PAGE = WEB / "organiser.html"
 MODULES = WEB / "js"
 SERVICE_WORKER = WEB / "sw.js"
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
@@ -40,6 +45,7 @@ _IMPORT = re.compile(r"""(\bfrom\s*|\bimport\s*\(?\s*)(["'])\./([a-z][a-z0-9-]*\
 _STATIC_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;]*?\bfrom\s*["']\./([a-z][a-z0-9-]*\.js)["']""", re.M)
 _ENTRY = re.compile(r"""<script type="module" src="js/([a-z][a-z0-9-]*\.js)"></script>""")
 DATA_SLOT = '<script type="application/json" id="festival-data"></script>'
+ORGANISER_SLOT = '<script type="application/json" id="organiser-data"></script>'
 # Fields of a set the page works out itself (its addresses) or never shows: left out of the
 # page's data, since on a slow connection every byte before the first set counts.
 _NOT_CARRIED = ("url", "starts_at", "ends_at", "date")
@@ -116,16 +122,36 @@ def folder_address(path: str) -> str | None:
     return None if not path or path.endswith("/") else path + "/"
 
 
-@cache
-def schedule_page() -> tuple[str, dict[str, str | list[str]]]:
-    """The page's HTML and the headers to serve it with."""
-    html = _with_modules(PAGE.read_text(encoding="utf-8"))
+def _page(path: Path, *, worker: bool) -> tuple[str, dict[str, str | list[str]]]:
+    """A page's HTML (its modules at their versioned addresses) and the headers to serve it
+    with: its own modules, its inline CSS by hash, the app's API (and worker) and nothing else."""
+    html = _with_modules(path.read_text(encoding="utf-8"))
     styles = " ".join(_hash(body) for body in re.findall(r"<style>(.*?)</style>", html, re.DOTALL))
+    workers = "worker-src 'self'; " if worker else ""
     policy = (
         f"default-src 'none'; script-src 'self'; style-src {styles}; connect-src 'self'; img-src 'self' data:; "
-        "worker-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+        f"{workers}base-uri 'none'; frame-ancestors 'none'"
     )
     return html, {"Content-Security-Policy": policy, **SECURITY_HEADERS}
+
+
+@cache
+def schedule_page() -> tuple[str, dict[str, str | list[str]]]:
+    """The schedule page's HTML and the headers to serve it with."""
+    return _page(PAGE, worker=True)
+
+
+@cache
+def _organiser_template() -> tuple[str, dict[str, str | list[str]]]:
+    return _page(ORGANISER_PAGE, worker=False)
+
+
+def organiser_page(settings: Settings) -> tuple[str, dict[str, str | list[str]]]:
+    """The organiser's page with what it needs of the settings: the bucket the publish
+    commands name, and the festival's zone and day change (its grid's festival days)."""
+    html, headers = _organiser_template()
+    data = {"bucket": settings.schedule_bucket, "timezone": settings.timezone, "day_change": settings.day_change}
+    return _with_data(html, ORGANISER_SLOT, data), headers
 
 
 def page_version() -> str:
@@ -167,9 +193,14 @@ def with_festival_data(html: str, days: Answer, day_sets: Callable[[str], dict[s
         "day": opening,
         "sets": {**sets, "items": [_carried(item) for item in sets["items"]]},
     }
+    return _with_data(html, DATA_SLOT, data)
+
+
+def _with_data(html: str, slot: str, data: dict[str, Any]) -> str:
+    """The page with `data` in its `<script type="application/json">` slot, which runs nothing."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     # "<" cannot end the element (</script>) or open a comment in it; JSON reads \u003c as "<".
-    return html.replace(DATA_SLOT, DATA_SLOT.replace("></", ">" + text.replace("<", "\\u003c") + "</"))
+    return html.replace(slot, slot.replace("></", ">" + text.replace("<", "\\u003c") + "</"))
 
 
 def _carried(item: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,62 @@
+// What publishing the file would change, as the preview lists it: grouped by kind, then
+// by stage (where the set is after publishing), each set with its festival day and time,
+// and a moved set with where it was -> where it goes.
+
+import { bdi, el } from "./dom.js";
+import { dayLabel, festivalDayOf, span } from "./time.js";
+
+const KINDS = [
+  ["moved", "Moved"], ["new", "New"], ["changed", "Changed"], ["cancelled", "Cancelled"], ["removed", "Removed"],
+];
+
+export const flag = (kind) => el("span", `flag ${kind}`, kind);
+
+function when(place, dayChange) {
+  return `${dayLabel(festivalDayOf(place.start, dayChange))} ${span(place)}`;
+}
+
+function change(entry, dayChange) {
+  const item = el("li");
+  item.dataset.id = entry.id;
+  item.dataset.change = entry.change;
+  item.append(el("span", "artist", bdi(entry.artist)), " · ");
+  if (entry.change === "moved" && entry.from) {
+    const elsewhere = entry.from.stage !== entry.stage;
+    const was = el("span", "was", elsewhere ? bdi(entry.from.stage) : "", elsewhere ? " " : "", when(entry.from, dayChange));
+    const now = el("span", "when", elsewhere ? bdi(entry.stage) : "", elsewhere ? " " : "", when(entry, dayChange));
+    item.append(el("span", "sr-only", "from "), was, el("span", "arrow", el("span", "", "→"),
+      el("span", "sr-only", " to ")), now);
+  } else {
+    item.append(el("span", "when", when(entry, dayChange)));
+  }
+  if (entry.fields && entry.fields.length) item.append(` · changed: ${entry.fields.join(", ")}`);
+  return item;
+}
+
+export function renderChanges(target, preview, dayChange) {
+  const changelog = preview.changelog || [];
+  const parts = [];
+  if (!changelog.length) {
+    parts.push(el("p", "", preview.status === "failed" ? "Nothing: the file would fail, and the live sets stay."
+      : "Nothing: every set of it is live as it is."));
+  }
+  for (const [kind, title] of KINDS) {
+    const entries = changelog.filter((entry) => entry.change === kind);
+    if (!entries.length) continue;
+    const stages = [...new Set(entries.map((entry) => entry.stage))].sort((a, b) => a.localeCompare(b));
+    const section = el("section", "kind", el("h3", "", flag(kind), `${title} (${entries.length.toLocaleString()})`));
+    section.dataset.kind = kind;
+    for (const stage of stages) {
+      const here = entries.filter((entry) => entry.stage === stage).sort((a, b) => a.start.localeCompare(b.start));
+      const list = el("ul", "changes", ...here.map((entry) => change(entry, dayChange)));
+      list.dataset.stage = stage;
+      section.append(el("h4", "", bdi(stage)), list);
+    }
+    parts.push(section);
+  }
+  if (preview.changelog_truncated) {
+    parts.push(el("p", "hint", "Only the first changes are listed here (the preview answers a bounded size). Upload the "
+      + "file under drafts/ for a report of every change."));
+  }
+  target.replaceChildren(...parts);
+}

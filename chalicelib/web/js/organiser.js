@@ -1,0 +1,163 @@
+// The organiser's page: see what a timetable CSV would change before publishing it. The
+// file is sent as it is to POST /previews (which stores nothing) under the name it would
+// be published as; the answer is shown as a verdict, the file's rejected rows with the
+// cells to fix, the changes, the file's sets by festival day, and the commands that
+// publish it. The page itself publishes nothing.
+
+import { $, announce, base, el, plural } from "./dom.js";
+import { createStore } from "./storage.js";
+import { clockMinutes } from "./time.js";
+import { decode, records } from "./csv.js";
+import { renderProblems, renderVerdict } from "./organiser-report.js";
+import { renderChanges } from "./organiser-changes.js";
+import { fileSets, table } from "./organiser-sets.js";
+import { createDays } from "./organiser-grid.js";
+import { createPublish } from "./organiser-publish.js";
+
+const MAX_BYTES = 2 * 1024 * 1024;  // what POST /previews takes
+const NAME = /^[^\x00-\x1f\x7f]{1,200}\.csv$/iu;  // what its `file` parameter takes
+
+const settings = JSON.parse($("organiser-data").textContent || "{}");
+const dayChangeText = settings.day_change || "06:00";
+const dayChange = clockMinutes(dayChangeText);
+const store = createStore(base);
+const showDays = createDays(store, dayChange);
+const showPublish = createPublish(settings.bucket || "");
+
+let file = null;     // { local: its own name, bytes }
+let asked = 0;       // previews asked for: only the latest one's answer is shown
+let lastKey = null;  // the file and name of the latest preview asked for
+let waiting = false; // whether that one is still on its way
+let namedFirst = false;  // a name was typed before any file was chosen: the first file takes it
+
+$("zone").textContent = `${settings.timezone || "UTC"} time; a festival day changes at ${dayChangeText}`;
+
+const setState = (state) => { document.body.dataset.state = state; };
+
+function fail(message, retry = false) {
+  const box = $("error");
+  box.replaceChildren(el("span", "", message));
+  if (retry) {
+    const again = el("button", "", "Try again");
+    again.type = "button";
+    again.addEventListener("click", () => preview(true));
+    box.append(again);
+  }
+  box.hidden = false;
+  announce("");
+  setState("error");
+}
+
+function nameProblem(name) {
+  if (!name) return "Give the name it will be published as, ending in .csv.";
+  if (!NAME.test(name)) return "The name must end in .csv and have at most 200 characters before it, none of them "
+    + "a control character.";
+  return "";
+}
+
+// The name a file was last previewed as here, or its own.
+const nameFor = (local) => store.get("names", {})[local] || local;
+
+function remember(local, name) {
+  const names = store.get("names", {});
+  if (names[local] === name) return;
+  const kept = Object.entries(names).filter(([each]) => each !== local).slice(-49);
+  store.set("names", Object.fromEntries([...kept, [local, name]]));
+}
+
+function show(preview, name) {
+  const text = decode(file.bytes, preview.encoding);
+  const all = records(text, preview.delimiter || ",");
+  const found = table(all);
+  const report = $("report");
+  report.hidden = false;  // first: the day's grid scrolls to its first change, which needs its layout
+  renderVerdict($("verdict"), preview);
+  renderProblems($("problems-body"), preview, found, all, text);
+  renderChanges($("changes"), preview, dayChange);
+  showDays(fileSets(found, preview, dayChange));
+  showPublish({ name, local: file.local, preview });
+  report.dataset.previewed = name;
+  report.dataset.status = preview.status;
+  const changed = (preview.changelog || []).length;
+  announce(`Preview of uploads/${name}: ${preview.status}, ${plural(preview.rejected || 0, "row")} rejected, `
+    + `${plural(changed, "change")}.`);
+  setState("done");
+}
+
+// Ask for the preview of the chosen file under the name in the field. `again`: even if the
+// same one was just asked for (the live schedule may have changed since).
+async function preview(again = false) {
+  if (!file) { fail("Choose a CSV file first (or drop one on the box above)."); return; }
+  const name = $("name").value.trim();
+  const problem = nameProblem(name);
+  $("name-problem").textContent = problem;
+  $("name").setAttribute("aria-invalid", String(Boolean(problem)));
+  if (problem) { setState("error"); return; }
+  const key = [file, name];
+  const same = lastKey && lastKey[0] === file && lastKey[1] === name;
+  if (same && (waiting || !again)) return;
+  lastKey = key;
+  waiting = true;
+  const mine = ++asked;
+  $("error").hidden = true;
+  setState("previewing");
+  announce(`Previewing ${file.local} as uploads/${name}…`);
+  let response = null;
+  let body = null;
+  try {
+    response = await fetch(`previews?file=${encodeURIComponent(name)}`, {
+      method: "POST", body: file.bytes, cache: "no-store",
+      headers: { "Content-Type": "text/csv", Accept: "application/json" },
+    });
+    try { body = await response.json(); } catch (error) { /* not JSON: said below */ }
+  } catch (error) {
+    if (mine === asked) { waiting = false; fail("The schedule API cannot be reached: try again with signal.", true); }
+    return;
+  }
+  if (mine !== asked) return;  // another file or name was asked for meanwhile
+  waiting = false;
+  const message = body && body.Message ? body.Message : `${response.status} ${response.statusText}`;
+  if (response.status === 503) {
+    fail(`Not now: ${message} (in about ${response.headers.get("Retry-After") || 30} seconds).`, true);
+  } else if (!response.ok || !body) {
+    fail(`The preview failed: ${message}`, true);
+  } else {
+    remember(file.local, name);
+    show(body, name);
+  }
+}
+
+async function choose(chosen) {
+  if (!chosen) return;
+  if (chosen.size > MAX_BYTES) {
+    file = null;
+    fail(`${chosen.name} is ${chosen.size.toLocaleString()} bytes; this page previews files of at most 2 MB. Upload a `
+      + "larger one under drafts/ in the bucket: its report says what publishing it would change.");
+    return;
+  }
+  const first = !file;
+  file = { local: chosen.name, bytes: await chosen.arrayBuffer() };
+  if (!(first && namedFirst && $("name").value.trim())) $("name").value = nameFor(chosen.name);
+  await preview();
+}
+
+const drop = $("drop");
+const dropLabel = $("drop-label").textContent;
+const dragging = (on) => {
+  drop.classList.toggle("over", on);
+  $("drop-label").textContent = on ? "Drop it to preview it" : dropLabel;
+};
+drop.addEventListener("dragover", (event) => { event.preventDefault(); dragging(true); });
+drop.addEventListener("dragleave", () => dragging(false));
+drop.addEventListener("drop", (event) => {
+  event.preventDefault();
+  dragging(false);
+  choose(event.dataTransfer.files[0]);
+});
+// A file dropped beside the box would make the browser leave the page to show it.
+for (const type of ["dragover", "drop"]) document.addEventListener(type, (event) => event.preventDefault());
+$("file").addEventListener("change", () => choose($("file").files[0]));
+$("name").addEventListener("input", () => { if (!file) namedFirst = true; });
+$("name").addEventListener("change", () => { if (file) preview(); });
+$("choose").addEventListener("submit", (event) => { event.preventDefault(); preview(true); });
+setState("ready");

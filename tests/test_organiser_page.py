@@ -1,0 +1,291 @@
+"""The organiser's page (`/organiser`) in Debian's headless Chromium, against the app running
+locally on moto with the sample festival live at uploads/sample/*.csv: a re-upload of
+Friday with one set moved and one row with a typo, dropped on the page, shows the verdict,
+the rejected row with the wrong cell marked, the moved set in the changes and on the day's
+grid, and the commands that publish it, which do; axe finds nothing serious in light or
+dark; the page is cached with an ETag like every route, under a CSP that allows nothing
+inline."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser_plugin import DESKTOP, PHONE, needs_chromium, screenshot, watched
+from tests.localstack import BIN, ROOT, Stack, poll, running_stack
+from tests.test_planner_page import axe_problems
+
+pytestmark = needs_chromium
+FRIDAY = "2026-07-03"
+SAMPLE = (ROOT / "local" / "sample" / "friday.csv").read_text(encoding="utf-8")
+MOVED = ("Forest,2026-07-03,20:15,22:15,Hôtel Étoiles", "Forest,2026-07-03,20:00,22:00,Hôtel Étoiles")
+TYPO = ("The Dome,2026-07-03,17:55,19:10,Electric Noir", "The Dome,2026-07-03,17.55,19:10,Electric Noir")
+
+
+SCROLLED_TO = """b => { const grid = document.getElementById("grid").getBoundingClientRect();
+  const set = b.getBoundingClientRect(); return set.top >= grid.top && set.bottom <= grid.bottom; }"""
+
+
+def reupload() -> str:
+    text = SAMPLE
+    for old, new in (MOVED, TYPO):
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+REUPLOAD = reupload()
+TYPO_LINE = REUPLOAD.splitlines().index(TYPO[1] + ",electronic,") + 1
+# A new file dated by festival day, with the small hours written both ways: the page
+# places its rows in time itself, and must put them where the server does.
+LATE = (
+    "Stage,Day,Start,End,Artist,Status\n"
+    "Night Tent,2026-07-05,23:30,01:00,Owl Choir,\n"
+    "Night Tent,2026-07-05,01:15,02:00,Moth Quartet,\n"
+    "Night Tent,2026-07-05,26:10,27:00,Last Light,\n"
+    "Night Tent,2026-07-06,18:00,19:30,Monday Matinee,cancelled\n"
+)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("organiser")) as running:
+        yield running
+
+
+def open_page(page: Any, stack: Stack) -> Any:
+    response = page.goto(stack.api + "/organiser")
+    page.wait_for_selector("body[data-state=ready]")
+    return response
+
+
+def drop(page: Any, name: str, text: str) -> None:
+    """Drop a file on the drop zone, as a file manager would."""
+    data = page.evaluate_handle(
+        """([name, text]) => {
+          const data = new DataTransfer();
+          data.items.add(new File([text], name, { type: "text/csv" }));
+          return data;
+        }""",
+        [name, text],
+    )
+    page.dispatch_event("#drop", "drop", {"dataTransfer": data})
+
+
+def previewed(page: Any, name: str) -> Any:
+    page.wait_for_selector(f"#report[data-previewed='{name}']")
+    page.wait_for_selector("body[data-state=done]")
+    return page.locator("#report")
+
+
+def preview_reupload(page: Any, stack: Stack) -> None:
+    open_page(page, stack)
+    page.fill("#name", "sample/friday.csv")  # the live file it replaces
+    drop(page, "friday.csv", REUPLOAD)
+    previewed(page, "sample/friday.csv")
+
+
+def live_set(stack: Stack, artist: str) -> dict[str, Any]:
+    _, body = stack.get(f"/performances?day={FRIDAY}&limit=500")
+    return next(item for item in body["items"] if item["artist"] == artist)
+
+
+def test_a_dropped_reupload_shows_the_rejected_cell_and_the_moved_set(page: Any, stack: Stack, tmp_path: Path) -> None:
+    before = live_set(stack, "Hôtel Étoiles")
+    preview_reupload(page, stack)
+    assert page.get_attribute("#report", "data-status") == "partial"
+    expect(page.locator("#verdict .word")).to_have_text("Partial")
+    counts = dict(reversed(item.split(" ", 1)) for item in page.locator("#verdict .counts li").all_text_contents())
+    assert counts == {"new": "0", "moved": "1", "changed": "0", "cancelled": "0", "removed": "0", "unchanged": "55"}
+
+    # The rejected row, whole, as the file has it, and only its start marked.
+    row = page.locator(f"#problems-body li[data-line='{TYPO_LINE}']")
+    expect(row.locator(".reason")).to_contain_text('start "17.55"')
+    cells = row.locator(".cell")
+    assert cells.locator("dd").all_text_contents() == [
+        "The Dome",
+        "2026-07-03",
+        "17.55",
+        "19:10",
+        "Electric Noir",
+        "electronic",
+        "(empty)",
+    ]
+    bad = row.locator(".cell.bad")
+    assert bad.count() == 1 and bad.get_attribute("data-column") == "start"
+    # Marked by more than colour: a sign, a word for screen readers, a double border.
+    assert bad.locator("dt").evaluate("dt => getComputedStyle(dt, '::before').content") == '"✗ "'
+    assert "(to fix)" in bad.locator("dt").text_content()
+    assert bad.evaluate("c => getComputedStyle(c).borderTopStyle") == "double"
+    assert row.locator(".cell:not(.bad)").first.evaluate("c => getComputedStyle(c).borderTopStyle") == "solid"
+
+    # The changes, by kind and stage: the moved set, from -> to.
+    moved = page.locator("#changes section[data-kind=moved] ul[data-stage='Forest'] li")
+    expect(moved).to_have_count(1)
+    assert moved.get_attribute("data-id") == before["id"]  # the set the festival-goers have picked
+    assert moved.locator(".artist").text_content() == "Hôtel Étoiles"
+    assert moved.locator(".was").text_content() == "Fri, Jul 3 20:15–22:15"
+    assert moved.locator(".when").text_content() == "Fri, Jul 3 20:00–22:00"
+    assert page.locator("#changes section[data-kind]").evaluate_all("s => s.map(x => x.dataset.kind)") == ["moved"]
+
+    # The day's grid: Friday, stages as columns, the moved set marked where it goes.
+    assert page.locator("#days [role=tab]").evaluate_all("tabs => tabs.map(t => t.dataset.day)") == [FRIDAY]
+    block = page.locator("#grid li.set.moved")
+    expect(block).to_have_count(1)
+    assert block.get_attribute("data-start") == "2026-07-03T20:00" and block.get_attribute("data-stage") == "Forest"
+    assert block.locator(".flag").text_content() == "moved"
+    assert block.locator(".from").text_content() == "from 20:15–22:15"
+    assert block.evaluate(SCROLLED_TO), "the grid opens scrolled to the first change"
+    assert page.locator("#grid li.set").count() == 56  # every accepted row
+    expect(page.locator("#gone")).to_contain_text("Electric Noir")  # its row is rejected: it stays as it is
+
+    # Nothing is published by a preview.
+    assert live_set(stack, "Hôtel Étoiles") == before
+    assert page.problems == []
+    page.evaluate("document.getElementById('verdict-title').scrollIntoView()")
+    screenshot(page, "organiser-page", tmp_path)
+
+
+def test_a_file_chosen_on_a_phone_is_a_list_that_fits_and_scales(browser: Any, stack: Stack, tmp_path: Path) -> None:
+    context = browser.new_context(**PHONE, service_workers="block")
+    page = watched(context.new_page())
+    open_page(page, stack)
+    page.set_input_files("#file", files=[{"name": "friday.csv", "mimeType": "text/csv", "buffer": REUPLOAD.encode()}])
+    previewed(page, "friday.csv")  # named after the file: compared with no live file, every set is new
+    assert page.input_value("#name") == "friday.csv"
+    page.fill("#name", "sample/friday.csv")
+    page.press("#name", "Enter")
+    previewed(page, "sample/friday.csv")
+    assert page.get_attribute("#day-panel", "data-layout") == "list"  # a phone's first view
+    entry = page.locator("#agenda li.entry.moved")
+    expect(entry).to_have_count(1)
+    expect(entry).to_contain_text("Hôtel Étoiles")
+    expect(entry.locator(".from")).to_have_text("from 20:15–22:15")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing runs off the side
+    page.check("#changed-only")
+    expect(page.locator("#agenda li.entry")).to_have_count(1)
+    page.evaluate("document.getElementById('changes-title').scrollIntoView()")
+    screenshot(page, "organiser-phone", tmp_path)
+    page.evaluate("document.documentElement.style.fontSize = '200%'")  # the reader's larger text
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.problems == []
+    context.close()
+
+
+def test_the_grid_places_the_files_rows_where_the_api_puts_them(page: Any, stack: Stack) -> None:
+    """The page places the rows in time itself (the changes list only what changes): an
+    unchanged file's sets are where the API has them, and a file dated by festival day with
+    24:00-29:59 and small hours lands where the server's preview puts each set."""
+    open_page(page, stack)
+    page.fill("#name", "sample/friday.csv")
+    drop(page, "friday.csv", SAMPLE)
+    previewed(page, "sample/friday.csv")
+    assert page.get_attribute("#report", "data-status") == "ok"
+    drawn = page.locator("#grid li.set").evaluate_all(
+        "sets => sets.map(s => [s.dataset.stage, s.querySelector('.artist').textContent, s.dataset.start, "
+        "s.dataset.end])"
+    )
+    _, body = stack.get(f"/performances?day={FRIDAY}&limit=500")
+    assert sorted(drawn) == sorted([s["stage"], s["artist"], s["start"][:16], s["end"][:16]] for s in body["items"])
+
+    drop(page, "late.csv", LATE)  # another file: it takes its own name
+    previewed(page, "late.csv")
+    assert page.get_attribute("#report", "data-status") == "ok"
+    days = page.locator("#days [role=tab]").evaluate_all("tabs => tabs.map(t => t.dataset.day)")
+    assert days == ["2026-07-05", "2026-07-06"]
+    sunday = page.locator("#grid li.set").evaluate_all("s => s.map(x => [x.dataset.change, x.dataset.start])")
+    # Every row matched its change in the server's preview: none drawn twice, none unmatched.
+    assert sorted(sunday) == [["new", "2026-07-05T23:30"], ["new", "2026-07-06T01:15"], ["new", "2026-07-06T02:10"]]
+    page.click("#days [data-day='2026-07-06']")
+    monday = page.locator("#grid li.set")
+    expect(monday).to_have_count(1)
+    assert "cancelled" in monday.get_attribute("class") and monday.get_attribute("data-end") == "2026-07-06T19:30"
+    assert page.problems == []
+
+
+def test_day_tabs_and_views_work_from_the_keyboard(page: Any, stack: Stack) -> None:
+    open_page(page, stack)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "file"  # the first stop: choose a file
+    page.fill("#name", "late.csv")
+    drop(page, "late.csv", LATE)
+    previewed(page, "late.csv")
+    page.focus("#days [aria-selected=true]")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"  # focus is visible
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.dataset.day") == "2026-07-06"
+    assert page.get_attribute("#day-panel", "data-day") == "2026-07-06"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "show-grid"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # List
+    assert page.get_attribute("#day-panel", "data-layout") == "list"
+    assert page.get_attribute("#show-list", "aria-pressed") == "true"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_serious_on_the_organisers_page(browser: Any, stack: Stack, scheme: str) -> None:
+    context = browser.new_context(**DESKTOP, color_scheme=scheme, reduced_motion="reduce", service_workers="block")
+    page = watched(context.new_page())
+    open_page(page, stack)
+    assert axe_problems(page) == [], "empty"
+    preview_reupload(page, stack)
+    page.click("#problems-body details summary")  # the row as written, open
+    assert axe_problems(page) == [], "grid"
+    page.click("#show-list")
+    assert axe_problems(page) == [], "list"
+    assert page.problems == []
+    context.close()
+
+
+def test_the_page_is_cached_with_an_etag_under_a_policy_that_allows_nothing_inline(page: Any, stack: Stack) -> None:
+    response = open_page(page, stack)
+    etag = response.headers["etag"]
+    assert etag.startswith('"') and "max-age=" in response.headers["cache-control"]
+    again = page.request.get(stack.api + "/organiser", headers={"If-None-Match": etag})
+    assert again.status == 304
+    policy = response.headers["content-security-policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'none'" and directives["script-src"] == "'self'"
+    assert directives["connect-src"] == "'self'" and "'unsafe-inline'" not in policy
+    assert directives["style-src"].startswith("'sha256-")  # its own CSS, by hash
+    scripts = page.locator("script").evaluate_all("s => s.map(x => [x.type, Boolean(x.src), x.text.length > 0])")
+    assert all((kind == "module" and src and not text) or kind == "application/json" for kind, src, text in scripts)
+    assert page.evaluate("JSON.parse(document.getElementById('organiser-data').textContent).bucket") == stack.bucket
+
+
+def test_the_copied_command_publishes_the_file_with_its_note(browser: Any, stack: Stack, tmp_path: Path) -> None:
+    context = browser.new_context(**DESKTOP, service_workers="block")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=stack.api)
+    page = watched(context.new_page())
+    open_page(page, stack)
+    encore = "stage,date,start,end,artist\nEncore Stage,2026-07-05,22:00,23:00,Zugabe\n"
+    page.set_input_files("#file", files=[{"name": "encore $1.csv", "mimeType": "text/csv", "buffer": encore.encode()}])
+    previewed(page, "encore $1.csv")
+    note = "Zugabe: l'orage passe, «dehors», $HOME"
+    page.fill("#note", note)
+    assert page.text_content("#command-make").startswith("(make cannot")  # "$" in the name: make would expand it
+    page.click("button[aria-label='Copy the command to publish it now']")
+    expect(page.locator("#live")).to_have_text("Copied the command to publish it now.")
+    command = page.evaluate("navigator.clipboard.readText()")
+    assert command == page.text_content("#command-straight") and command.startswith("aws s3 cp ")
+    (tmp_path / "encore $1.csv").write_text(encore)
+    # The command as shown, with the AWS CLI pointed at the local stack.
+    aws = f"aws() {{ '{BIN / 'aws'}' --endpoint-url '{stack.endpoint}' \"$@\"; }}\n"
+    subprocess.run(["bash", "-c", aws + command], cwd=tmp_path, env=stack.env, check=True, timeout=60)
+
+    def published() -> dict[str, Any] | None:
+        if stack.get("/artists/Zugabe/performances")[0] != 200:
+            return None
+        release: dict[str, Any] = stack.get("/changes?limit=1")[1]["items"][0]
+        return release
+
+    release = poll(published, "the published file")
+    assert release["note"] == note and release["source"] == "uploads/encore $1.csv"
+    assert page.problems == []
+    context.close()
