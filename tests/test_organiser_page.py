@@ -8,6 +8,7 @@ inline."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -206,6 +207,56 @@ def test_the_grid_places_the_files_rows_where_the_api_puts_them(page: Any, stack
     expect(monday).to_have_count(1)
     assert "cancelled" in monday.get_attribute("class") and monday.get_attribute("data-end") == "2026-07-06T19:30"
     assert page.problems == []
+
+
+# What Excel saves in much of Europe: Windows-1252, semicolons, CRLF, a quoted value on two
+# lines (so line numbers are not row numbers); the last row lasts too long. Its 13:00 set
+# takes a slot of the live Sunday's, which publishing would remove.
+EXCEL = (
+    "stage;date;start;end;artist;notes\r\n"
+    'Café Lumière;2026-07-05;12:00;12:30;Crème Brûlée;"two\r\nlines"\r\n'
+    "Café Lumière;2026-07-05;13:00;13:30;Señor Typo;\r\n"
+    'Café Lumière;2026-07-05;14:00;14:30;Naïve;"a ""quoted"" word"\r\n'
+    "Café Lumière;2026-07-05;25:00;13:30;Wrong;\r\n"
+).encode("cp1252")
+
+
+def test_a_windows_1252_semicolon_file_shows_its_rejected_row_by_its_physical_line(page: Any, stack: Stack) -> None:
+    open_page(page, stack)
+    page.set_input_files("#file", files=[{"name": "excel.csv", "mimeType": "text/csv", "buffer": EXCEL}])
+    previewed(page, "excel.csv")
+    expect(page.locator("#verdict")).to_contain_text("Read as Windows-1252, semicolon-separated.")
+    row = page.locator("#problems-body li[data-line='6']")  # the fifth record starts on the sixth line
+    assert row.locator("dd").all_text_contents() == ["Café Lumière", "2026-07-05", "25:00", "13:30", "Wrong", "(empty)"]
+    assert row.locator(".cell.bad").evaluate_all("cells => cells.map(c => c.dataset.column)") == ["start", "end"]
+    removed = page.locator("#changes section[data-kind=removed] li")
+    expect(removed).to_have_text(re.compile(r"Neon Strangers · Sun, Jul 5 13:00–13:30"))
+    expect(page.locator("#gone")).to_contain_text("Neon Strangers")
+    notes = page.locator("#grid li.set .artist").all_text_contents()
+    assert notes == ["Crème Brûlée", "Señor Typo", "Naïve"]
+    assert page.problems == []
+
+
+def test_a_file_over_2_mb_and_a_busy_api_are_said_not_shown_as_a_blank_page(page: Any, stack: Stack) -> None:
+    open_page(page, stack)
+    large = b"stage,date,start,end,artist\n" + b"x" * (2 * 1024 * 1024)
+    page.set_input_files("#file", files=[{"name": "huge.csv", "mimeType": "text/csv", "buffer": large}])
+    expect(page.locator("#error")).to_contain_text("at most 2 MB")
+    expect(page.locator("#error")).to_contain_text("drafts/")
+    page.route(
+        "**/previews?*",
+        lambda route: route.fulfill(
+            status=503,
+            headers={"Retry-After": "30"},
+            json={"Code": "ServiceUnavailable", "Message": "an upload is being applied right now"},
+        ),
+    )
+    page.set_input_files("#file", files=[{"name": "friday.csv", "mimeType": "text/csv", "buffer": SAMPLE.encode()}])
+    expect(page.locator("#error")).to_contain_text("an upload is being applied right now (in about 30 seconds)")
+    page.unroute("**/previews?*")
+    page.click("#error button")  # Try again
+    previewed(page, "friday.csv")
+    assert page.locator("#error").is_hidden()
 
 
 def test_day_tabs_and_views_work_from_the_keyboard(page: Any, stack: Stack) -> None:
