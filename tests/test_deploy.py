@@ -31,6 +31,7 @@ UNTAGGABLE = {
     "AWS::SNS::Subscription",
     "AWS::SNS::TopicPolicy",
     "AWS::CloudFront::CachePolicy",
+    "AWS::CloudFront::OriginRequestPolicy",
     "AWS::CloudFront::Function",
 }
 
@@ -76,6 +77,17 @@ class TestTemplate:
         [distribution] = resources(template, "AWS::CloudFront::Distribution").values()
         [association] = distribution["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]["FunctionAssociations"]
         assert association["EventType"] == "viewer-request"
+
+    def test_the_cdn_passes_the_organisers_previews_to_the_api_uncached(self, template: dict[str, Any]) -> None:
+        [distribution] = resources(template, "AWS::CloudFront::Distribution").values()
+        [previews] = distribution["Properties"]["DistributionConfig"]["CacheBehaviors"]
+        assert previews["PathPattern"] == "/previews" and "POST" in previews["AllowedMethods"]
+        assert previews["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
+        assert previews["ViewerProtocolPolicy"] == "https-only"
+        [policy] = resources(template, "AWS::CloudFront::OriginRequestPolicy").values()
+        forwarded = policy["Properties"]["OriginRequestPolicyConfig"]
+        assert forwarded["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["Content-Type"]}
+        assert forwarded["CookiesConfig"] == {"CookieBehavior": "none"}
 
     def test_the_bucket_is_versioned_encrypted_private_and_tls_only(self, template: dict[str, Any]) -> None:
         [bucket] = resources(template, "AWS::S3::Bucket").values()
