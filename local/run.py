@@ -151,6 +151,7 @@ def _print_banner(api: str, endpoint: str, bucket: str, topic: str, region: str)
 Festival schedule is running locally: {festival}.
 
   Schedule page  {api}/
+  Organiser      {api}/organiser   (drop a CSV, e.g. local/sample/friday.csv as sample/friday.csv)
   API            {api}/stages   (description: {api}/openapi.json)
   Bucket         {bucket}   (upload to uploads/, reports appear in reports/)
   Topic          {topic}   (its messages are printed here as they arrive)

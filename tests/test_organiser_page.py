@@ -148,6 +148,7 @@ def test_a_dropped_reupload_shows_the_rejected_cell_and_the_moved_set(page: Any,
     # Nothing is published by a preview.
     assert live_set(stack, "Hôtel Étoiles") == before
     assert page.problems == []
+    page.set_viewport_size({"width": 1280, "height": 1560})  # the picture: from the verdict to the moved set
     page.evaluate("document.getElementById('verdict-title').scrollIntoView()")
     screenshot(page, "organiser-page", tmp_path)
 
@@ -308,6 +309,8 @@ def test_the_page_is_cached_with_an_etag_under_a_policy_that_allows_nothing_inli
     scripts = page.locator("script").evaluate_all("s => s.map(x => [x.type, Boolean(x.src), x.text.length > 0])")
     assert all((kind == "module" and src and not text) or kind == "application/json" for kind, src, text in scripts)
     assert page.evaluate("JSON.parse(document.getElementById('organiser-data').textContent).bucket") == stack.bucket
+    # Relative addresses: under API Gateway's /api prefix the page's modules are /api/js/...
+    assert page.locator("script[type=module]").get_attribute("src").startswith("js/organiser.js?v=")
 
 
 def test_the_copied_command_publishes_the_file_with_its_note(browser: Any, stack: Stack, tmp_path: Path) -> None:
