@@ -89,8 +89,8 @@ def _answer(
     request: Any = app.current_request
     query = request.query_params
     identity = query if canonical is None else canonical(query)
-    base = api_base(request.context)
     services = get_services()
+    base = api_base(request.context, services.settings.public_origin)
     origin = public_origin(request.headers, base, services.settings.public_origin)
     api = ScheduleApi(services, base, origin)
     path = request.context.get("path") or request.path
@@ -161,7 +161,7 @@ def preview_upload() -> Response:
     if problem is not None:
         return problem
     services = get_services()
-    base = api_base(request.context)
+    base = api_base(request.context, services.settings.public_origin)
     api = ScheduleApi(services, base, public_origin(request.headers, base, services.settings.public_origin))
     answer = api.preview(body, request.query_params, datetime.now(UTC))
     return previews.answer(answer)

@@ -111,3 +111,13 @@ def test_a_public_origin_that_is_no_origin_stops_the_start(monkeypatch: pytest.M
 def test_a_public_origin_may_have_a_path_and_loses_its_last_slash(monkeypatch: pytest.MonkeyPatch) -> None:
     configure(monkeypatch, "https://schedule.example.org/api/")
     assert get_settings().public_origin == "https://schedule.example.org/api"
+
+
+def test_links_in_answers_lose_api_gateways_stage_behind_the_cdn() -> None:
+    """The CDN serves the API at its root: `url` and `all_changes` must not carry `/api`."""
+    from chalicelib.api.shapes import api_base
+
+    through_api_gateway = {"stage": "api", "path": "/api/stages"}
+    assert api_base(through_api_gateway) == "/api"
+    assert api_base(through_api_gateway, "https://d1.cloudfront.net") == ""
+    assert api_base(through_api_gateway, "https://schedule.example/api") == "/api"

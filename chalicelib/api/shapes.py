@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from chalice.app import BadRequestError
@@ -24,8 +24,12 @@ def path_value(raw: str) -> str:
     return unicodedata.normalize("NFC", unquote(raw))
 
 
-def api_base(context: Mapping[str, Any]) -> str:
-    """The path prefix the API lives under (`/api` on API Gateway, '' locally)."""
+def api_base(context: Mapping[str, Any], configured: str = "") -> str:
+    """The path prefix clients reach the API under (`/api` on API Gateway, '' locally): the
+    configured public origin's path when there is one (behind the CDN, which serves the API
+    at its root, '')."""
+    if configured:
+        return urlsplit(configured).path.rstrip("/")
     stage = context.get("stage")
     path = context.get("path") or ""
     return f"/{stage}" if stage and path.startswith(f"/{stage}/") else ""
