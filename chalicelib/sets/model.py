@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from chalicelib.timetable import clock
 
@@ -89,5 +90,6 @@ def changed_fields(old: StoredSet, new: StoredSet) -> list[str]:
     return changed
 
 
+@lru_cache(maxsize=1024)  # genres repeat, and most notes are empty
 def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=4).hexdigest()
