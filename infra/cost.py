@@ -38,7 +38,7 @@ ROWS_PER_FILE = 250  # a typical timetable file
 # pages of changes (docs/architecture.md, "The bookkeeping table").
 BOOKKEEPING_WRITES_PER_FILE = 60
 S3_PUTS_PER_FILE = 2  # the plan, the report
-INGEST_GB_SECONDS_PER_ROW = 0.0003  # about 0.2 ms of CPU a row, at 1 GB (0.6 of a vCPU)
+INGEST_GB_SECONDS_PER_ROW = 0.0003  # about 0.15 ms a row at 2 GB (1.2 vCPUs): CPU-bound, so the GB-s stay
 API_GB_SECONDS_PER_REQUEST = 0.015  # about 30 ms at 512 MB
 # Read units of a typical request: the head (one unit, read consistently) and a page of sets
 # or of the index (a unit or two); `read_units` prices a request as measured.

@@ -180,9 +180,9 @@ def test_a_file_chosen_on_a_phone_is_a_list_that_fits_and_scales(browser: Any, s
 
 
 def test_the_grid_places_the_files_rows_where_the_api_puts_them(page: Any, stack: Stack) -> None:
-    """The page places the rows in time itself (the changes list only what changes): an
-    unchanged file's sets are where the API has them, and a file dated by festival day with
-    24:00-29:59 and small hours lands where the server's preview puts each set."""
+    """The page draws the sets where the server's preview places them (the same reading of
+    the CSV as the ingest's): an unchanged file's sets are where the API has them, and a file
+    dated by festival day with 24:00-29:59 and small hours lands where the preview says."""
     open_page(page, stack)
     page.fill("#name", "sample/friday.csv")
     drop(page, "friday.csv", SAMPLE)

@@ -190,6 +190,12 @@ SCHEMAS: dict[str, Any] = {
             "changes": _ref("Counts"),
             "changelog": {"type": "array", "items": _ref("Change")},
             "changelog_truncated": {"type": "boolean"},
+            "sets": {
+                "type": "array",
+                "description": "Every set of the file as it would be live, with the line it comes from.",
+                "items": {"type": "object", "required": ["id", "stage", "artist", "start", "end", "status"]},
+            },
+            "sets_truncated": {"type": "boolean"},
             "preview": {
                 "type": "object",
                 "required": ["computed_at", "against_release", "publishes_as", "would_release"],

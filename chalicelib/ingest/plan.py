@@ -78,6 +78,8 @@ class Plan:
     file: PlanFile
     report: dict[str, Any]
     changes: Changelog
+    sets: list[StoredSet] = field(default_factory=list)  # the file's live sets once it is applied
+    lines: dict[Slot, int] = field(default_factory=dict)  # where each of those is in the file
 
 
 @dataclass
@@ -198,13 +200,15 @@ class Planner:
             if self.changes.compare(new, previous) == UNCHANGED:
                 new = replace(new, sequence=previous.sequence, changed=previous.changed)
                 if not self.rewrite:  # its item is the one in the table already
-                    placed.sets[new.slot] = new
-                    placed.lines[new.slot] = row.line
+                    slot = new.slot
+                    placed.sets[slot] = new
+                    placed.lines[slot] = row.line
                     return
             else:
                 new = replace(new, sequence=previous.sequence + 1, changed=self.now)
-        placed.sets[new.slot] = new
-        placed.lines[new.slot] = row.line
+        slot = new.slot  # one tuple for both
+        placed.sets[slot] = new
+        placed.lines[slot] = row.line
         self.file.put_set(factory.item(new, row.genre, row.notes))
         if len(placed.sets) % 1000 == 0:
             self.keep_alive()
@@ -271,7 +275,9 @@ class Planner:
         live = [*put, *kept]
         manifest = self._manifest(self.source, live, self.previous)
         record = SourceRecord(processed=self.version.processed, live=bool(live), status=COMMITTED, manifest=manifest)
-        return self._plan(record)
+        plan = self._plan(record)
+        plan.sets, plan.lines = live, lines
+        return plan
 
     def _take_over(self, put: list[StoredSet], stage_days: list[StageDay], lines: dict[Slot, int]) -> None:
         """The sets of other files whose slots the new version takes: listed as removed,

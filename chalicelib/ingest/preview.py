@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from chalicelib.ingest.plan import Plan
+from chalicelib.timetable import clock
 
 
 def preview_json(
@@ -26,6 +27,25 @@ def preview_json(
         entries.append(entry)
     report["changelog"] = entries
     report["changelog_truncated"] = plan.changes.total > len(entries)
+    # Every set of the file as it would be live (the changelog has only those that change),
+    # placed by the same code as the ingest: the organiser's page draws them, line by line.
+    shown = []
+    for stored in sorted(plan.sets, key=lambda s: (s.start, s.stage)):
+        entry = {
+            "id": stored.id,
+            "stage": stored.stage,
+            "artist": stored.artist,
+            "start": clock.iso(stored.start),
+            "end": clock.iso(stored.end),
+            "status": stored.status,
+            "line": plan.lines.get(stored.slot),
+        }
+        size += len(json.dumps(entry, ensure_ascii=False).encode("utf-8", "surrogateescape"))
+        if max_bytes is not None and size > 2 * max_bytes:
+            break
+        shown.append(entry)
+    report["sets"] = shown
+    report["sets_truncated"] = len(plan.sets) > len(shown)
     report["preview"] = {
         "computed_at": computed_at,
         "against_release": against_release or None,

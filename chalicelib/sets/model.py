@@ -66,7 +66,12 @@ class StoredSet:
     def slot(self) -> tuple[str, int]:
         return self.stage, self.start
 
+    @property
+    def status(self) -> str:
+        return CANCELLED if self.cancelled else SCHEDULED
 
+
+@lru_cache(maxsize=4096)  # one string for the many sets that say the same (a large file's memory)
 def content_digest(genre: str, notes: str) -> str:
     """Short, stable digests of what a set says beyond its artist, place and time, to tell
     which of them changed; kept in manifests, so they must not vary by process."""

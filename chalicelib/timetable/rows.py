@@ -9,6 +9,7 @@ required columns); a string instead of a `Schedule` says why the file fails. The
 from __future__ import annotations
 
 import csv
+import sys
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -415,7 +416,7 @@ class Schedule:
         small_hours = not self._dated_by_day and parsed["start"] < self._day_change
         return Performance(
             line=line,
-            stage=values["stage"],
+            stage=sys.intern(values["stage"]),  # one string for all of a stage's rows
             start=start,
             end=end,
             artist=values["artist"],

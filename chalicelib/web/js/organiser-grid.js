@@ -145,8 +145,8 @@ export function createDays(store, dayChange) {
     else if (!sets.length) parts.push(el("p", "", "No set of the file is on this day any more."));
     else parts.push(layout === "grid" ? grid(sets) : list(sets));
     if (shown.unplaced) {
-      parts.push(el("p", "hint", `${shown.unplaced.toLocaleString()} accepted rows are not drawn here (this page reads `
-        + "their times differently); the counts above are the server's."));
+      parts.push(el("p", "hint", `${shown.unplaced.toLocaleString()} more sets are not drawn here (the file is too `
+        + "large to show whole); the counts above are the server's, and a draft's report lists them all."));
     }
     panel.replaceChildren(...parts, ...gone());
     const wrap = $("grid");
