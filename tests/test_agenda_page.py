@@ -187,7 +187,8 @@ def test_axe_finds_nothing_serious_on_the_agenda(browser: Any, stack: Stack, sch
     assert page.locator("#agenda .entry.cancelled").count() > 0  # Golden Garçons
     assert axe_problems(page) == [], "agenda"
     page.click("#now-button")  # back to what plays now, for the picture
-    page.wait_for_function(f"({FIRST_UNDER_THE_BAR})()[1]")
+    # a function, not an expression: Playwright polls an expression with eval, which the page's CSP refuses
+    page.wait_for_function(f"() => ({FIRST_UNDER_THE_BAR})()[1]")
     screenshot(page, "agenda-phone" if scheme == "light" else "agenda-dark-phone", tmp_path)
     page.click("#stage-filter summary")
     assert axe_problems(page) == [], "stage filter"

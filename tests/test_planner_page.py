@@ -565,7 +565,9 @@ def test_a_reload_asks_again_with_the_etag_it_holds(page: Any, stack: Stack) -> 
     page.on("request", note)
     page.reload()
     page.wait_for_selector(".set")
-    page.wait_for_function("performance.getEntriesByType('resource').some(e => e.name.includes('day=2026-07-04'))")
+    # a function, not an expression: Playwright polls an expression with eval, which the page's CSP refuses
+    saturday_fetched = "() => performance.getEntriesByType('resource').some(e => e.name.includes('day=2026-07-04'))"
+    page.wait_for_function(saturday_fetched)
     # Within their max-age, yet asked again: a reload never shows a stale timetable, and when
     # nothing changed the server answers 304 (tests/test_caching.py) for one small read.
     saturday_etag = page.request.get(stack.api + "/performances?day=2026-07-04&limit=500").headers["etag"]
