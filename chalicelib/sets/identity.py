@@ -24,6 +24,7 @@ number). So uploading the same versions into an empty table gives the same ids a
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -31,17 +32,13 @@ from collections.abc import Iterable, Iterator
 from chalicelib.sets.model import Slot, StoredSet
 from chalicelib.timetable.rows import Performance, Rejection
 
-# Base32 (RFC 4648, lower case) ten bits at a time: 80 bits are 16 characters, 8 look-ups.
-_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
-_PAIRS = [first + second for first in _ALPHABET for second in _ALPHABET]
-
 
 def set_id(source: str, row: Performance, number: int = 0) -> str:
     """An opaque, URL-safe id: 16 lowercase letters and digits 2-7 (the base32 of 80 bits
     of the digest of where the set first appears)."""
     text = f"{source}\x1f{row.artist}\x1f{row.stage}\x1f{row.start}\x1f{number}"
-    bits = int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=10).digest())
-    return "".join(_PAIRS[(bits >> shift) & 1023] for shift in (70, 60, 50, 40, 30, 20, 10, 0))
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=10).digest()
+    return base64.b32encode(digest).decode("ascii").lower()  # 80 bits: 16 characters, no padding
 
 
 class Identities:

@@ -23,11 +23,12 @@ BATCH_SIZE = 25
 THROTTLING = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
 Item = dict[str, dict[str, str]]
 Key = dict[str, dict[str, str]]
+_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)  # items hold no cycles
 
 
 def encode_requests(requests: list[dict[str, Any]]) -> bytes:
     """A batch's write requests as the JSON array BatchWriteItem takes."""
-    return json.dumps(requests, separators=(",", ":")).encode()
+    return _ENCODER.encode(requests).encode()
 
 
 class StoreUnavailable(RuntimeError):

@@ -182,6 +182,8 @@ def bidi_control(value: str) -> str | None:
 
 def invisible(value: str) -> str | None:
     """When a value draws nothing at all, name what it holds (at most three characters)."""
+    if value.isascii() and not value.isspace() and value.isprintable():  # most names: at a glance
+        return None
     if any(char not in _BLANK and unicodedata.category(char) not in _INVISIBLE_CATEGORIES for char in value):
         return None
     held = list(dict.fromkeys(value))
