@@ -14,7 +14,7 @@ from botocore.exceptions import ResponseStreamingError
 
 from chalicelib.services import get_services
 from chalicelib.storage.lease import LEASE_SECONDS, Lease, LeaseBusy
-from tests.aws_calls import CallLog, client_for, failing_calls
+from tests.aws_calls import CallLog, _FakeHttp, client_for, failing_calls
 from tests.conftest import Festival, csv_text
 from tests.test_ingest import DAY_ONE, slots, state_items
 
@@ -70,6 +70,42 @@ def test_a_run_that_dies_midway_is_repaired_by_the_retry(festival: Festival, mon
     assert state_items(festival, "stage")["Main"]["performances"] == 60
     [message] = festival.notifications()
     assert message["body"]["accepted"] == 60
+
+
+def test_a_commit_that_fails_leaves_no_ok_report_no_release_and_no_message(festival: Festival) -> None:
+    festival.upload("uploads/day.csv", csv_text("Main,2026-07-01,08:00,09:00,Old,,"))
+    festival.notifications()
+    releases = festival.client.http.get("/changes").body
+    event = festival.put("uploads/day.csv", csv_text("Main,2026-07-01,10:00,11:00,New,,"))
+    transactions = {"count": 0}
+
+    def refuse_the_commit(**_: Any) -> Any:
+        transactions["count"] += 1
+        if transactions["count"] != 2:  # the first marks the plan pending, the second commits it
+            return None
+        return _FakeHttp(500), {"Error": {"Code": "InternalServerError", "Message": "injected"}}
+
+    client = get_services().indexes.client
+    client.meta.events.register("before-call.dynamodb.TransactWriteItems", refuse_the_commit)
+    try:
+        with pytest.raises(Exception, match="InternalServerError"):
+            festival.deliver(event)
+    finally:
+        client.meta.events.unregister("before-call.dynamodb.TransactWriteItems", refuse_the_commit)
+    report = festival.report("uploads/day.csv")
+    assert report["status"] == "error" and "processed again automatically" in report["reason"]
+    assert festival.client.http.get("/changes").body == releases  # no release
+    assert festival.notifications() == []
+    # Its sets may be half written until the retry commits them: no answer may be kept meanwhile.
+    answer = festival.client.http.get("/stages/Main/performances")
+    assert "ETag" not in answer.headers and answer.headers["Cache-Control"] == "no-store"
+
+    festival.deliver(event)  # Lambda's retry finishes the plan and commits it
+    assert festival.report("uploads/day.csv")["status"] == "ok"
+    [message] = festival.notifications()
+    assert message["body"]["accepted"] == 1
+    served = json.loads(festival.client.http.get("/stages/Main/performances").body)["items"]
+    assert [s["artist"] for s in served] == ["New"]
 
 
 def test_a_held_lease_makes_the_run_give_up_so_lambda_retries_later(festival: Festival) -> None:
