@@ -5,6 +5,7 @@ publishing is a copy under uploads/, with the organiser's release note."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ LIVE = csv_text(
     header=HEADER,
 )
 NEXT = csv_text(
-    "Main,2026-07-03,18:00,19:00,Opener,indie,,",  # unchanged
+    "Main,2026-07-03,18:00,19:00,Opener,indie pop,,",  # changed (its genre)
     "Tent,2026-07-03,20:00,21:00,Headliner,,,",  # moves indoors
     "Tent,2026-07-04,14:00,15:00,Afternoon,,,cancelled",  # cancelled
     "Main,2026-07-04,22:00,23:00,Newcomer,,,",  # new (Leaves is gone)
@@ -63,11 +64,17 @@ class TestDrafts:
         festival.upload("uploads/day.csv", LIVE)
         festival.notifications()
         before = live_state(festival)
+        asked = datetime.now(UTC).replace(microsecond=0)
         report = festival.upload("drafts/day.csv", NEXT, {"note": NOTE})
         assert live_state(festival) == before  # sets, /changes and every ETag untouched
+        assert asked <= datetime.fromisoformat(report["preview"]["computed_at"]) <= datetime.now(UTC)
         assert report["preview"]["publishes_as"] == "uploads/day.csv" and report["preview"]["would_release"]
         assert report["preview"]["against_release"] == before["changes"]["items"][0]["release"]
-        assert report["changes"] == {"new": 1, "moved": 1, "changed": 0, "cancelled": 1, "removed": 1, "unchanged": 1}
+        assert report["changes"] == {"new": 1, "moved": 1, "changed": 1, "cancelled": 1, "removed": 1, "unchanged": 0}
+        by_kind = {entry["change"]: entry for entry in report["changelog"]}
+        assert by_kind["moved"]["from"] == {"stage": "Main", "start": "2026-07-03T20:00", "end": "2026-07-03T21:00"}
+        assert (by_kind["moved"]["stage"], by_kind["moved"]["start"]) == ("Tent", "2026-07-03T20:00")
+        assert by_kind["changed"]["fields"] == ["genre"]
         assert report["note"] == NOTE
         [message] = festival.notifications()
         assert message["subject"].startswith("Preview ok") and message["attributes"]["preview"] == "true"
@@ -77,7 +84,8 @@ class TestDrafts:
         festival.deliver(festival.event("uploads/day.csv", "ObjectCreated:Copy", etag=published["ETag"].strip('"')))
         [release] = json.loads(get(festival, "/changes?limit=1").body)["items"]
         assert release["counts"] == report["changes"]
-        assert changelog(every_change(festival, release["release"])) == changelog(report["changelog"])
+        by_id = sorted(report["changelog"], key=lambda entry: entry["id"])
+        assert sorted(every_change(festival, release["release"]), key=lambda entry: entry["id"]) == by_id
         assert release["note"] == NOTE
         [message] = festival.notifications()
         assert message["attributes"]["preview"] == "false"
@@ -99,6 +107,29 @@ class TestDrafts:
         publish(festival.s3, festival.bucket, "new.csv")
         festival.deliver(festival.put("uploads/new.csv", LIVE))
         assert sorted(item["id"] for item in festival.items()) == sorted(c["id"] for c in report["changelog"])
+
+    def test_when_the_live_schedule_changes_after_the_preview_the_release_follows_the_file(
+        self, festival: Festival
+    ) -> None:
+        festival.upload("uploads/day.csv", LIVE)
+        report = festival.upload("drafts/day.csv", NEXT)
+        # Before it is published, someone uploads another version of the live file.
+        festival.upload("uploads/day.csv", LIVE + "Main,2026-07-04,12:00,13:00,Late Addition,,,\n")
+        then = json.loads(get(festival, "/changes?limit=1").body)["items"][0]["release"]
+        assert then != report["preview"]["against_release"]  # the preview says what it compared with
+
+        publish(festival.s3, festival.bucket, "day.csv")
+        published = festival.s3.head_object(Bucket=festival.bucket, Key="uploads/day.csv")
+        festival.deliver(festival.event("uploads/day.csv", "ObjectCreated:Copy", etag=published["ETag"].strip('"')))
+        live = sorted((item["stage"], item["start"], item["artist"], item.get("status")) for item in festival.items())
+        assert live == [
+            ("Main", "2026-07-03T18:00", "Opener", None),
+            ("Main", "2026-07-04T22:00", "Newcomer", None),
+            ("Tent", "2026-07-03T20:00", "Headliner", None),
+            ("Tent", "2026-07-04T14:00", "Afternoon", "cancelled"),
+        ]
+        [release] = json.loads(get(festival, "/changes?limit=1").body)["items"]
+        assert release["counts"]["removed"] == report["changes"]["removed"] + 1  # Late Addition, unknown then
 
     def test_publishing_a_draft_that_is_not_there_says_so(self, festival: Festival) -> None:
         with pytest.raises(NoDraft, match="no draft"):
