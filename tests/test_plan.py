@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from chalicelib.ingest.plan import Plan, Planner, Version
+from chalicelib.ingest.preview import preview_json
 from chalicelib.sets.identity import set_id
 from chalicelib.sets.index import DayEdges, Reindex, StageDay, StageDayKey
 from chalicelib.sets.model import Set, StoredSet
@@ -104,11 +105,11 @@ def planned_sets(plan: Plan) -> list[StoredSet]:
     return list(live.values())
 
 
-def plan(festival: FakeFestival, source: str, text: str) -> Plan:
+def plan(festival: FakeFestival, source: str, text: str, day_change: int = DAY_CHANGE) -> Plan:
     previous = SourceRecord(manifest=Manifest("old", 1, 1)) if source in festival.manifests else None
     version = Version(source, "bucket", {"etag": "x"}, "ingested", "x")
     planner = Planner(
-        version, previous, festival, run="run", now="2026-06-01T00:00:00.000Z", zone=ZONE, day_change=DAY_CHANGE
+        version, previous, festival, run="run", now="2026-06-01T00:00:00.000Z", zone=ZONE, day_change=day_change
     )
     made = planner.ingest(io.BytesIO(text.encode()))
     festival.commit(made)
@@ -224,3 +225,26 @@ def test_a_set_id_is_the_same_in_every_version_of_the_code() -> None:
     opener = Performance(2, "Main", 29_700_000, 29_700_060, "Björk")
     assert set_id("uploads/main.csv", opener) == "nfq2cuu5po6aogiw"
     assert set_id("uploads/main.csv", opener, 1) == "6soeefmpnji65pyd"  # the artist's second set in that place
+
+
+def test_a_preview_says_each_sets_festival_day_by_the_festivals_day_change() -> None:
+    """The organiser's page groups sets and changes by these days; it keeps no rule of its own."""
+    festival, three = FakeFestival(), 3 * 60
+    plan(
+        festival,
+        "uploads/night.csv",
+        csv_text("Club,2026-07-04,02:00,02:50,Late,,", "Club,2026-07-04,04:00,05:00,Early,,"),
+        three,
+    )
+    moved = plan(
+        festival,
+        "uploads/night.csv",
+        csv_text("Club,2026-07-04,02:30,03:20,Late,,", "Club,2026-07-04,05:00,06:00,Early,,"),
+        three,
+    )
+    preview = preview_json(moved, against_release="r", computed_at="t", day_change=three)
+    assert {s["artist"]: s["day"] for s in preview["sets"]} == {"Late": "2026-07-03", "Early": "2026-07-04"}
+    days = {c["artist"]: (c["from"]["day"], c["day"]) for c in preview["changelog"]}
+    assert days == {"Late": ("2026-07-03", "2026-07-03"), "Early": ("2026-07-04", "2026-07-04")}
+    at_six = preview_json(moved, against_release="r", computed_at="t", day_change=DAY_CHANGE)
+    assert {s["artist"]: s["day"] for s in at_six["sets"]} == {"Late": "2026-07-03", "Early": "2026-07-03"}

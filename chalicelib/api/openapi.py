@@ -118,6 +118,7 @@ _STRING = {"type": "string"}
 _SET_ID = {"type": "string", "pattern": f"^{SET_ID.pattern}$"}
 _RELEASE = {"type": "string", "pattern": f"^{RELEASE_PATTERN}$"}
 _MOMENT_STRING = {"type": "string", "pattern": _MOMENT}
+_FESTIVAL_DAY = {"type": "string", "pattern": _DATE, "description": "The festival day it plays on (a preview says it)."}
 _RFC3339 = {
     "type": "string",
     "format": "date-time",
@@ -193,7 +194,7 @@ SCHEMAS: dict[str, Any] = {
             "sets": {
                 "type": "array",
                 "description": "Every set of the file as it would be live, with the line it comes from.",
-                "items": {"type": "object", "required": ["id", "stage", "artist", "start", "end", "status"]},
+                "items": {"type": "object", "required": ["id", "stage", "artist", "start", "end", "day", "status"]},
             },
             "sets_truncated": {"type": "boolean"},
             "preview": {
@@ -228,11 +229,17 @@ SCHEMAS: dict[str, Any] = {
             "start": _MOMENT_STRING,
             "end": _MOMENT_STRING,
             "status": {"enum": ["scheduled", "cancelled"]},
+            "day": _FESTIVAL_DAY,
             "from": {
                 "type": "object",
                 "description": "Where a moved set was.",
                 "required": ["stage", "start", "end"],
-                "properties": {"stage": _STRING, "start": _MOMENT_STRING, "end": _MOMENT_STRING},
+                "properties": {
+                    "stage": _STRING,
+                    "start": _MOMENT_STRING,
+                    "end": _MOMENT_STRING,
+                    "day": _FESTIVAL_DAY,
+                },
                 "additionalProperties": False,
             },
             "fields": {

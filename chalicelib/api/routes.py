@@ -299,7 +299,13 @@ class ScheduleApi:
         )
         plan = planner.ingest(io.BytesIO(body))
         try:
-            answer = preview_json(plan, against_release=head.release, computed_at=computed_at, max_bytes=PREVIEW_BYTES)
+            answer = preview_json(
+                plan,
+                against_release=head.release,
+                computed_at=computed_at,
+                day_change=self._settings.day_change_minutes,
+                max_bytes=PREVIEW_BYTES,
+            )
         finally:
             plan.file.close()
         answer.pop("source", None)

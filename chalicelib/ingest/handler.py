@@ -166,7 +166,13 @@ class Run:
         if plan is None:
             return None
         try:
-            report = preview_json(plan, against_release=head.release, computed_at=_utc_now(), draft=self.key)
+            report = preview_json(
+                plan,
+                against_release=head.release,
+                computed_at=_utc_now(),
+                day_change=self.services.settings.day_change_minutes,
+                draft=self.key,
+            )
         finally:
             plan.file.close()
         self.bucket.put_report(self.key, report)

@@ -235,7 +235,13 @@ class Planner:
         if not kept:
             return
         self.report.details["kept"] = [
-            {"id": s.id, "stage": s.stage, "start": clock.iso(s.start), "artist": s.artist}
+            {
+                "id": s.id,
+                "stage": s.stage,
+                "start": clock.iso(s.start),
+                "day": clock.iso_date(clock.festival_day(s.start, self.day_change)),
+                "artist": s.artist,
+            }
             for s in kept[:MAX_KEPT_SHOWN]
         ]
         self.report.warnings.append(

@@ -7,20 +7,36 @@ import json
 from typing import Any
 
 from chalicelib.ingest.plan import Plan
+from chalicelib.sets.changes import change_json
 from chalicelib.timetable import clock
 
 
 def preview_json(
-    plan: Plan, *, against_release: str, computed_at: str, draft: str | None = None, max_bytes: int | None = None
+    plan: Plan,
+    *,
+    against_release: str,
+    computed_at: str,
+    day_change: int,
+    draft: str | None = None,
+    max_bytes: int | None = None,
 ) -> dict[str, Any]:
     """The plan's report, with its changes (every one, or as many as `max_bytes` of JSON
     hold), and what it was compared with: the live schedule as of `against_release`, at
     `computed_at`. If the live schedule changes before the file is published, the release
-    follows the file."""
+    follows the file. Every set and change says its festival day (by `day_change`), so a
+    page that shows them by day needs no rule of its own."""
+
+    def day(moment: int) -> str:
+        return clock.iso_date(clock.festival_day(moment, day_change))
+
     report = dict(plan.report)
     entries = []
     size = 0
-    for entry in plan.changes.entries():
+    for change in plan.changes.changes:
+        entry = change_json(change)
+        entry["day"] = day(change.set.start)
+        if change.origin is not None:
+            entry["from"]["day"] = day(change.origin.start)
         size += len(json.dumps(entry, ensure_ascii=False).encode("utf-8", "surrogateescape"))
         if max_bytes is not None and size > max_bytes:
             break
@@ -37,6 +53,7 @@ def preview_json(
             "artist": stored.artist,
             "start": clock.iso(stored.start),
             "end": clock.iso(stored.end),
+            "day": day(stored.start),
             "status": stored.status,
             "line": plan.lines.get(stored.slot),
         }

@@ -3,7 +3,7 @@
 // and a moved set with where it was -> where it goes.
 
 import { bdi, el } from "./dom.js";
-import { dayLabel, festivalDayOf, span } from "./time.js";
+import { dayLabel, span } from "./time.js";
 
 const KINDS = [
   ["moved", "Moved"], ["new", "New"], ["changed", "Changed"], ["cancelled", "Cancelled"], ["removed", "Removed"],
@@ -11,29 +11,30 @@ const KINDS = [
 
 export const flag = (kind) => el("span", `flag ${kind}`, kind);
 
-function when(place, dayChange) {
-  return `${dayLabel(festivalDayOf(place.start, dayChange))} ${span(place)}`;
+// `day`: the festival day, as the server's preview gives it (its day change is the server's).
+function when(place) {
+  return `${dayLabel(place.day)} ${span(place)}`;
 }
 
-function change(entry, dayChange) {
+function change(entry) {
   const item = el("li");
   item.dataset.id = entry.id;
   item.dataset.change = entry.change;
   item.append(el("span", "artist", bdi(entry.artist)), " · ");
   if (entry.change === "moved" && entry.from) {
     const elsewhere = entry.from.stage !== entry.stage;
-    const was = el("span", "was", elsewhere ? bdi(entry.from.stage) : "", elsewhere ? " " : "", when(entry.from, dayChange));
-    const now = el("span", "when", elsewhere ? bdi(entry.stage) : "", elsewhere ? " " : "", when(entry, dayChange));
+    const was = el("span", "was", elsewhere ? bdi(entry.from.stage) : "", elsewhere ? " " : "", when(entry.from));
+    const now = el("span", "when", elsewhere ? bdi(entry.stage) : "", elsewhere ? " " : "", when(entry));
     item.append(el("span", "sr-only", "from "), was, el("span", "arrow", el("span", "", "→"),
       el("span", "sr-only", " to ")), now);
   } else {
-    item.append(el("span", "when", when(entry, dayChange)));
+    item.append(el("span", "when", when(entry)));
   }
   if (entry.fields && entry.fields.length) item.append(` · changed: ${entry.fields.join(", ")}`);
   return item;
 }
 
-export function renderChanges(target, preview, dayChange) {
+export function renderChanges(target, preview) {
   const changelog = preview.changelog || [];
   const parts = [];
   if (!changelog.length) {
@@ -48,7 +49,7 @@ export function renderChanges(target, preview, dayChange) {
     section.dataset.kind = kind;
     for (const stage of stages) {
       const here = entries.filter((entry) => entry.stage === stage).sort((a, b) => a.start.localeCompare(b.start));
-      const list = el("ul", "changes", ...here.map((entry) => change(entry, dayChange)));
+      const list = el("ul", "changes", ...here.map(change));
       list.dataset.stage = stage;
       section.append(el("h4", "", bdi(stage)), list);
     }

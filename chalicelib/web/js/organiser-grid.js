@@ -4,23 +4,22 @@
 // below, what leaves the day (removed, moved to another day) and what a rejected row keeps.
 
 import { $, alone, bdi, el } from "./dom.js";
-import { byStart, dayLabel, festivalDayOf, hhmm, iso, minutes, span } from "./time.js";
+import { byStart, dayLabel, hhmm, iso, minutes, span } from "./time.js";
 import { flag } from "./organiser-changes.js";
 
 const NARROW = "(max-width: 40rem)";
 
-export function createDays(store, dayChange) {
+export function createDays(store) {
   let layout = store.get("organiser-layout", null) || (matchMedia(NARROW).matches ? "list" : "grid");
   let shown = { sets: [], removed: [], kept: [], unplaced: 0 };
   let days = [];
   let day = null;
-  const dayOf = (start) => festivalDayOf(start, dayChange);
 
   function from(set) {
     if (set.change !== "moved" || !set.from) return null;
     const parts = ["from "];
     if (set.from.stage !== set.stage) parts.push(bdi(set.from.stage), " ");
-    const fromDay = set.day !== dayOf(set.from.start) ? `${dayLabel(dayOf(set.from.start))} ` : "";
+    const fromDay = set.day !== set.from.day ? `${dayLabel(set.from.day)} ` : "";
     parts.push(`${fromDay}${span(set.from)}`);
     return parts;
   }
@@ -104,7 +103,7 @@ export function createDays(store, dayChange) {
       items.push(el("li", "", flag("removed"), bdi(set.artist), ", ", bdi(set.stage), ` ${span(set)}`));
     }
     for (const set of shown.sets.filter((set) => set.change === "moved" && set.from && set.day !== day)) {
-      if (dayOf(set.from.start) !== day) continue;
+      if (set.from.day !== day) continue;
       items.push(el("li", "", flag("moved"), bdi(set.artist), `, ${span(set.from)}: moved to ${dayLabel(set.day)} `,
         bdi(set.stage), ` ${span(set)}`));
     }

@@ -3,7 +3,6 @@
 // second copy of its time rules), each with the change the preview lists for it, if any.
 
 import { columnKey, isBlank } from "./csv.js";
-import { festivalDayOf } from "./time.js";
 
 // The file's header record and its data records (blank ones left out, as the server skips
 // them); `index` maps a known column (lower case) to its position. Null for a file with no header.
@@ -22,16 +21,16 @@ export function table(all) {
 
 function fromChange(change) {
   return {
-    line: null, stage: change.stage, artist: change.artist, start: change.start, end: change.end,
+    line: null, stage: change.stage, artist: change.artist, start: change.start, end: change.end, day: change.day,
     cancelled: change.status === "cancelled", change: change.change, id: change.id, from: change.from,
     fields: change.fields || [],
   };
 }
 
-// What the grid shows: `sets` (each with its festival `day`, and `change` when the preview
+// What the grid shows: `sets` (each with its festival `day`, as the server says, and `change` when the preview
 // lists one), `removed` (removed sets), `kept` (live sets a rejected row keeps as they are),
 // and `unplaced`, the sets the answer had no room to list (the server's counts stand).
-export function fileSets(found, preview, dayChange) {
+export function fileSets(found, preview) {
   const byLine = new Map((found ? found.rows : []).map((row) => [row.line, row]));
   const genreOf = (line) => {
     const row = byLine.get(line);
@@ -48,13 +47,11 @@ export function fileSets(found, preview, dayChange) {
   const sets = (preview.sets || []).filter((set) => !keptIds.has(set.id)).map((set) => {
     const shown = {
       line: set.line, stage: set.stage, artist: set.artist, genre: genreOf(set.line),
-      start: set.start, end: set.end, cancelled: set.status === "cancelled", id: set.id,
+      start: set.start, end: set.end, day: set.day, cancelled: set.status === "cancelled", id: set.id,
     };
     const change = changes.get(set.id);
     return change ? Object.assign(shown, fromChange(change), { line: set.line, genre: shown.genre }) : shown;
   });
-  const withDay = (set) => ({ ...set, day: festivalDayOf(set.start, dayChange) });
-  const kept = (preview.kept || []).map(withDay);
   const unplaced = preview.sets_truncated ? Math.max(0, (preview.accepted || 0) - sets.length) : 0;
-  return { sets: sets.map(withDay), removed: removed.map(withDay), kept, unplaced };
+  return { sets, removed, kept: preview.kept || [], unplaced };
 }

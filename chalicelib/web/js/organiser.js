@@ -6,7 +6,6 @@
 
 import { $, announce, base, el, plural } from "./dom.js";
 import { createStore } from "./storage.js";
-import { clockMinutes } from "./time.js";
 import { decode, records } from "./csv.js";
 import { renderProblems, renderVerdict } from "./organiser-report.js";
 import { renderChanges } from "./organiser-changes.js";
@@ -18,10 +17,8 @@ const MAX_BYTES = 2 * 1024 * 1024;  // what POST /previews takes
 const NAME = /^[^\x00-\x1f\x7f]{1,200}\.csv$/iu;  // what its `file` parameter takes
 
 const settings = JSON.parse($("organiser-data").textContent || "{}");
-const dayChangeText = settings.day_change || "06:00";
-const dayChange = clockMinutes(dayChangeText);
 const store = createStore(base);
-const showDays = createDays(store, dayChange);
+const showDays = createDays(store);
 const showPublish = createPublish(settings.bucket || "");
 
 let file = null;     // { local: its own name, bytes }
@@ -30,7 +27,7 @@ let lastKey = null;  // the file and name of the latest preview asked for
 let waiting = false; // whether that one is still on its way
 let namedFirst = false;  // a name was typed before any file was chosen: the first file takes it
 
-$("zone").textContent = `${settings.timezone || "UTC"} time; a festival day changes at ${dayChangeText}`;
+$("zone").textContent = `${settings.timezone} time; a festival day changes at ${settings.day_change}`;
 
 const setState = (state) => { document.body.dataset.state = state; };
 
@@ -73,8 +70,8 @@ function show(preview, name) {
   report.hidden = false;  // first: the day's grid scrolls to its first change, which needs its layout
   renderVerdict($("verdict"), preview);
   renderProblems($("problems-body"), preview, found, all, text);
-  renderChanges($("changes"), preview, dayChange);
-  showDays(fileSets(found, preview, dayChange));
+  renderChanges($("changes"), preview);
+  showDays(fileSets(found, preview));
   showPublish({ name, local: file.local, preview });
   report.dataset.previewed = name;
   report.dataset.status = preview.status;
