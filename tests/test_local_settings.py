@@ -66,3 +66,21 @@ def test_the_readme_lists_every_setting_the_code_reads() -> None:
     table = readme[readme.index("## Settings") :].split("\n## ", 1)[0]
     listed = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
     assert read and read <= listed, sorted(read - listed)
+    # Each row says its default, and a default the code writes out is the one the README gives.
+    rows = {
+        name: row
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])
+    }
+    assert all(row.rstrip(" |").rsplit("|", 1)[1].strip() for row in rows.values())
+    defaults = {
+        name: default
+        for path in sources
+        for name, default in re.findall(
+            r"""(?:environ|env)\.get\(\s*["']([A-Z][A-Z0-9_]+)["'],\s*["']([^"']+)["']""", path.read_text()
+        )
+    }
+    assert "DAY_CHANGE" in defaults and "FESTIVAL_NAME" in defaults
+    wrong = {name: default for name, default in defaults.items() if f"`{default}`" not in rows[name].rsplit("|", 2)[1]}
+    assert wrong == {}
