@@ -13,6 +13,7 @@ from chalicelib.ingest.plan import Plan, Planner, Version
 from chalicelib.ingest.preview import preview_json
 from chalicelib.sets.identity import set_id
 from chalicelib.sets.index import DayEdges, Reindex, StageDay, StageDayKey
+from chalicelib.sets.items import ItemFactory, from_item
 from chalicelib.sets.model import Set, StoredSet
 from chalicelib.storage.indexes import decode_stage_day
 from chalicelib.storage.plans import BOOKKEEPING, PERFORMANCES, plan_lines
@@ -248,3 +249,52 @@ def test_a_preview_says_each_sets_festival_day_by_the_festivals_day_change() -> 
     assert days == {"Late": ("2026-07-03", "2026-07-03"), "Early": ("2026-07-04", "2026-07-04")}
     at_six = preview_json(moved, against_release="r", computed_at="t", day_change=DAY_CHANGE)
     assert {s["artist"]: s["day"] for s in at_six["sets"]} == {"Late": "2026-07-03", "Early": "2026-07-03"}
+
+
+def test_an_item_is_the_json_dynamodb_takes_whatever_the_files_text_holds() -> None:
+    """Items are written out as JSON text (for speed): every value must arrive as it was."""
+    start = clock.stored_moment("2026-07-05T01:30")  # after midnight: the night before's festival day
+    stored = StoredSet(
+        'Main "Stage" \\ ☃',
+        start,
+        start + 90,
+        "Ar\ttist 😀 \u202f",
+        "digest",
+        "",
+        "abcdefghijklmnop",
+        True,
+        3,
+        "2026-06-01T00:00:00.000Z",
+    )
+    text = ItemFactory('uploads/a "b".csv', DAY_CHANGE).item(stored, 'genre "x"', "notes\nover two lines")
+    item = json.loads(text)
+    assert item == {
+        "stage": {"S": 'Main "Stage" \\ ☃'},
+        "slot": {"S": "2026-07-05#01:30"},
+        "day": {"S": "2026-07-04"},
+        "start": {"S": "2026-07-05T01:30"},
+        "end": {"S": "2026-07-05T03:00"},
+        "artist": {"S": "Ar\ttist 😀 \u202f"},
+        "id": {"S": "abcdefghijklmnop"},
+        "changed": {"S": "2026-06-01T00:00:00.000Z"},
+        "source": {"S": 'uploads/a "b".csv'},
+        "sequence": {"N": "3"},
+        "status": {"S": "cancelled"},
+        "genre": {"S": 'genre "x"'},
+        "notes": {"S": "notes\nover two lines"},
+    }
+    read = from_item(item)
+    assert (read.stage, read.artist, read.start, read.end, read.cancelled, read.sequence) == (
+        stored.stage,
+        stored.artist,
+        start,
+        start + 90,
+        True,
+        3,
+    )
+    plain = json.loads(
+        ItemFactory("uploads/a.csv", DAY_CHANGE).item(
+            StoredSet("Tent", start, start + 60, "Act", "", id="x" * 16), "", ""
+        )
+    )
+    assert set(plain) == {"stage", "slot", "day", "start", "end", "artist", "id", "changed", "source"}

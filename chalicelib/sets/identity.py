@@ -24,7 +24,6 @@ number). So uploading the same versions into an empty table gives the same ids a
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -32,13 +31,28 @@ from collections.abc import Iterable, Iterator
 from chalicelib.sets.model import Slot, StoredSet
 from chalicelib.timetable.rows import Performance, Rejection
 
+# Base32 (RFC 4648, lower case) ten bits at a time: 80 bits are 16 characters, 8 look-ups
+# (written out: one per new set, and twice as fast as base64.b32encode).
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+_PAIRS = [first + second for first in _ALPHABET for second in _ALPHABET]
+
 
 def set_id(source: str, row: Performance, number: int = 0) -> str:
     """An opaque, URL-safe id: 16 lowercase letters and digits 2-7 (the base32 of 80 bits
     of the digest of where the set first appears)."""
     text = f"{source}\x1f{row.artist}\x1f{row.stage}\x1f{row.start}\x1f{number}"
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=10).digest()
-    return base64.b32encode(digest).decode("ascii").lower()  # 80 bits: 16 characters, no padding
+    bits = int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=10).digest())
+    pairs = _PAIRS
+    return (
+        pairs[bits >> 70]
+        + pairs[bits >> 60 & 1023]
+        + pairs[bits >> 50 & 1023]
+        + pairs[bits >> 40 & 1023]
+        + pairs[bits >> 30 & 1023]
+        + pairs[bits >> 20 & 1023]
+        + pairs[bits >> 10 & 1023]
+        + pairs[bits & 1023]
+    )
 
 
 class Identities:
