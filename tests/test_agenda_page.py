@@ -194,3 +194,91 @@ def test_axe_finds_nothing_serious_on_the_agenda(browser: Any, stack: Stack, sch
     assert axe_problems(page) == [], "stage filter"
     assert page.problems == []
     context.close()
+
+
+def test_the_grid_on_a_phone_wraps_names_instead_of_cutting_them(phone: Any, stack: Stack) -> None:
+    agenda(phone, stack)
+    phone.click("#show-timetable")
+    for day in (FRIDAY, SATURDAY):
+        phone.click(f"nav.days button[data-day='{day}']")
+        phone.wait_for_selector(f"#grid .set[data-start^='{day}']")
+        names = phone.locator("#grid .set .artist")
+        assert names.count() > 20
+        assert names.evaluate_all(CUT) == [], day  # every name whole: wrapped, never cut off at the side
+        # A set of an hour or more has room for its whole name and times, wrapped.
+        clipped = phone.locator("#grid .set").evaluate_all(
+            "blocks => blocks.filter(b => b.getBoundingClientRect().height >= 96"
+            " && b.scrollHeight > b.clientHeight + 1).map(b => b.textContent)"
+        )
+        assert clipped == [], day
+    assert phone.problems == []
+
+
+def test_stars_made_in_the_agenda_are_shared_and_a_shared_link_opens_on_a_phone(
+    phone: Any, browser: Any, stack: Stack
+) -> None:
+    agenda(phone, stack)
+    phone.click(f"nav.days button[data-day='{SATURDAY}']")
+    picked = ("Kaiser the Fjords", "Señor Kids")
+    for artist in picked:
+        entry(phone, artist).locator(".star").click()
+    ids = {entry(phone, artist).get_attribute("data-id") for artist in picked}
+    phone.click("#show-plan")
+    phone.click("#share")
+    link = phone.input_value("#share-link")
+    assert set(link.split("#plan=", 1)[1].split(",")) == ids
+    friend = browser.new_context(**PHONE, service_workers="block")
+    other = watched(friend.new_page())
+    other.goto(link)
+    expect(other.locator("#plan-list .pick .artist")).to_have_count(2)
+    assert sorted(other.locator("#plan-list .pick .artist").all_text_contents()) == sorted(picked)
+    other.click("#shared-add")
+    other.click("#show-agenda")
+    other.click(f"nav.days button[data-day='{SATURDAY}']")
+    for artist in picked:
+        expect(entry(other, artist).locator(".star")).to_have_attribute("aria-pressed", "true")
+    assert other.problems == []
+    friend.close()
+
+
+def test_a_moved_set_is_flagged_in_the_agenda_under_the_changes_banner(phone: Any, stack: Stack) -> None:
+    agenda(phone, stack)  # a visit: the release seen last
+    moved = LONG_NAMES.replace(
+        f"Forest,2026-07-03,12:00,12:10,{UNBROKEN}", f"Main Stage,2026-07-03,13:00,13:10,{UNBROKEN}"
+    )
+    s3 = stack.client("s3")
+    s3.put_object(Bucket=stack.bucket, Key="uploads/long.csv", Body=moved.encode())
+    poll(lambda: starts_of(stack, UNBROKEN) == ["2026-07-03T13:00"], "the move")
+    try:
+        phone.reload()
+        phone.wait_for_selector("#changes-note:not([hidden])")
+        assert "1 moved" in phone.text_content("#changes-note")
+        flagged = entry(phone, UNBROKEN)
+        expect(flagged.locator(".flag.news")).to_have_text("moved")
+        assert flagged.get_attribute("data-start") == "2026-07-03T13:00"
+        assert phone.problems == []
+    finally:
+        s3.put_object(Bucket=stack.bucket, Key="uploads/long.csv", Body=LONG_NAMES.encode())
+        poll(lambda: starts_of(stack, UNBROKEN) == ["2026-07-03T12:00"], "the move back")
+
+
+def starts_of(stack: Stack, artist: str) -> list[str]:
+    _, body = stack.get("/performances?day=2026-07-03&limit=500")
+    return [s["start"] for s in body["items"] if s["artist"] == artist]
+
+
+def test_with_no_signal_the_agenda_opens_with_the_saved_day(browser: Any, stack: Stack) -> None:
+    context = browser.new_context(**PHONE)  # the service worker allowed: it keeps what was read
+    page = watched(context.new_page())
+    agenda(page, stack)
+    page.click(f"nav.days button[data-day='{SATURDAY}']")
+    page.wait_for_selector(f"#agenda .entry[data-start^='{SATURDAY}']")
+    page.wait_for_selector("#saved:has-text('Saved on this device')")
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#offline:not([hidden])")
+    page.click(f"nav.days button[data-day='{SATURDAY}']")
+    expect(entry(page, "Kaiser the Fjords")).to_be_visible()
+    assert page.locator("#agenda-view").is_visible()
+    context.set_offline(False)
+    context.close()

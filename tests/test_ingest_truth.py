@@ -119,7 +119,9 @@ class TestBadReuploads:
         assert report["status"] == "partial"
         assert artists(festival) == ["One", "Two"]  # Two's row was rejected: its live set stays
         two = next(item for item in festival.items() if item["artist"] == "Two")
-        assert report["kept"] == [{"id": two["id"], "stage": "Main", "start": "2026-07-03T21:30", "artist": "Two"}]
+        assert report["kept"] == [
+            {"id": two["id"], "stage": "Main", "start": "2026-07-03T21:30", "day": "2026-07-03", "artist": "Two"}
+        ]
         assert any("stayed live" in warning for warning in report["warnings"])
 
     def test_most_rows_rejected_removes_none_of_the_sets_they_stood_for(self, festival: Festival) -> None:
