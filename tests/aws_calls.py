@@ -95,14 +95,19 @@ def withheld_writes(rounds: int, keep: int = 10) -> Iterator[None]:
 
 
 @contextmanager
-def failing_calls(service: str, operation: str, code: str, times: int, message: str = "injected") -> Iterator[None]:
-    """While open, the next `times` calls of an operation fail with an AWS error code.
-    The failure replaces the whole call, so each one is what the app sees once
-    botocore's own retries have given up."""
+def failing_calls(
+    service: str, operation: str, code: str, times: int, message: str = "injected", after: int = 0
+) -> Iterator[None]:
+    """While open, the next `times` calls of an operation (once `after` of them have gone
+    through) fail with an AWS error code. The failure replaces the whole call, so each one
+    is what the app sees once botocore's own retries have given up."""
     client = client_for(service, operation)
-    state = {"left": times}
+    state = {"left": times, "through": after}
 
     def before(**_: Any) -> Any:
+        if state["through"] > 0:
+            state["through"] -= 1
+            return None
         if state["left"] <= 0:
             return None
         state["left"] -= 1

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from infra.cost import item_size
 from tests.conftest import REGION, Festival
+from tests.test_scale import bookkeeping_wire
 
 
 def table(festival: Festival) -> str:
@@ -105,16 +106,6 @@ def test_a_50000_row_file_lands_and_lands_again_within_every_limit(festival: Fes
     rows[0] = rows[0].replace("comedy", "theatre")
     again = festival.upload("uploads/city.csv", "stage,date,start,end,artist,genre,notes\n" + "\n".join(rows) + "\n")
     assert (again["status"], again["changes"]["changed"], again["changes"]["unchanged"]) == ("ok", 1, 49_999)
-    largest = max(item_size(found) for found in _every_item(festival))
+    largest = max(item_size(found) for found in bookkeeping_wire(festival))
     assert largest <= 260 * 1024  # every bookkeeping item a bounded chunk, whatever the file
 
-
-def _every_item(festival: Festival) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    request: dict[str, Any] = {"TableName": table(festival)}
-    while True:
-        response = client().scan(**request)
-        items += response["Items"]
-        if "LastEvaluatedKey" not in response:
-            return items
-        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

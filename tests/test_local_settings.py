@@ -55,6 +55,8 @@ def test_the_readme_lists_every_setting_the_code_reads() -> None:
     import re
     from pathlib import Path
 
+    from chalicelib.timetable import clock
+
     root = Path(__file__).resolve().parents[1]
     sources = [root / "app.py", *root.glob("chalicelib/**/*.py"), *root.glob("local/*.py")]
     read = {
@@ -74,13 +76,14 @@ def test_the_readme_lists_every_setting_the_code_reads() -> None:
         for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])
     }
     assert all(row.rstrip(" |").rsplit("|", 1)[1].strip() for row in rows.values())
-    defaults = {
-        name: default
+    written = [
+        (name, default)
         for path in sources
         for name, default in re.findall(
             r"""(?:environ|env)\.get\(\s*["']([A-Z][A-Z0-9_]+)["'],\s*["']([^"']+)["']""", path.read_text()
         )
-    }
-    assert "DAY_CHANGE" in defaults and "FESTIVAL_NAME" in defaults
-    wrong = {name: default for name, default in defaults.items() if f"`{default}`" not in rows[name].rsplit("|", 2)[1]}
-    assert wrong == {}
+    ]
+    written.append(("DAY_CHANGE", clock.hh_mm(clock.DEFAULT_DAY_CHANGE)))  # settings.py computes this one
+    assert {"DAY_CHANGE", "FESTIVAL_NAME"} <= {name for name, _ in written}
+    wrong = [(name, default) for name, default in written if f"`{default}`" not in rows[name].rsplit("|", 2)[1]]
+    assert wrong == []  # every file's default, even where two files write one out

@@ -4,10 +4,14 @@ The festival is an in-memory stand-in for what the last commit left (`FakeFestiv
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from chalicelib.ingest.plan import Plan, Planner, Version
 from chalicelib.ingest.preview import preview_json
@@ -17,7 +21,7 @@ from chalicelib.sets.items import ItemFactory, from_item
 from chalicelib.sets.model import Set, StoredSet
 from chalicelib.storage.indexes import decode_stage_day
 from chalicelib.storage.plans import BOOKKEEPING, PERFORMANCES, plan_lines
-from chalicelib.storage.sources import Manifest, SourceRecord, SourceRecords
+from chalicelib.storage.sources import Manifest, SourceRecord, SourceRecords, _decode_chunk, manifest_chunks
 from chalicelib.timetable import clock
 from chalicelib.timetable.rows import Performance
 from tests.conftest import csv_text
@@ -231,24 +235,40 @@ def test_a_set_id_is_the_same_in_every_version_of_the_code() -> None:
 def test_a_preview_says_each_sets_festival_day_by_the_festivals_day_change() -> None:
     """The organiser's page groups sets and changes by these days; it keeps no rule of its own."""
     festival, three = FakeFestival(), 3 * 60
-    plan(
-        festival,
-        "uploads/night.csv",
-        csv_text("Club,2026-07-04,02:00,02:50,Late,,", "Club,2026-07-04,04:00,05:00,Early,,"),
-        three,
+    before = (
+        "Club,2026-07-04,02:00,02:50,Late,,",
+        "Club,2026-07-04,04:00,05:00,Early,,",
+        "Club,2026-07-04,01:00,01:50,Gone,,",
     )
-    moved = plan(
-        festival,
-        "uploads/night.csv",
-        csv_text("Club,2026-07-04,02:30,03:20,Late,,", "Club,2026-07-04,05:00,06:00,Early,,"),
-        three,
+    plan(festival, "uploads/night.csv", csv_text(*before), three)
+    after = ("Club,2026-07-04,03:10,03:50,Late,,", "Club,2026-07-04,05:00,06:00,Early,,")  # Late crosses 03:00
+    preview = preview_json(
+        plan(festival, "uploads/night.csv", csv_text(*after), three), against_release="r", computed_at="t"
     )
-    preview = preview_json(moved, against_release="r", computed_at="t", day_change=three)
-    assert {s["artist"]: s["day"] for s in preview["sets"]} == {"Late": "2026-07-03", "Early": "2026-07-04"}
-    days = {c["artist"]: (c["from"]["day"], c["day"]) for c in preview["changelog"]}
-    assert days == {"Late": ("2026-07-03", "2026-07-03"), "Early": ("2026-07-04", "2026-07-04")}
-    at_six = preview_json(moved, against_release="r", computed_at="t", day_change=DAY_CHANGE)
-    assert {s["artist"]: s["day"] for s in at_six["sets"]} == {"Late": "2026-07-03", "Early": "2026-07-03"}
+    assert {s["artist"]: s["day"] for s in preview["sets"]} == {"Late": "2026-07-04", "Early": "2026-07-04"}
+    days = {c["artist"]: (c.get("from", {}).get("day"), c["day"]) for c in preview["changelog"]}
+    assert days == {
+        "Late": ("2026-07-03", "2026-07-04"),  # from the night before to its own day
+        "Early": ("2026-07-04", "2026-07-04"),
+        "Gone": (None, "2026-07-03"),  # removed, on the day it would have played
+    }
+
+
+def test_a_manifest_read_back_must_hold_ids_and_times_of_this_programs_form() -> None:
+    """An item's id and time of change are written into its JSON unquoted: a manifest that
+    holds anything else is refused, not turned into a plan no retry could apply."""
+    start = clock.stored_moment("2026-07-04T20:00")
+    good = StoredSet("Main", start, start + 60, "Act", "", id="abcdefghijklmnop", changed="2026-06-01T00:00:00.000Z")
+
+    def read_back(stored: StoredSet) -> list[StoredSet]:
+        [chunk] = manifest_chunks("uploads/a.csv", "run", [stored])
+        as_read = {**chunk, "sets": {"B": base64.b64decode(chunk["sets"]["B"])}}  # boto3 gives bytes
+        return list(_decode_chunk(as_read, "uploads/a.csv"))
+
+    assert read_back(good) == [replace(good, source="uploads/a.csv")]
+    for bad in (replace(good, id='abc"defghijklmno'), replace(good, changed='2026"}, "x": {"S": "')):
+        with pytest.raises(ValueError, match="malformed"):
+            read_back(bad)
 
 
 def test_an_item_is_the_json_dynamodb_takes_whatever_the_files_text_holds() -> None:

@@ -14,7 +14,7 @@ from botocore.exceptions import ResponseStreamingError
 
 from chalicelib.services import get_services
 from chalicelib.storage.lease import LEASE_SECONDS, Lease, LeaseBusy
-from tests.aws_calls import CallLog, _FakeHttp, client_for, failing_calls
+from tests.aws_calls import CallLog, client_for, failing_calls
 from tests.conftest import Festival, csv_text
 from tests.test_ingest import DAY_ONE, slots, state_items
 
@@ -77,21 +77,10 @@ def test_a_commit_that_fails_leaves_no_ok_report_no_release_and_no_message(festi
     festival.notifications()
     releases = festival.client.http.get("/changes").body
     event = festival.put("uploads/day.csv", csv_text("Main,2026-07-01,10:00,11:00,New,,"))
-    transactions = {"count": 0}
-
-    def refuse_the_commit(**_: Any) -> Any:
-        transactions["count"] += 1
-        if transactions["count"] != 2:  # the first marks the plan pending, the second commits it
-            return None
-        return _FakeHttp(500), {"Error": {"Code": "InternalServerError", "Message": "injected"}}
-
-    client = get_services().indexes.client
-    client.meta.events.register("before-call.dynamodb.TransactWriteItems", refuse_the_commit)
-    try:
-        with pytest.raises(Exception, match="InternalServerError"):
-            festival.deliver(event)
-    finally:
-        client.meta.events.unregister("before-call.dynamodb.TransactWriteItems", refuse_the_commit)
+    # The run's transactions: the first marks its plan pending, the second commits it.
+    refused = failing_calls("dynamodb", "TransactWriteItems", "InternalServerError", times=1, after=1)
+    with refused, pytest.raises(Exception, match="InternalServerError"):
+        festival.deliver(event)
     report = festival.report("uploads/day.csv")
     assert report["status"] == "error" and "processed again automatically" in report["reason"]
     assert festival.client.http.get("/changes").body == releases  # no release

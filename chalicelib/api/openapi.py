@@ -118,7 +118,40 @@ _STRING = {"type": "string"}
 _SET_ID = {"type": "string", "pattern": f"^{SET_ID.pattern}$"}
 _RELEASE = {"type": "string", "pattern": f"^{RELEASE_PATTERN}$"}
 _MOMENT_STRING = {"type": "string", "pattern": _MOMENT}
-_FESTIVAL_DAY = {"type": "string", "pattern": _DATE, "description": "The festival day it plays on (a preview says it)."}
+_FESTIVAL_DAY = {"type": "string", "pattern": _DATE, "description": "The festival day it plays on."}
+
+
+def _change(*, days: bool) -> dict[str, Any]:
+    """A change as a release lists it; a preview's also says the festival day of each place."""
+    place = {"stage": _STRING, "start": _MOMENT_STRING, "end": _MOMENT_STRING}
+    day = {"day": _FESTIVAL_DAY} if days else {}
+    return {
+        "type": "object",
+        "required": ["change", "id", "artist", "stage", "start", "end", "status", *day],
+        "properties": {
+            "change": {"enum": ["new", "moved", "changed", "cancelled", "removed"]},
+            "id": _SET_ID,
+            "artist": _STRING,
+            **place,
+            "status": {"enum": ["scheduled", "cancelled"]},
+            **day,
+            "from": {
+                "type": "object",
+                "description": "Where a moved set was.",
+                "required": ["stage", "start", "end", *day],
+                "properties": {**place, **day},
+                "additionalProperties": False,
+            },
+            "fields": {
+                "type": "array",
+                "items": {"enum": ["end", "artist", "genre", "notes", "status"]},
+                "description": "What else changed.",
+            },
+        },
+        "additionalProperties": False,
+    }
+
+
 _RFC3339 = {
     "type": "string",
     "format": "date-time",
@@ -189,14 +222,27 @@ SCHEMAS: dict[str, Any] = {
             },
             "warnings": {"type": "array", "items": _STRING},
             "changes": _ref("Counts"),
-            "changelog": {"type": "array", "items": _ref("Change")},
+            "changelog": {"type": "array", "items": _ref("PreviewChange")},
             "changelog_truncated": {"type": "boolean"},
             "sets": {
                 "type": "array",
                 "description": "Every set of the file as it would be live, with the line it comes from.",
-                "items": {"type": "object", "required": ["id", "stage", "artist", "start", "end", "day", "status"]},
+                "items": {
+                    "type": "object",
+                    "required": ["id", "stage", "artist", "start", "end", "day", "status"],
+                    "properties": {"day": _FESTIVAL_DAY, "start": _MOMENT_STRING, "end": _MOMENT_STRING},
+                },
             },
             "sets_truncated": {"type": "boolean"},
+            "kept": {
+                "type": "array",
+                "description": "Live sets a rejected row keeps as they are (the first of them).",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "stage", "start", "day", "artist"],
+                    "properties": {"id": _SET_ID, "start": _MOMENT_STRING, "day": _FESTIVAL_DAY},
+                },
+            },
             "preview": {
                 "type": "object",
                 "required": ["computed_at", "against_release", "publishes_as", "would_release"],
@@ -218,38 +264,8 @@ SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": False,
     },
-    "Change": {
-        "type": "object",
-        "required": ["change", "id", "artist", "stage", "start", "end", "status"],
-        "properties": {
-            "change": {"enum": ["new", "moved", "changed", "cancelled", "removed"]},
-            "id": _SET_ID,
-            "artist": _STRING,
-            "stage": _STRING,
-            "start": _MOMENT_STRING,
-            "end": _MOMENT_STRING,
-            "status": {"enum": ["scheduled", "cancelled"]},
-            "day": _FESTIVAL_DAY,
-            "from": {
-                "type": "object",
-                "description": "Where a moved set was.",
-                "required": ["stage", "start", "end"],
-                "properties": {
-                    "stage": _STRING,
-                    "start": _MOMENT_STRING,
-                    "end": _MOMENT_STRING,
-                    "day": _FESTIVAL_DAY,
-                },
-                "additionalProperties": False,
-            },
-            "fields": {
-                "type": "array",
-                "items": {"enum": ["end", "artist", "genre", "notes", "status"]},
-                "description": "What else changed.",
-            },
-        },
-        "additionalProperties": False,
-    },
+    "Change": _change(days=False),
+    "PreviewChange": _change(days=True),
     "PerformancePage": _page_of(_ref("Performance")),
     "StagePage": _page_of(
         {

@@ -303,7 +303,6 @@ class ScheduleApi:
                 plan,
                 against_release=head.release,
                 computed_at=computed_at,
-                day_change=self._settings.day_change_minutes,
                 max_bytes=PREVIEW_BYTES,
             )
         finally:

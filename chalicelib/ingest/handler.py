@@ -170,7 +170,6 @@ class Run:
                 plan,
                 against_release=head.release,
                 computed_at=_utc_now(),
-                day_change=self.services.settings.day_change_minutes,
                 draft=self.key,
             )
         finally:

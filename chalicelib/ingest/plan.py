@@ -78,6 +78,7 @@ class Plan:
     file: PlanFile
     report: dict[str, Any]
     changes: Changelog
+    day_change: int = clock.DEFAULT_DAY_CHANGE  # the festival's, which the plan's days follow
     sets: list[StoredSet] = field(default_factory=list)  # the file's live sets once it is applied
     lines: dict[Slot, int] = field(default_factory=dict)  # where each of those is in the file
 
@@ -239,7 +240,7 @@ class Planner:
                 "id": s.id,
                 "stage": s.stage,
                 "start": clock.iso(s.start),
-                "day": clock.iso_date(clock.festival_day(s.start, self.day_change)),
+                "day": clock.festival_date(s.start, self.day_change),
                 "artist": s.artist,
             }
             for s in kept[:MAX_KEPT_SHOWN]
@@ -372,4 +373,4 @@ class Planner:
         record.summary = summary
         self.file.write_step(COMMIT, {"record": SourceRecords.encode(self.source, record), "release": release})
         self.file.write_step(FINISH, {"source": self.source, "report": full, "garbage": self._garbage})
-        return Plan(self.run, self.version, self.file, full, self.changes)
+        return Plan(self.run, self.version, self.file, full, self.changes, self.day_change)

@@ -16,18 +16,17 @@ def preview_json(
     *,
     against_release: str,
     computed_at: str,
-    day_change: int,
     draft: str | None = None,
     max_bytes: int | None = None,
 ) -> dict[str, Any]:
     """The plan's report, with its changes (every one, or as many as `max_bytes` of JSON
     hold), and what it was compared with: the live schedule as of `against_release`, at
     `computed_at`. If the live schedule changes before the file is published, the release
-    follows the file. Every set and change says its festival day (by `day_change`), so a
-    page that shows them by day needs no rule of its own."""
+    follows the file. Every set and change says its festival day (by the festival's day
+    change), so a page that shows them by day needs no rule of its own."""
 
     def day(moment: int) -> str:
-        return clock.iso_date(clock.festival_day(moment, day_change))
+        return clock.festival_date(moment, plan.day_change)
 
     report = dict(plan.report)
     entries = []

@@ -11,11 +11,12 @@ dies leaves the current manifest untouched, and the old chunks go once the new a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.sets.model import StoredSet
+from chalicelib.sets.model import SET_ID, StoredSet
 from chalicelib.storage.bookkeeping import BookkeepingTable, Key, item_key, packed, unpacked
 
 SOURCE = "source"
@@ -87,10 +88,19 @@ def _chunk_item(source: str, run: str, number: int, sets: list[StoredSet]) -> di
     return {**item_key(MANIFEST + source, f"{run}#{number:05d}"), "sets": packed(text)}
 
 
+_CHANGED = re.compile(r"[0-9A-Za-z:.-]*")  # a UTC timestamp this program wrote (or none)
+
+
 def _decode_chunk(item: dict[str, Any], source: str) -> Iterator[StoredSet]:
     chunk = json.loads(unpacked(item["sets"]))
     changes = chunk["changed"]
+    # An item's id and time of change go into its JSON unquoted (`sets.items.ItemFactory`):
+    # what comes back from the table must still be of the form this program gave them.
+    if not all(_CHANGED.fullmatch(changed) for changed in changes):
+        raise ValueError(f"a manifest chunk of {source} holds a malformed time of change")
     for set_id, stage, start, length, artist, content, cancelled, sequence, changed in chunk["sets"]:
+        if not SET_ID.fullmatch(set_id):
+            raise ValueError(f"a manifest chunk of {source} holds the malformed set id {set_id!r}")
         yield StoredSet(
             stage, start, start + length, artist, content, source, set_id, bool(cancelled), sequence, changes[changed]
         )

@@ -110,6 +110,11 @@ def festival_day(moment: int, day_change: int) -> int:
     return (moment - day_change) // MINUTES_PER_DAY
 
 
+def festival_date(moment: int, day_change: int) -> str:
+    """`YYYY-MM-DD` of the festival day a set starting at `moment` belongs to."""
+    return iso_date(festival_day(moment, day_change))
+
+
 def day_bounds(day: int, day_change: int) -> tuple[int, int]:
     """The half-open range of start moments that belong to festival day `day`."""
     start = day * MINUTES_PER_DAY + day_change

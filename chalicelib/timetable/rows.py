@@ -440,7 +440,7 @@ class Schedule:
             written = f"date {values['date']} at {values['start']}" if "date" in parsed else f"{values['start']}"
             problems.append(
                 f"{written} is {clock.iso(start)}, which belongs to festival day "
-                f"{clock.iso_date(clock.festival_day(start, self._day_change))} (the day changes at "
+                f"{clock.festival_date(start, self._day_change)} (the day changes at "
                 f"{clock.hh_mm(self._day_change)}), but day says {values['day']}; correct the one that is wrong"
             )
         return start

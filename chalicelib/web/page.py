@@ -162,7 +162,7 @@ def page_version() -> str:
 def festival_today(settings: Settings, now: datetime) -> str:
     """Today's festival day (YYYY-MM-DD), by the festival's zone and day change."""
     moment = clock.moment_of(now.astimezone(settings.zone))
-    return clock.iso_date(clock.festival_day(moment, settings.day_change_minutes))
+    return clock.festival_date(moment, settings.day_change_minutes)
 
 
 def opening_day(days: Sequence[str], today: str) -> str | None:
