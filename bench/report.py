@@ -138,6 +138,15 @@ def _routes_section(routes: dict[str, Any] | None) -> list[str]:
     return [*lines, ""]
 
 
+def _resumed(results: dict[str, Any]) -> str:
+    """How a run that stopped and was resumed (`--resume`) came together."""
+    resumed = results.get("resumed")
+    if not resumed:
+        return ""
+    uncounted = "" if resumed["time_counted"] else ", whose time is not counted"
+    return f" (resumed after a stop: {', '.join(resumed['phases'])} kept from the first sitting{uncounted})"
+
+
 def _scale_section(scale: dict[str, Any] | None) -> list[str]:
     """The city festival: ingest time per file, and what each route reads."""
     if not scale:
@@ -181,7 +190,8 @@ def write_report(results: dict[str, Any], docs: Path) -> None:
         f"Measured by `make bench` on {results['started']}: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; "
         f"Python {m['python']}, boto3 {m['boto3']}, moto {m['moto']}, chalice {m['chalice']}, "
         f"awswrangler {m['awswrangler']} (pandas {m['pandas']}). The whole run took "
-        f"{results['duration_s'] / 60:.0f} minutes. Raw numbers: [benchmarks.json](benchmarks.json).",
+        f"{results['duration_s'] / 60:.0f} minutes{_resumed(results)}. "
+        "Raw numbers: [benchmarks.json](benchmarks.json).",
         "",
         "Every ingest contender runs in a fresh process (so its peak RSS and CPU are its own), reads the same",
         "CSV object from the same moto server process and writes to a fresh table there. Rounds are",

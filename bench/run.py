@@ -4,7 +4,8 @@ and against the limits; writes docs/benchmarks.md and its plots.
 Every ingest contender runs in its own process (its peak RSS and CPU are its own)
 against the same moto server process, on a fresh stack, reading the same file.
 Comparisons are interleaved round by round and reported as ratios with their spread.
-Options: --quick (small sizes, one round; to check the harness), --skip-million, --skip-scale.
+Options: --quick (small sizes, one round; to check the harness), --skip-million, --skip-scale,
+--resume (finish a run that stopped, keeping what it measured).
 """
 
 from __future__ import annotations
@@ -573,6 +574,9 @@ def main() -> int:
     parser.add_argument("--skip-million", action="store_true", help="leave out the 1,000,000-row round")
     parser.add_argument("--skip-scale", action="store_true", help="leave out the city festival (300 x 25)")
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from docs/benchmarks.json")
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the phases docs/benchmarks.json holds from a run that stopped"
+    )
     args = parser.parse_args()
     if args.report_only:
         from bench.report import write_report
@@ -590,10 +594,19 @@ def main() -> int:
     results: dict[str, Any] = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     DOCS.mkdir(exist_ok=True)
     checkpoint = DOCS / "benchmarks.json"
+    if args.resume:  # the same machine and options; what it measured stands, and its time counts
+        results = json.loads(checkpoint.read_text())
+        kept = [name for name in results if name not in ("machine", "started", "duration_s", "resumed")]
+        results["resumed"] = {"phases": kept, "time_counted": "duration_s" in results}
+    spent = results.get("duration_s", 0.0)
 
     def phase(name: str, measure: Callable[[], Any]) -> None:
+        if name in results:
+            print(f"{name}: kept from {checkpoint.name}", flush=True)
+            return
         print(name, flush=True)
         results[name] = measure()
+        results["duration_s"] = spent + time.monotonic() - started
         checkpoint.write_text(json.dumps(results, indent=2))  # a later failure loses nothing measured
 
     moto = Moto()
@@ -618,7 +631,7 @@ def main() -> int:
     phase("package", package_benchmark)
     phase("local_stack", local_stack_latency)
     phase("page_load", lambda: page_load_benchmark(runs=1 if args.quick else 5))
-    results["duration_s"] = time.monotonic() - started
+    results["duration_s"] = spent + time.monotonic() - started
     checkpoint.write_text(json.dumps(results, indent=2))
     from bench.report import write_report
 
