@@ -326,6 +326,9 @@ def test_a_share_link_opened_in_a_new_tab_adds_to_the_picks_made_meanwhile(brows
     shared.goto(f"{stack.api}/#plan={set_id(stack, 'Sigur Rós')}")
     expect(shared.locator("#shared-add")).to_be_visible()
     star(mine, "MØ").click()  # meanwhile, in the first tab
+    # localStorage reaches another tab a few milliseconds later (Chromium passes it between
+    # renderer processes); a person switching tabs is slower than that, this test need not be.
+    shared.wait_for_function(f"() => (localStorage.getItem('{PICKS_KEY}') || '').includes('{set_id(stack, 'MØ')}')")
     shared.click("#shared-add")
     expect(mine.locator("#plan-count")).to_have_text("(3)")
     assert stored_picks(mine) == sorted(set_id(stack, a) for a in ("Björk", "MØ", "Sigur Rós"))
