@@ -43,7 +43,7 @@ def reupload() -> str:
 REUPLOAD = reupload()
 TYPO_LINE = REUPLOAD.splitlines().index(TYPO[1] + ",electronic,") + 1
 # A new file dated by festival day, with the small hours written both ways: the page
-# places its rows in time itself, and must put them where the server does.
+# draws its rows where the server's preview places them.
 LATE = (
     "Stage,Day,Start,End,Artist,Status\n"
     "Night Tent,2026-07-05,23:30,01:00,Owl Choir,\n"

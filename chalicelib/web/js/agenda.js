@@ -6,7 +6,7 @@
 
 import { $, base, alone, announce, bdi, el } from "./dom.js";
 import { byStart, dayLabel, hhmm, minutes, span } from "./time.js";
-import { describe, emit, isCancelled, newsOf, picks, state, store } from "./state.js";
+import { describe, emit, isCancelled, newsOf, picks, playsAt, state, store } from "./state.js";
 import { MAX_PICKS } from "./storage.js";
 
 export const filter = {
@@ -124,8 +124,7 @@ export function markAgendaMoment() {
   const at = minutes(state.moment);
   for (const item of document.querySelectorAll("#agenda .entry")) {
     const set = state.byId.get(item.dataset.id);
-    const on = Boolean(set) && !isCancelled(set) && minutes(set.start) <= at && at < minutes(set.end);
-    item.classList.toggle("playing", on);
+    item.classList.toggle("playing", Boolean(set) && playsAt(set, at));
   }
 }
 

@@ -3,7 +3,7 @@
 
 import { $, base, alone, announce, bdi, el, plural } from "./dom.js";
 import { dayLabel, hhmm, minutes, span, byStart, festivalNow } from "./time.js";
-import { describe, emit, isCancelled, newsOf, picks, state } from "./state.js";
+import { describe, emit, isCancelled, newsOf, picks, playsAt, state } from "./state.js";
 import { showDetails, starButton } from "./agenda.js";
 import { MAX_PICKS, SET_ID } from "./storage.js";
 
@@ -17,7 +17,7 @@ export function renderPlan() {
   const problems = conflicts(sets);
   const at = minutes(state.moment || festivalNow(state.zone));
   const next = sets.find((set) => !isCancelled(set) && minutes(set.start) > at);
-  const playing = sets.filter((set) => !isCancelled(set) && minutes(set.start) <= at && at < minutes(set.end));
+  const playing = sets.filter((set) => playsAt(set, at));
   $("plan-title").textContent = shared ? "A shared plan" : "My plan";
   const summary = [];
   if (playing.length) {

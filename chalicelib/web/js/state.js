@@ -3,7 +3,7 @@
 
 import { $, base, el, fold } from "./dom.js";
 import { createPicks, createStore } from "./storage.js";
-import { festivalDayOf, dayLabel, hhmm } from "./time.js";
+import { festivalDayOf, dayLabel, hhmm, minutes } from "./time.js";
 
 export const store = createStore(base);
 // The API's client is imported when first used: the first sets are drawn from the data the
@@ -45,6 +45,8 @@ export function on(name, listener) {
 export function emit(name, ...args) { for (const listener of listeners.get(name) || []) listener(...args); }
 
 export const isCancelled = (set) => set.status === "cancelled";
+// Whether a set is playing at `at` (minutes, as `minutes` gives them): started, not ended, not cancelled.
+export const playsAt = (set, at) => !isCancelled(set) && minutes(set.start) <= at && at < minutes(set.end);
 // The day change is the API's (/days says it), never a rule of the page's own.
 export const festivalDay = (isoText) => festivalDayOf(isoText, state.dayChange);
 

@@ -3,7 +3,7 @@
 
 import { $, alone, bdi, el, isolate } from "./dom.js";
 import { dayLabel, hhmm, iso, minutes, span, byStart } from "./time.js";
-import { api, describe, festivalDay, isCancelled, loadAll, matches, newsOf, picks, showError, state } from "./state.js";
+import { api, describe, festivalDay, isCancelled, loadAll, matches, newsOf, picks, playsAt, showError, state } from "./state.js";
 import { paintStar, showDetails, starButton } from "./agenda.js";
 import { conflicts } from "./plan.js";
 
@@ -99,8 +99,7 @@ export function markMoment() {
   const at = minutes(state.moment);
   for (const block of document.querySelectorAll("#grid .set")) {
     const set = state.byId.get(block.dataset.id);
-    const on = Boolean(set) && !isCancelled(set) && minutes(set.start) <= at && at < minutes(set.end);
-    block.classList.toggle("playing", on);
+    block.classList.toggle("playing", Boolean(set) && playsAt(set, at));
   }
   const line = $("now-line");
   if (!line) return;
