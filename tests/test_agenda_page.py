@@ -101,6 +101,7 @@ def test_no_name_or_time_in_the_agenda_is_cut(phone: Any, stack: Stack) -> None:
         assert texts.evaluate_all(CUT) == [], day
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing runs off the side
     phone.click(f"nav.days button[data-day='{FRIDAY}']")
+    phone.wait_for_load_state("networkidle")  # the day drawn from what is kept, then again once revalidated
     long = entry(phone, LONG).locator(".artist")
     assert long.text_content() == LONG and long.bounding_box()["height"] > 40  # wrapped onto lines, whole
     assert entry(phone, UNBROKEN).locator(".artist").text_content() == UNBROKEN
@@ -243,7 +244,8 @@ def test_stars_made_in_the_agenda_are_shared_and_a_shared_link_opens_on_a_phone(
 
 
 def test_a_moved_set_is_flagged_in_the_agenda_under_the_changes_banner(phone: Any, stack: Stack) -> None:
-    agenda(phone, stack)  # a visit: the release seen last
+    agenda(phone, stack)  # a visit: the release seen last, kept once /changes has answered
+    phone.wait_for_function("() => localStorage.getItem('festival-schedule:/:seen') !== null")
     moved = LONG_NAMES.replace(
         f"Forest,2026-07-03,12:00,12:10,{UNBROKEN}", f"Main Stage,2026-07-03,13:00,13:10,{UNBROKEN}"
     )
