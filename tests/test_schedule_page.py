@@ -238,7 +238,9 @@ def test_a_calendar_events_link_opens_its_set_and_a_removed_sets_link_says_so(pa
     expect(page.locator("dialog#details")).to_be_visible()
     assert page.text_content("#details-artist") == "Zoë Avenue"
     assert page.locator("nav.days button[aria-selected=true]").get_attribute("data-day") == "2026-07-04"
-    page.keyboard.press("Escape")
-    page.goto(stack.api + "/#set=" + "a" * 16)
+    # A link followed as the dialog closes (here in one task, so the close event runs
+    # after the address changed) is kept and followed, not taken for the closed set's.
+    page.evaluate("gone => { document.getElementById('details').close(); location.hash = gone; }", "#set=" + "a" * 16)
     expect(page.locator("#notice")).to_contain_text("no longer in the schedule")
+    assert page.url.endswith("#set=" + "a" * 16)
     assert not page.locator("dialog#details").is_visible()

@@ -238,8 +238,10 @@ document.addEventListener("keydown", (event) => {
   toggle(holder.dataset.id);
 });
 $("details-star").addEventListener("click", () => toggle($("details-star").dataset.id));
-$("details").addEventListener("close", () => {  // the page's own address again, so a reload shows the page
-  if (linkedSet()) history.replaceState(null, "", location.pathname + location.search);
+// Closed: the page's own address again, so a reload shows the page. Only when the address
+// still names the set that was shown: a link followed as the dialog closes is kept.
+$("details").addEventListener("close", () => {
+  if (linkedSet() === $("details-star").dataset.id) history.replaceState(null, "", location.pathname + location.search);
 });
 $("moment").addEventListener("change", (event) => { if (event.target.value) setMoment(event.target.value.slice(0, 16)); });
 $("now-button").addEventListener("click", () => setMoment(festivalNow(state.zone)));
