@@ -87,10 +87,13 @@ function firstInSight() {
   return item && window.scrollY > 0 ? [item.dataset.id, item.getBoundingClientRect().top] : null;
 }
 
+// Only a list that moved is scrolled back: any scroll, even by nothing, stops one under way
+// (a search result's smooth scroll to its set, when the rest of the festival arrives).
 function keepInSight(anchor) {
   if (!anchor) return;
   const item = $("agenda").querySelector(`.entry[data-id="${CSS.escape(anchor[0])}"]`);
-  if (item) window.scrollBy({ top: item.getBoundingClientRect().top - anchor[1], behavior: "instant" });
+  const shift = item ? item.getBoundingClientRect().top - anchor[1] : 0;
+  if (Math.abs(shift) >= 1) window.scrollBy({ top: shift, behavior: "instant" });
 }
 
 function entry(set, picked) {

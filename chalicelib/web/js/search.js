@@ -2,7 +2,7 @@
 
 import { $, alone, bdi, el, fold } from "./dom.js";
 import { byStart, dayLabel, span } from "./time.js";
-import { emit, isCancelled, matches, state } from "./state.js";
+import { emit, isCancelled, matches, on, state } from "./state.js";
 import { dimGrid } from "./timetable.js";
 
 export function applyFilter() {
@@ -46,4 +46,8 @@ export function wireSearch() {
     if (event.key === "ArrowUp") { event.preventDefault(); (at > 0 ? buttons[at - 1] : $("filter")).focus(); }
     if (event.key === "Escape") { $("results").hidden = true; $("filter").focus(); }
   });
+  // What was typed before this module, or before the day that has a match, arrived is searched again.
+  const again = () => { if ($("filter").value && !$("results").contains(document.activeElement)) applyFilter(); };
+  on("arrived", again);
+  again();
 }

@@ -84,6 +84,7 @@ export function loadDay(day, first = null) {
     const loading = rest.then((more) => {
       const sets = first ? [...first.items, ...more] : more;
       for (const set of sets) byId.set(set.id, set);
+      emit("arrived", day);
       return sets;
     });
     loading.catch(() => loaded.delete(day));  // a failed day is asked for again next time
