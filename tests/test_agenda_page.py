@@ -5,6 +5,7 @@ accessible in light and dark."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,7 +96,8 @@ def test_no_name_or_time_in_the_agenda_is_cut(phone: Any, stack: Stack) -> None:
     agenda(phone, stack)
     for day in (FRIDAY, SATURDAY):
         phone.click(f"nav.days button[data-day='{day}']")
-        phone.wait_for_selector(f"#agenda .entry[data-start^='{day}']")
+        # An afternoon set: the night before ends on this date too, and must not count as this day drawn.
+        phone.wait_for_selector(f"#agenda .entry[data-start^='{day}T1']")
         texts = phone.locator("#agenda .entry .artist, #agenda .entry .when")
         assert texts.count() > 100
         assert texts.evaluate_all(CUT) == [], day
@@ -159,6 +161,23 @@ def test_opened_during_the_festival_the_agenda_starts_at_what_plays_then(browser
     context.close()
 
 
+def test_the_rest_of_the_festival_arriving_does_not_stop_a_scroll_to_a_found_set(phone: Any, stack: Stack) -> None:
+    """A search result scrolls smoothly to its set. The agenda is drawn again when the last
+    day arrives; that redraw keeps the list where it is and must not stop the scroll."""
+    held: list[Any] = []
+    phone.route("**/performances?day=2026-07-05*", lambda route: held.append(route))  # Sunday comes late
+    agenda(phone, stack)
+    phone.fill("#filter", "zoe avenue")
+    phone.click("#results button")  # Saturday, far down the day: a smooth scroll begins
+    while not held:
+        phone.wait_for_timeout(20)
+    for route in held:
+        route.continue_()
+    found = entry(phone, "Zoë Avenue")
+    expect(found).to_be_in_viewport()
+    assert phone.problems == []
+
+
 def test_search_and_a_sets_link_open_the_set_in_the_agenda(phone: Any, stack: Stack) -> None:
     agenda(phone, stack)
     phone.fill("#filter", "zoe avenue")
@@ -202,7 +221,7 @@ def test_the_grid_on_a_phone_wraps_names_instead_of_cutting_them(phone: Any, sta
     phone.click("#show-timetable")
     for day in (FRIDAY, SATURDAY):
         phone.click(f"nav.days button[data-day='{day}']")
-        phone.wait_for_selector(f"#grid .set[data-start^='{day}']")
+        phone.wait_for_selector(f"#grid .set[data-start^='{day}T1']")  # an afternoon set: this day drawn
         names = phone.locator("#grid .set .artist")
         assert names.count() > 20
         assert names.evaluate_all(CUT) == [], day  # every name whole: wrapped, never cut off at the side
@@ -227,6 +246,7 @@ def test_stars_made_in_the_agenda_are_shared_and_a_shared_link_opens_on_a_phone(
     ids = {entry(phone, artist).get_attribute("data-id") for artist in picked}
     phone.click("#show-plan")
     phone.click("#share")
+    expect(phone.locator("#share-link")).to_have_value(re.compile(r"#plan=[a-z2-7]{16},[a-z2-7]{16}$"))
     link = phone.input_value("#share-link")
     assert set(link.split("#plan=", 1)[1].split(",")) == ids
     friend = browser.new_context(**PHONE, service_workers="block")
@@ -275,7 +295,7 @@ def test_with_no_signal_the_agenda_still_shows_every_day_it_saved(browser: Any, 
     page = watched(context.new_page())
     agenda(page, stack)
     page.click(f"nav.days button[data-day='{SATURDAY}']")
-    page.wait_for_selector(f"#agenda .entry[data-start^='{SATURDAY}']")
+    page.wait_for_selector(f"#agenda .entry[data-start^='{SATURDAY}T1']")  # an afternoon set: Saturday drawn
     page.wait_for_selector("#saved:has-text('Saved on this device')")
     context.set_offline(True)
     page.reload()

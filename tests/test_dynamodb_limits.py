@@ -108,4 +108,3 @@ def test_a_50000_row_file_lands_and_lands_again_within_every_limit(festival: Fes
     assert (again["status"], again["changes"]["changed"], again["changes"]["unchanged"]) == ("ok", 1, 49_999)
     largest = max(item_size(found) for found in bookkeeping_wire(festival))
     assert largest <= 260 * 1024  # every bookkeeping item a bounded chunk, whatever the file
-
