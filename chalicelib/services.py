@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from chalicelib.settings import Settings, get_settings
@@ -29,17 +29,27 @@ class Writes:
 
 @dataclass(frozen=True)
 class Services:
-    """What the handlers talk to."""
+    """What the handlers talk to. The ingest's own (the lease, S3, SNS) are set up on first
+    use: a boto3 client loads its service's model, and the API's cold start needs DynamoDB only."""
 
     settings: Settings
     performances: PerformanceStore
-    lease: LeaseStore
     sources: SourceRecords
     indexes: Indexes
     releases: Releases
-    topic: Topic
-    s3_client: Any
     writes: Writes = field(default_factory=Writes)
+
+    @cached_property
+    def lease(self) -> LeaseStore:
+        return LeaseStore(aws.client("dynamodb"), self.settings.bookkeeping_table)
+
+    @cached_property
+    def topic(self) -> Topic:
+        return Topic(aws.client("sns"), self.settings.notify_topic_arn)
+
+    @cached_property
+    def s3_client(self) -> Any:
+        return aws.client("s3")
 
     def bucket(self, name: str) -> ScheduleBucket:
         return ScheduleBucket(self.s3_client, name)
@@ -63,12 +73,9 @@ def get_services() -> Services:
     return Services(
         settings=settings,
         performances=PerformanceStore(dynamodb, settings.performances_table),
-        lease=LeaseStore(dynamodb, settings.bookkeeping_table),
         sources=SourceRecords(dynamodb, settings.bookkeeping_table),
         indexes=Indexes(dynamodb, settings.bookkeeping_table),
         releases=Releases(dynamodb, settings.bookkeeping_table),
-        topic=Topic(aws.client("sns"), settings.notify_topic_arn),
-        s3_client=aws.client("s3"),
     )
 
 

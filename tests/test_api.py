@@ -497,3 +497,27 @@ def test_each_route_is_checked_and_described_from_one_declaration_of_its_paramet
         accepted = [p.name for p in ROUTE_PARAMETERS[path]]
         assert probe.status_code == 400, path
         assert json.loads(probe.body)["Message"].endswith(f"this route takes {', '.join(accepted) or 'none'}"), path
+
+
+def test_the_apis_cold_start_sets_up_only_the_dynamodb_client(
+    loaded: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Setting up a boto3 client loads its service's model (about 20 ms each for S3 and
+    SNS): the API's function reads DynamoDB only, so a cold start sets up nothing else."""
+    import boto3
+
+    reset_services()  # a new API function: no client yet
+    created: list[str] = []
+    setup = boto3.client
+
+    def recorded(service: str, **options: Any) -> Any:
+        created.append(service)
+        return setup(service, **options)
+
+    monkeypatch.setattr(boto3, "client", recorded)
+    routes = ("/", "/stages", "/days", "/performances?day=2026-07-04", "/changes", "/calendar.ics", "/schedule.json")
+    for path in routes:
+        assert loaded.client.http.get(path).status_code == 200, path
+    response = loaded.client.http.post("/previews", headers={"Content-Type": "text/csv"}, body=TIMETABLE.encode())
+    assert response.status_code == 200, response.body
+    assert created == ["dynamodb"]
