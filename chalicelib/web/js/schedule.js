@@ -8,8 +8,8 @@
 // days are read then.
 
 import { $, base, el, reducedMotion } from "./dom.js";
-import { clockMinutes, dayLabel, festivalDayOf, festivalNow } from "./time.js";
-import { api, loadAll, loadDay, notice, on, picks, showError, state, store } from "./state.js";
+import { clockMinutes, dayLabel, festivalNow } from "./time.js";
+import { api, festivalDay, loadAll, loadDay, notice, on, picks, showError, state, store } from "./state.js";
 import {
   markAgendaMoment, renderAgenda, renderStageChoices, scrollAgendaToMoment, showDetails, toggle, wireAgenda,
 } from "./agenda.js";
@@ -172,7 +172,7 @@ async function readDays() {  // every page of /days; the first says the zone and
 // The day to show: today's festival day, or the next one between two; the first day
 // before and after the festival (the rule the page's data was chosen by, too).
 function openingDay(now) {
-  const today = festivalDayOf(now, state.dayChange);
+  const today = festivalDay(now);
   const days = state.days.map((d) => d.day);
   if (!(days[0] <= today && today <= days[days.length - 1])) return days[0];
   return days.find((day) => day >= today);
