@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from infra.cost import item_size
-from tests.conftest import REGION, Festival
+from tests.conftest import REGION, Festival, csv_text
 from tests.test_scale import bookkeeping_wire
 
 
@@ -101,10 +101,10 @@ def test_a_50000_row_file_lands_and_lands_again_within_every_limit(festival: Fes
         f"{10 + n % 20 // 2:02d}:{n % 2 * 30 + 25:02d},Act {n},comedy,"
         for n in range(50_000)
     ]
-    first = festival.upload("uploads/city.csv", "stage,date,start,end,artist,genre,notes\n" + "\n".join(rows) + "\n")
+    first = festival.upload("uploads/city.csv", csv_text(*rows))
     assert (first["status"], first["accepted"], first["changes"]["new"]) == ("ok", 50_000, 50_000)
     rows[0] = rows[0].replace("comedy", "theatre")
-    again = festival.upload("uploads/city.csv", "stage,date,start,end,artist,genre,notes\n" + "\n".join(rows) + "\n")
+    again = festival.upload("uploads/city.csv", csv_text(*rows))
     assert (again["status"], again["changes"]["changed"], again["changes"]["unchanged"]) == ("ok", 1, 49_999)
     largest = max(item_size(found) for found in bookkeeping_wire(festival))
     assert largest <= 260 * 1024  # every bookkeeping item a bounded chunk, whatever the file
