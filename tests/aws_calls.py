@@ -10,7 +10,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from chalicelib.storage import clients as aws
+from chalicelib.storage.lease import Lease
 
 
 def app_clients(service: str) -> list[Any]:
@@ -128,3 +131,14 @@ class _FakeHttp:
     headers: dict[str, str] = field(default_factory=dict)
     content: bytes = b""
     text: str = ""
+
+
+@contextmanager
+def dead_run() -> Iterator[None]:
+    """While open, a run that stops releases nothing, as a Lambda killed midway: its lease
+    stays taken until it expires. Patched on its own, so that leaving this block restores
+    only that, never the harness the test's other patches keep (DynamoDB's limits, the
+    moto lock, the stack's environment)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Lease, "__exit__", lambda self, *exc: None)
+        yield

@@ -13,8 +13,8 @@ import pytest
 from botocore.exceptions import ResponseStreamingError
 
 from chalicelib.services import get_services
-from chalicelib.storage.lease import LEASE_SECONDS, Lease, LeaseBusy
-from tests.aws_calls import CallLog, client_for, failing_calls
+from chalicelib.storage.lease import LEASE_SECONDS, LeaseBusy
+from tests.aws_calls import CallLog, client_for, dead_run, failing_calls
 from tests.conftest import Festival, csv_text
 from tests.test_ingest import DAY_ONE, slots, state_items
 
@@ -53,11 +53,9 @@ def test_a_run_that_dies_midway_is_repaired_by_the_retry(festival: Festival, mon
 
     client = client_for("dynamodb", "BatchWriteItem")
     client.meta.events.register("before-call.dynamodb.BatchWriteItem", die_after_two_batches)
-    monkeypatch.setattr(Lease, "__exit__", lambda self, *exc: None)  # a dead run releases nothing
-    with pytest.raises(Died):
+    with dead_run(), pytest.raises(Died):
         festival.deliver(event)
     client.meta.events.unregister("before-call.dynamodb.BatchWriteItem", die_after_two_batches)
-    monkeypatch.undo()
     written = len(festival.items())
     assert 1 < written < 61  # some batches of the new version landed, next to the old set
 
@@ -223,11 +221,9 @@ def test_sets_a_dead_run_wrote_are_swept_by_the_next_version(
 
     client = get_services().indexes.client
     client.meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", die_when_committing)
-    monkeypatch.setattr(Lease, "__exit__", lambda self, *exc: None)
-    with pytest.raises(Died):
+    with dead_run(), pytest.raises(Died):
         festival.deliver(dying)
     client.meta.events.unregister("before-parameter-build.dynamodb.TransactWriteItems", die_when_committing)
-    monkeypatch.undo()
     assert "Side" in {stage for stage, _, _ in slots(festival)}
 
     # A newer version arrives before Lambda retries the dead one; its lease has expired.
