@@ -306,10 +306,10 @@ def test_a_file_that_takes_slots_of_a_file_with_many_chunks_edits_its_manifest(
 def test_a_file_whose_index_would_pass_dynamodbs_item_limit_fails_before_anything_is_written(
     festival: Festival,
 ) -> None:
-    """210 stages with names of 2,000 bytes (the longest a key may be) on one day: the day's
+    """420 stages with names of 995 bytes (a stage name may be 1,024) on one day: the day's
     list of stages would be 420 KB. The file fails with a report that says so; no plan is
     left pending."""
-    rows = [f"{'Ж' * 990} {n:04d},2026-07-03,20:00,21:00,Act {n},," for n in range(210)]
+    rows = [f"{'Ж' * 495} {n:04d},2026-07-03,20:00,21:00,Act {n},," for n in range(420)]
     report = festival.upload("uploads/huge.csv", csv_text(*rows))
     assert report["status"] == "failed" and "will not be retried" in report["reason"]
     assert "day / 2026-07-03" in report["reason"] and "409,600" in report["reason"]
