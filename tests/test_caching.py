@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.services import get_services
 from chalicelib.storage.lease import LEASE_SECONDS
-from tests.aws_calls import CallLog, app_clients, dead_run
+from tests.aws_calls import CallLog, client_for, dead_run
 from tests.conftest import Festival, csv_text
 
 TIMETABLE = csv_text(
@@ -157,7 +157,7 @@ def test_while_a_runs_writes_land_answers_carry_no_tag_and_are_not_kept(
     def die(**_: Any) -> None:
         raise Killed
 
-    client = app_clients("dynamodb")[1]  # the ingest's batch writes: the plan is pending by now
+    client = client_for("dynamodb", "BatchWriteItem")  # the ingest's batch writes: the plan is pending by now
     client.meta.events.register("before-call.dynamodb.BatchWriteItem", die)
     with dead_run(), pytest.raises(Killed):
         loaded.deliver(event)
