@@ -5,12 +5,13 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from botocore.exceptions import ReadTimeoutError
 
 from chalicelib.storage import clients as aws
 from chalicelib.storage.lease import Lease
@@ -21,6 +22,7 @@ _ROLES = {
     "BatchWriteItem": "bulk",
     "TransactWriteItems": "writes",
     "Publish": "writes",
+    "PutObject": "writes",  # a report (a plan goes under its run's own key, with the reads client)
     "DeleteObject": "writes",
 }
 
@@ -150,3 +152,33 @@ def dead_run() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Lease, "__exit__", lambda self, *exc: None)
         yield
+
+
+@contextmanager
+def stalled(operation: str, during: Callable[[], None], *, delivered: bool, nth: int = 1) -> Iterator[list[str]]:
+    """While open, the `nth` request of `operation` the app sends stalls on its way: `during`
+    runs meanwhile (another run takes over, say), then the request is `delivered` late, or
+    was abandoned by the client when its read timeout ran out (botocore raises
+    ReadTimeoutError: the bytes never reach AWS). Yields what happened to it."""
+    service = "sns" if operation == "Publish" else "s3" if operation.endswith("Object") else "dynamodb"
+    client = client_for(service, operation)
+    event = f"before-send.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+    happened: list[str] = []
+    seen = {"requests": 0}
+
+    def stall(request: Any, **_: Any) -> None:
+        seen["requests"] += 1
+        if happened or seen["requests"] < nth:
+            return
+        happened.append("stalled")
+        during()
+        happened.append("delivered" if delivered else "abandoned")
+        if not delivered:
+            raise ReadTimeoutError(endpoint_url=request.url)
+
+    # Ahead of moto's own handler, which answers the request (and so writes) when it runs.
+    client.meta.events.register_first(event, stall)
+    try:
+        yield happened
+    finally:
+        client.meta.events.unregister(event, stall)

@@ -7,8 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.aws_calls import failing_calls
-from tests.conftest import Festival, csv_text
+import pytest
+
+from chalicelib.services import get_services
+from chalicelib.storage.lease import CLOCK_SKEW_SECONDS, GUARD_SECONDS, LEASE_SECONDS, LeaseLost
+from tests.aws_calls import CallLog, failing_calls, stalled
+from tests.conftest import Festival, _fake_credentials, _festival, csv_text
 
 CYRILLIC_STAGE = "Ж" * 600  # 600 letters, 1,200 bytes in UTF-8: over DynamoDB's 1,024 for a sort key
 
@@ -64,3 +68,128 @@ def test_a_plan_dynamodb_refuses_for_good_fails_its_own_file_and_the_next_run_go
     assert later["status"] == "ok"
     assert "Later" in {i["artist"] for i in festival.items()}
     assert "ETag" in get(festival, "/stages").headers
+
+
+# A run (the "slow" one) re-uploads day.csv with new sets; another run deletes the file.
+BEFORE = csv_text("Main,2026-07-03,18:00,19:00,Opener,,")
+GHOSTS = (f"Main,2026-07-03,2{n}:00,2{n}:30,Ghost {n},," for n in range(3))
+SLOW = csv_text("Main,2026-07-03,18:00,19:00,Opener,,", *GHOSTS)
+# The slow run's writes, in the order it sends them (its file fits one batch of sets, and
+# one of index items); each stalls in turn until the other run has taken over and committed.
+STALLS = [
+    ("BatchWriteItem", 1, "its sets"),
+    ("BatchWriteItem", 2, "its index, manifest and changes"),
+    ("TransactWriteItems", 2, "its commit"),
+    ("PutObject", 1, "its report"),
+    ("Publish", 1, "its message"),
+    ("TransactWriteItems", 3, "its 'notified' status"),
+    ("DeleteObject", 1, "its plan's removal"),
+]
+
+
+def end_state(festival: Festival) -> dict[str, Any]:
+    """What users see of the festival, and what was announced (release ids aside)."""
+    messages = festival.notifications()
+    return {
+        "sets": [(i["stage"], i["slot"], i["artist"]) for i in festival.items()],
+        "stages": json.loads(get(festival, "/stages").body),
+        "days": json.loads(get(festival, "/days").body),
+        "calendar": "Ghost" in get(festival, "/calendar.ics").body.decode(),
+        "report": {k: festival.report("uploads/day.csv")[k] for k in ("status", "what", "changes")},
+        "messages": [(m["subject"], m["body"]["status"], m["body"].get("changes")) for m in messages],
+        "releases": [m["attributes"].get("release") for m in messages],
+    }
+
+
+def expire_the_lease(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Move every run's clock past the lease the slow run holds (as time passes in a stall)."""
+    lease = get_services().lease
+    later = lease.clock() + LEASE_SECONDS + 1
+    monkeypatch.setattr(lease, "clock", lambda: later)
+
+
+@pytest.fixture(scope="module")
+def one_after_the_other() -> dict[str, Any]:
+    """The end state of the two runs, the slow one done before the other begins (module-wide:
+    one festival on moto at a time)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _fake_credentials(monkeypatch)
+        with _festival(monkeypatch) as clean:
+            clean.upload("uploads/day.csv", BEFORE)
+            clean.notifications()
+            clean.deliver(clean.put("uploads/day.csv", SLOW))
+            clean.deliver(clean.delete("uploads/day.csv"))
+            return end_state(clean)
+
+
+@pytest.mark.parametrize(("operation", "nth", "what"), STALLS, ids=[what for _, _, what in STALLS])
+def test_a_run_stalled_until_another_took_over_and_committed_changes_nothing_after(
+    one_after_the_other: dict[str, Any],
+    festival: Festival,
+    monkeypatch: pytest.MonkeyPatch,
+    operation: str,
+    nth: int,
+    what: str,
+) -> None:
+    festival.upload("uploads/day.csv", BEFORE)
+    festival.notifications()
+    slow = festival.put("uploads/day.csv", SLOW)
+
+    def take_over() -> None:  # the slow run's lease runs out; the file is deleted and removed
+        expire_the_lease(monkeypatch)
+        festival.deliver(festival.delete("uploads/day.csv"))
+
+    # A transaction is fenced by its condition, so it may even arrive late; any other
+    # write is sent only while the lease outlives the client's timeouts, so a stalled one
+    # was given up on before the lease ran out.
+    late = operation == "TransactWriteItems"
+    with stalled(operation, take_over, delivered=late, nth=nth) as happened, pytest.raises(LeaseLost):
+        festival.deliver(slow)
+    assert happened == ["stalled", "delivered" if late else "abandoned"]
+    festival.deliver(slow)  # Lambda's retry of the slow run: nothing is left for it to do
+    stalled_state = end_state(festival)
+    expected = one_after_the_other
+
+    assert stalled_state["sets"] == [] and not stalled_state["calendar"]
+    if stalled_state["messages"] != expected["messages"]:
+        # Stalled after its message went out, before noting it: the run that took over could
+        # not know it was sent, and sent it again, the same, with the same release id.
+        first, again, _ = stalled_state["messages"]
+        assert first == again and stalled_state["releases"][0] == stalled_state["releases"][1], what
+        assert operation in ("TransactWriteItems", "DeleteObject"), what
+        del stalled_state["messages"][1], stalled_state["releases"][1]
+    for name in ("sets", "stages", "days", "calendar", "report", "messages"):
+        assert stalled_state[name] == expected[name], (what, name)
+    assert stalled_state["releases"][0] < stalled_state["releases"][1]
+
+
+def test_one_attempt_of_a_write_ends_before_the_lease_it_was_sent_under_can_pass_to_another_run() -> None:
+    """The argument in docs/architecture.md ("Fencing"), in numbers: a write is sent only with
+    GUARD_SECONDS of lease left, and one attempt (botocore retries none of them itself) is
+    over, or given up, sooner, even on hosts whose clocks disagree by CLOCK_SKEW_SECONDS."""
+    from chalicelib.storage import clients
+
+    for role in ("writes", "bulk"):
+        config = clients._config(role)
+        assert config.retries == {"mode": "standard", "total_max_attempts": 1}, role
+        assert config.connect_timeout + config.read_timeout + 2 * CLOCK_SKEW_SECONDS < GUARD_SECONDS, role
+    assert GUARD_SECONDS < LEASE_SECONDS / 2  # and a renewal every half lease or so, not every write
+
+
+def test_the_guard_renews_the_lease_only_when_it_runs_short_and_stops_a_run_that_lost_it(
+    festival: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = get_services().lease
+    now = store.clock()
+    calls = CallLog().attach("dynamodb")
+    with store.lease(wait_seconds=1) as lease:
+        lease.guard()
+        assert calls.named("PutItem") == [calls.calls[0]]  # the claim: no renewal with the lease fresh
+        monkeypatch.setattr(store, "clock", lambda: now + LEASE_SECONDS - GUARD_SECONDS)
+        lease.guard()
+        assert len(calls.named("PutItem")) == 2  # renewed
+        lease.guard()
+        assert len(calls.named("PutItem")) == 2  # for another lease's length
+        monkeypatch.setattr(store, "clock", lambda: now + 3 * LEASE_SECONDS)
+        with store.lease(wait_seconds=1), pytest.raises(LeaseLost):  # another run took the expired lease
+            lease.guard()
