@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
 from chalicelib.storage import clients as aws
@@ -182,3 +183,87 @@ def stalled(operation: str, during: Callable[[], None], *, delivered: bool, nth:
         yield happened
     finally:
         client.meta.events.unregister(event, stall)
+
+
+@dataclass
+class _Raw:
+    body: bytes
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+# An error as each service's protocol sends it: (status, content type, body).
+_JSON, _XML = "application/x-amz-json-1.0", "text/xml"
+_ERRORS = {
+    "dynamodb": {
+        "throttled": (400, _JSON, b'{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException"}'),
+        "failed": (500, _JSON, b'{"__type":"com.amazon.coral.service#InternalServerError"}'),
+    },
+    "s3": {
+        "throttled": (503, _XML, b"<Error><Code>SlowDown</Code><Message>Reduce your request rate</Message></Error>"),
+        "failed": (500, _XML, b"<Error><Code>InternalError</Code><Message>Internal error</Message></Error>"),
+    },
+    "sns": {
+        "throttled": (400, _XML, b"<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>"),
+        "failed": (500, _XML, b"<ErrorResponse><Error><Code>InternalError</Code></Error></ErrorResponse>"),
+    },
+}
+
+
+@dataclass
+class TransientFaults:
+    """Faults that pass, at `rate` of the app's HTTP requests (every 1/rate-th, from an offset
+    the seed picks), below botocore's retries: a throttle, a 5xx, S3's SlowDown, or a read
+    that timed out after AWS really took the request, whichever the seed picks.
+    `timed_out` lists the operations whose outcome the app could not know."""
+
+    rate: float
+    seed: int
+    on: bool = True
+    injected: list[str] = field(default_factory=list)
+    timed_out: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        import random
+
+        self._random = random.Random(self.seed)  # a test's faults, reproducible by its seed
+        self._period = round(1 / self.rate)
+        self._requests = self._random.randrange(self._period)
+        self._after_sending: set[int] = set()
+
+    @contextmanager
+    def active(self) -> Iterator[TransientFaults]:
+        hooks = []
+        for service in ("dynamodb", "s3", "sns"):
+            for client in app_clients(service):
+                # Ahead of moto's handler (which answers, and writes), and once it has answered.
+                client.meta.events.register_first("before-send", self._before)
+                client.meta.events.register_last("before-send", self._after)
+                hooks.append(client)
+        try:
+            yield self
+        finally:
+            for client in hooks:
+                client.meta.events.unregister("before-send", self._before)
+                client.meta.events.unregister("before-send", self._after)
+
+    def _before(self, request: Any, event_name: str, **_: Any) -> Any:
+        self._requests += 1
+        if not self.on or self._requests % self._period:
+            return None
+        _, service, operation = event_name.split(".")
+        kind = self._random.choice(("throttled", "failed", "timed out"))
+        self.injected.append(f"{service}:{operation}:{kind}")
+        if kind == "timed out":
+            self._after_sending.add(id(request))
+            return None
+        status, content_type, body = _ERRORS[service][kind]
+        url, request.url = request.url, "http://fault.invalid/"  # so that moto, which runs next, ignores it
+        return AWSResponse(url, status, {"Content-Type": content_type, "x-amzn-RequestId": "1"}, _Raw(body))
+
+    def _after(self, request: Any, event_name: str, **_: Any) -> None:
+        if id(request) in self._after_sending:
+            self._after_sending.discard(id(request))
+            self.timed_out.append(event_name.split(".")[2])
+            raise ReadTimeoutError(endpoint_url=request.url)

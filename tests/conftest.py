@@ -139,6 +139,13 @@ class Festival:
             name = "ingest_performances"
         return self.client.lambda_.invoke(name, event)
 
+    def scheduled_run(self) -> Any:
+        """The scheduled run (every five minutes): it finishes a plan left pending."""
+        event = self.client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+        )
+        return self.client.lambda_.invoke("finish_pending", event)
+
     def upload(self, key: str, body: str | bytes, metadata: dict[str, str] | None = None) -> dict[str, Any]:
         """Upload and deliver the event; returns the report written beside the upload."""
         self.deliver(self.put(key, body, metadata))

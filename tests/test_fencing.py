@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.services import get_services
 from chalicelib.storage.lease import CLOCK_SKEW_SECONDS, GUARD_SECONDS, LEASE_SECONDS, LeaseLost
+from chalicelib.storage.sending import Backoff, StoreUnavailable
 from tests.aws_calls import CallLog, failing_calls, stalled
 from tests.conftest import Festival, _fake_credentials, _festival, csv_text
 
@@ -193,3 +194,33 @@ def test_the_guard_renews_the_lease_only_when_it_runs_short_and_stops_a_run_that
         monkeypatch.setattr(store, "clock", lambda: now + 3 * LEASE_SECONDS)
         with store.lease(wait_seconds=1), pytest.raises(LeaseLost):  # another run took the expired lease
             lease.guard()
+
+
+def test_a_plan_every_delivery_left_half_applied_is_finished_by_the_scheduled_run_with_an_alarm(
+    festival: Festival, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    festival.upload("uploads/day.csv", BEFORE)
+    festival.notifications()
+    event = festival.put("uploads/day.csv", SLOW)
+    monkeypatch.setattr(get_services().writes, "backoff", Backoff(sleep=lambda seconds: None))
+    # DynamoDB refuses the index's writes for longer than Lambda's three deliveries last.
+    outage = failing_calls("dynamodb", "BatchWriteItem", "InternalServerError", times=1000, after=1)
+    with outage:
+        for _ in range(3):
+            with pytest.raises(StoreUnavailable):
+                festival.deliver(event)
+    during = get(festival, "/stages/Main/performances")
+    assert "ETag" not in during.headers  # half applied: answers are not kept
+    assert festival.notifications() == []
+    capsys.readouterr()
+
+    festival.scheduled_run()  # the outage is over
+    found = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "PendingPlansFound" in line]
+    assert found and found[0]["PendingPlansFound"] == 1  # the metric the pending-plan alarm watches
+    assert [i["artist"] for i in festival.items()] == ["Opener", "Ghost 0", "Ghost 1", "Ghost 2"]
+    assert "ETag" in get(festival, "/stages/Main/performances").headers
+    [message] = festival.notifications()
+    assert message["body"]["changes"]["new"] == 3
+    assert festival.report("uploads/day.csv")["status"] == "ok"
+    festival.scheduled_run()
+    assert "PendingPlansFound" not in capsys.readouterr().out  # nothing pending any more
