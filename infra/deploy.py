@@ -170,15 +170,21 @@ def tag_api(apigateway: Any, region: str, stage: str, rest_api_id: str, api_stag
         apigateway.tag_resource(resourceArn=f"arn:aws:apigateway:{region}::{path}", tags=tags(stage))
 
 
-def throttle_api(apigateway: Any, rest_api_id: str, api_stage: str, rate_limit: float, burst_limit: int) -> None:
+def throttle_api(apigateway: Any, rest_api_id: str, api_stage: str, throttling: dict[str, Any]) -> None:
     """Cap the API stage's requests per second (every method), so that a runaway client or
-    crawler meets 429s before it meets the bill; Chalice's config has no such setting."""
+    crawler meets 429s before it meets the bill, and the routes that cost more (an anonymous
+    preview) lower still (`routes`: "METHOD /path"); Chalice's config has no such setting."""
+    limits = {"*/*": throttling}
+    for route, route_limits in throttling.get("routes", {}).items():
+        method, path = route.split(" ", 1)
+        limits[f"{path.replace('/', '~1')}/{method}"] = route_limits
     apigateway.update_stage(
         restApiId=rest_api_id,
         stageName=api_stage,
         patchOperations=[
-            {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(rate_limit)},
-            {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(burst_limit)},
+            {"op": "replace", "path": f"/{where}/throttling/{name}", "value": str(limit[key])}
+            for where, limit in limits.items()
+            for name, key in (("rateLimit", "rate_limit"), ("burstLimit", "burst_limit"))
         ],
     )
 
@@ -290,13 +296,9 @@ def deploy(
     )
     steps.step(
         f"Throttle the API stage to {throttling['rate_limit']} requests/s, bursts of {throttling['burst_limit']} "
-        "(.chalice/config.json api_throttling)",
+        f"(and {', '.join(throttling.get('routes', {}))} lower: .chalice/config.json api_throttling)",
         lambda: throttle_api(
-            _aws("apigateway", region),
-            deployed_resource(stage, "rest_api_id"),
-            api_stage,
-            throttling["rate_limit"],
-            throttling["burst_limit"],
+            _aws("apigateway", region), deployed_resource(stage, "rest_api_id"), api_stage, throttling
         ),
     )
     steps.step(

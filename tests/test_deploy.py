@@ -303,10 +303,14 @@ class TestDeploySteps:
             apigateway.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
             apigateway.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
             apigateway.create_deployment(restApiId=api, stageName="api")
-            deploy.throttle_api(apigateway, api, "api", throttling["rate_limit"], throttling["burst_limit"])
-            settings = apigateway.get_stage(restApiId=api, stageName="api")["methodSettings"]["*/*"]
+            deploy.throttle_api(apigateway, api, "api", throttling)
+            methods = apigateway.get_stage(restApiId=api, stageName="api")["methodSettings"]
+            settings = methods["*/*"]
             assert settings["throttlingRateLimit"] == throttling["rate_limit"] == 200
             assert settings["throttlingBurstLimit"] == throttling["burst_limit"] == 400
+            # An anonymous preview reads far more than a page: it has its own, lower limit.
+            previews = methods["~1previews/POST"]
+            assert (previews["throttlingRateLimit"], previews["throttlingBurstLimit"]) == (2, 10)
 
     def test_failed_ingest_events_go_to_the_dead_letter_queue(self) -> None:
         with mock_aws():

@@ -5,7 +5,7 @@ publishing is a copy under uploads/, with the organiser's release note."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -203,6 +203,49 @@ class TestPostPreviews:
 
     def test_a_file_name_that_is_not_a_csv_is_400(self, festival: Festival) -> None:
         assert post(festival, NEXT, query="?file=..%2Fx.txt").status_code == 400
+
+    def test_what_a_preview_reads_is_bounded_whatever_days_its_body_names(self, festival: Festival) -> None:
+        """An anonymous body of 3,000 days (81 KB) reads the festival's days, not 3,000 of them:
+        days outside the festival's span cost nothing, at most 31 inside it are compared, and
+        the answer says which were not."""
+        festival.upload("uploads/day.csv", LIVE)
+        calls = CallLog().attach("dynamodb")
+        first = date(2026, 7, 3)
+        rows = [f"Main,{first + timedelta(days=n)},20:00,21:00,Act {n},," for n in range(-1000, 2000)]
+        body = csv_text(*rows)
+        assert 75_000 < len(body) < 200_000
+        answer = post(festival, body)
+        assert answer.status_code == 200
+        preview = json.loads(answer.body)
+        assert preview["accepted"] == 3000 and preview["preview"]["compared_in_full"]  # no day outside was read
+        reads = [call for call in calls.calls if call.operation in ("Query", "BatchGetItem", "GetItem")]
+        # The head, the file's record, the festival's days, and the few days the festival spans.
+        assert len(reads) <= 12, [call.operation for call in reads]
+        # A festival of 40 days, and a body that names all of them: 31 are compared, and it says so.
+        festival.upload(
+            "uploads/long.csv",
+            csv_text(*(f"Tent,{first + timedelta(days=n)},12:00,13:00,Long {n},," for n in range(40))),
+        )
+        calls.clear()
+        preview = json.loads(
+            post(
+                festival, csv_text(*(f"Tent,{first + timedelta(days=n)},12:00,13:00,Other {n},," for n in range(40)))
+            ).body
+        )
+        assert not preview["preview"]["compared_in_full"]
+        assert preview["preview"]["not_compared"] == [str(first + timedelta(days=n)) for n in range(31, 40)]
+        assert any("9 festival days" in warning for warning in preview["warnings"])
+        assert len(calls.named("Query")) <= 31 + 2
+        assert preview["changes"]["removed"] == 31  # what it compared, it compared exactly
+
+    def test_a_file_whose_index_would_pass_an_items_limit_is_previewed_as_failed_not_a_500(
+        self, festival: Festival
+    ) -> None:
+        rows = [f"{'Ж' * 495} {n:04d},2026-07-03,20:00,21:00,Act {n},," for n in range(420)]
+        answer = post(festival, csv_text(*rows))
+        assert answer.status_code == 200
+        preview = json.loads(answer.body)
+        assert preview["status"] == "failed" and "409,600" in preview["reason"]
 
 
 def test_a_draft_in_a_versioned_bucket_is_read_at_the_version_that_was_uploaded(festival: Festival) -> None:

@@ -210,6 +210,7 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
     assert stage["tags"] == {"project": "festival-schedule", "stage": "dev"}
     assert REST_API_TAGS[api["id"]] == {"project": "festival-schedule", "stage": "dev"}
     assert stage["methodSettings"]["*/*"]["throttlingRateLimit"] == 50
+    assert stage["methodSettings"]["~1previews/POST"]["throttlingRateLimit"] == 1
     for resource in aws["apigateway"].get_resources(restApiId=api["id"], limit=500)["items"]:
         if resource["path"] == "/changes":
             assert {"GET", "OPTIONS"} <= set(resource["resourceMethods"])  # CORS preflight

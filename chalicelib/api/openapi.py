@@ -245,8 +245,16 @@ SCHEMAS: dict[str, Any] = {
             },
             "preview": {
                 "type": "object",
-                "required": ["computed_at", "against_release", "publishes_as", "would_release"],
+                "required": ["computed_at", "against_release", "publishes_as", "would_release", "compared_in_full"],
                 "description": "What it was compared with: the live schedule as of `against_release`.",
+                "properties": {
+                    "compared_in_full": {
+                        "type": "boolean",
+                        "description": "False when the file names more festival days than a preview compares "
+                        "(31): then `not_compared` lists the days left out, and a warning says so.",
+                    },
+                    "not_compared": {"type": "array", "items": _FESTIVAL_DAY},
+                },
             },
         },
     },

@@ -274,13 +274,14 @@ class ScheduleApi:
 
     def preview(self, body: bytes, query: Mapping[str, str] | None, now: datetime) -> dict[str, Any] | None:
         """What this CSV would change if it were uploaded now (nothing is stored); None while
-        an upload's writes are landing, when what is live cannot be compared with."""
+        an upload's writes are landing, when what is live cannot be compared with. What it
+        reads is bounded whatever the body names (`storage.committed.PreviewFestival`)."""
         import io
 
         from chalicelib.ingest.plan import Planner, Version
-        from chalicelib.ingest.preview import preview_json
-        from chalicelib.storage.committed import CommittedFestival
-        from chalicelib.storage.plans import Header, PlanFile
+        from chalicelib.ingest.preview import preview_json, refused_preview
+        from chalicelib.storage.committed import PreviewFestival
+        from chalicelib.storage.plans import Header, PlanFile, PlanTooLarge
 
         params = Params(query, "/previews")
         source = UPLOAD_PREFIX + (params.file() or "preview.csv")
@@ -290,25 +291,30 @@ class ScheduleApi:
         computed_at = release_id(now)
         version = Version(source, "", {}, f"preview of a file uploaded as {source}", "request body")
         day_change = self._settings.day_change_minutes
+        festival = PreviewFestival(self._indexes, self._sources, self._performances)
+        writes = PlanFile(Header("preview", source, "request body"), day_change)
         planner = Planner(
             version,
             self._sources.record(source),
-            CommittedFestival(self._indexes, self._sources, self._performances),
-            PlanFile(Header("preview", source, "request body"), day_change),
+            festival,
+            writes,
             now=computed_at,
             zone=self._zone,
             day_change=day_change,
         )
-        plan = planner.ingest(io.BytesIO(body))
         try:
+            plan = planner.ingest(io.BytesIO(body))
             answer = preview_json(
                 plan,
                 against_release=head.release,
                 computed_at=computed_at,
                 max_bytes=PREVIEW_BYTES,
+                not_compared=festival.not_compared,
             )
+        except PlanTooLarge as error:  # as the ingest would fail it, the file fails
+            answer = refused_preview(planner, str(error), against_release=head.release, computed_at=computed_at)
         finally:
-            plan.writes.close()
+            writes.close()
         answer.pop("source", None)
         for internal in ("requests", "timings"):
             answer.pop(internal, None)

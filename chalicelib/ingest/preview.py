@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.ingest.plan import Plan
+from chalicelib.ingest.plan import Plan, Planner
 from chalicelib.sets.changes import change_json
+from chalicelib.storage.committed import MAX_PREVIEW_DAYS
 from chalicelib.timetable import clock
+
+MAX_NOT_COMPARED_SHOWN = 50
 
 
 def preview_json(
@@ -18,6 +21,7 @@ def preview_json(
     computed_at: str,
     draft: str | None = None,
     max_bytes: int | None = None,
+    not_compared: list[int] | None = None,
 ) -> dict[str, Any]:
     """The plan's report, with its changes (every one, or as many as `max_bytes` of JSON
     hold), and what it was compared with: the live schedule as of `against_release`, at
@@ -68,7 +72,31 @@ def preview_json(
         "publishes_as": plan.version.source,
         "would_release": bool(plan.changes.total),
         **({"draft": draft} if draft else {}),
+        "compared_in_full": not not_compared,
     }
+    if not_compared:  # a preview reads a bounded part of the festival (`storage.committed.PreviewFestival`)
+        report["preview"]["not_compared"] = [clock.iso_date(day) for day in not_compared[:MAX_NOT_COMPARED_SHOWN]]
+        report["warnings"] = [
+            *report["warnings"],
+            f"{len(not_compared):,} festival days this file names were not compared with the other files' sets "
+            f"live on them (a preview compares at most {MAX_PREVIEW_DAYS} days): a set it would replace there is "
+            "not listed as removed; once published, the release compares every day",
+        ]
     if draft:
         report["source"] = {**report["source"], "key": draft}
+    return report
+
+
+def refused_preview(planner: Planner, reason: str, *, against_release: str, computed_at: str) -> dict[str, Any]:
+    """The preview of a file the ingest would fail as a whole (a plan no table could hold)."""
+    planner.report.fail(reason)
+    report = planner.report.as_dict()
+    report.update(changelog=[], changelog_truncated=False, sets=[], sets_truncated=False)
+    report["preview"] = {
+        "computed_at": computed_at,
+        "against_release": against_release or None,
+        "publishes_as": planner.version.source,
+        "would_release": False,
+        "compared_in_full": True,
+    }
     return report

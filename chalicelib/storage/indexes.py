@@ -158,6 +158,22 @@ class Indexes(BookkeepingTable):
         items, last = self.page(DAY, limit=limit, after=after)
         return [decode_day(item) for item in items], last
 
+    def day_numbers(self) -> list[int]:
+        """The festival's days (one Query per MB of day items, reading their keys only)."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": DAY}},
+            "ProjectionExpression": "sk",
+        }
+        days = []
+        while True:
+            response = self.client.query(**request)
+            days += [clock.parse_date_strict(item["sk"]["S"]) for item in response["Items"]]
+            if "LastEvaluatedKey" not in response:
+                return days
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def all_days(self) -> list[int]:
         """Every festival day that has sets (the exports read the whole festival anyway)."""
         return [clock.parse_date_strict(item["sk"]["S"]) for item in self.partition(DAY, consistent=False)]
