@@ -224,3 +224,25 @@ def test_a_plan_every_delivery_left_half_applied_is_finished_by_the_scheduled_ru
     assert festival.report("uploads/day.csv")["status"] == "ok"
     festival.scheduled_run()
     assert "PendingPlansFound" not in capsys.readouterr().out  # nothing pending any more
+
+
+def test_a_draft_and_an_upload_named_drafts_report_to_different_keys(festival: Festival) -> None:
+    upload = festival.upload("uploads/drafts/a.csv", csv_text("Main,2026-07-03,18:00,19:00,Live,,"))
+    draft = festival.upload("drafts/a.csv", csv_text("Main,2026-07-03,18:00,19:00,Draft,,", "Bad,row"))
+    assert upload["source"]["key"] == "uploads/drafts/a.csv" and upload["accepted"] == 1
+    assert draft["preview"]["draft"] == "drafts/a.csv" and draft["rejected"] == 1
+    # Read again: neither wrote over the other.
+    assert festival.report("uploads/drafts/a.csv")["source"]["key"] == "uploads/drafts/a.csv"
+    assert festival.report("drafts/a.csv")["preview"]["publishes_as"] == "uploads/a.csv"
+
+
+def test_a_plan_refuses_a_key_dynamodb_would_refuse_before_it_is_kept() -> None:
+    from chalicelib.sets.index import IndexChanges
+    from chalicelib.storage.plans import Header, PlanFile, PlanTooLarge
+
+    plan = PlanFile(Header("run", "uploads/a.csv", "v1"), 6 * 60)
+    try:
+        with pytest.raises(PlanTooLarge, match="1,200 bytes"):
+            plan.put_index(IndexChanges([], [], {}, {CYRILLIC_STAGE: 1}, {}))
+    finally:
+        plan.close()
