@@ -4,10 +4,11 @@ written.
 The plan reads only what the last commit left (the file's manifest, the index of the
 stage-days the version touches, and the sets and manifests of files it takes slots
 from), so a run that dies and is tried again plans the same thing, and the writes of
-the dead run cannot mislead it. Out come, in a plan file (`storage.plans`): the puts and
-deletes of sets, the index, the manifests, the pages of changes, then what the commit
-writes (the file's record and the release) and what follows it (the report, the message,
-the garbage). The same code serves a preview, which stops there.
+the dead run cannot mislead it. Out come, in the domain's words (`Writes`, which
+`storage.plans` turns into a plan file of items): the puts and deletes of sets, the
+index, the manifests, the pages of changes, then what the commit writes (the file's
+record and the release) and what follows it (the report, the garbage). The same code
+serves a preview, which stops there.
 """
 
 from __future__ import annotations
