@@ -246,3 +246,49 @@ def test_a_plan_refuses_a_key_dynamodb_would_refuse_before_it_is_kept() -> None:
             plan.put_index(IndexChanges([], [], {}, {CYRILLIC_STAGE: 1}, {}))
     finally:
         plan.close()
+
+
+def test_a_plan_writes_each_key_once_so_its_batches_may_land_in_any_order(
+    festival: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several batches are in flight at once, and DynamoDB leaves items of a throttled batch
+    unprocessed, to be sent again later: that is safe because no plan writes one key twice
+    (a slot is put or deleted, never both), so no order of landing leaves a wrong state.
+    Checked on a re-upload that swaps, moves, cancels, removes and takes another file's slot."""
+    from chalicelib.storage.plans import BOOKKEEPING, PERFORMANCES, plan_lines
+    from chalicelib.storage.unit_of_work import UnitOfWork
+    from tests.aws_calls import withheld_writes
+    from tests.test_crash_proof import OTHER, V1, V2
+
+    festival.upload("uploads/other.csv", OTHER)
+    festival.upload("uploads/day.csv", V1)
+    kept: list[bytes] = []
+    keep = UnitOfWork.keep
+
+    def keeping(self: UnitOfWork, plan: Any, head: Any) -> Any:
+        kept.extend(plan.rewind().readlines())
+        return keep(self, plan, head)
+
+    monkeypatch.setattr(UnitOfWork, "keep", keeping)
+    with withheld_writes(rounds=6, keep=3):  # most of each batch left unprocessed, then sent again
+        report = festival.upload("uploads/day.csv", V2)
+    keys: dict[bytes, list[str]] = {PERFORMANCES: [], BOOKKEEPING: []}
+    for kind, payload in plan_lines(kept):
+        if kind in keys:
+            for request in json.loads(payload):
+                [(what, body)] = request.items()
+                key = body["Item"] if what == "PutRequest" else body["Key"]
+                names = ("stage", "slot") if kind == PERFORMANCES else ("pk", "sk")
+                keys[kind].append(json.dumps([key[name]["S"] for name in names]))
+    assert keys[PERFORMANCES] and keys[BOOKKEEPING]
+    assert all(len(found) == len(set(found)) for found in keys.values())
+    assert report["status"] == "ok"
+    assert [(i["stage"], i["slot"][11:], i["artist"], i.get("status")) for i in festival.items()] == [
+        ("Main", "18:00", "Opener", None),
+        ("Main", "19:00", "Swap B", None),
+        ("Main", "20:00", "Swap A", None),
+        ("Main", "22:00", "To Cancel", "cancelled"),
+        ("Main", "23:30", "Newcomer", None),
+        ("Tent", "21:00", "Mover", None),
+        ("Tent", "22:00", "Taker", None),
+    ]
