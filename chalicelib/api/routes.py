@@ -278,7 +278,7 @@ class ScheduleApi:
         import io
 
         from chalicelib.ingest.plan import Planner, Version
-        from chalicelib.ingest.preview import preview_json
+        from chalicelib.ingest.preview import answered_preview
         from chalicelib.storage.committed import CommittedFestival
 
         params = Params(query, "/previews")
@@ -299,18 +299,11 @@ class ScheduleApi:
         )
         plan = planner.ingest(io.BytesIO(body))
         try:
-            answer = preview_json(
-                plan,
-                against_release=head.release,
-                computed_at=computed_at,
-                max_bytes=PREVIEW_BYTES,
+            return answered_preview(
+                plan, against_release=head.release, computed_at=computed_at, max_bytes=PREVIEW_BYTES
             )
         finally:
             plan.file.close()
-        answer.pop("source", None)
-        for internal in ("requests", "timings"):
-            answer.pop(internal, None)
-        return answer
 
     def _exported_sets(self) -> list[Set]:
         """Every set of the festival: one Query per festival day (and per MB)."""

@@ -72,3 +72,12 @@ def preview_json(
     if draft:
         report["source"] = {**report["source"], "key": draft}
     return report
+
+
+def answered_preview(plan: Plan, *, against_release: str, computed_at: str, max_bytes: int) -> dict[str, Any]:
+    """A preview as the API answers it (`POST /previews`, an edit's dry run): the report
+    without where the file is kept and the run's requests and timings."""
+    answer = preview_json(plan, against_release=against_release, computed_at=computed_at, max_bytes=max_bytes)
+    for internal in ("source", "requests", "timings"):
+        answer.pop(internal, None)
+    return answer

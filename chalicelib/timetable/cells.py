@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from chalicelib.timetable import clock
-from chalicelib.timetable.rows import CANCELLED, Performance, Schedule, read_schedule
+from chalicelib.timetable.rows import CANCELLED, Performance, Rejection, Schedule, read_schedule
 from chalicelib.timetable.text import CODECS, described, open_text
 from chalicelib.timetable.text import shown as _shown
 
@@ -99,6 +99,7 @@ class TimetableFile:
         self.day_change = day_change
         self.conventions = _Conventions()
         self._records: dict[int, _Record] = {}
+        self._rows: dict[int, Performance | Rejection] | None = None
         self._header_end = 0  # offset just past the header's last character
         self._scan(header_line=schedule.text.lines_read)
 
@@ -182,13 +183,22 @@ class TimetableFile:
         start, end = record.spans[position]
         return _unquoted(self.text[start:end]).strip()
 
-    def sets(self, lines: set[int]) -> dict[int, Performance]:
-        """The sets the ingest reads from these lines (rejected rows hold none)."""
-        found = {}
-        for row in self.schedule.rows():
-            if isinstance(row, Performance) and row.line in lines:
-                found[row.line] = row
-        return found
+    def rows(self) -> dict[int, Performance | Rejection]:
+        """Every data row as the ingest reads it, by line: its set, or why it has none."""
+        if self._rows is None:
+            self._rows = {row.line: row for row in self.schedule.rows()}
+        return self._rows
+
+    def line_of(self, stage: str, start: int) -> int | None:
+        """The line of the set the file places on this stage at this start, if any."""
+        return next(
+            (
+                line
+                for line, row in self.rows().items()
+                if isinstance(row, Performance) and (row.stage, row.start) == (stage, start)
+            ),
+            None,
+        )
 
     # Writing.
 
@@ -247,6 +257,20 @@ class TimetableFile:
         out.append(self.data[byte:])
         return b"".join(out)
 
+    def rewritten(self, changes: Mapping[int, RowChange]) -> bytes | Refusal:
+        """The file's bytes with the sets on these lines placed as `changes` say."""
+        cells: dict[int, dict[str, str]] = {}
+        rows = self.rows()
+        for line, change in changes.items():
+            row = rows.get(line)
+            if not isinstance(row, Performance):
+                return Refusal(line, "", f"line {line} holds no set the timetable accepts, so it cannot be edited")
+            found = self.cells_for(row, change)
+            if isinstance(found, Refusal):
+                return found
+            cells[line] = found
+        return self.replaced(cells)
+
     def cells_for(self, row: Performance, change: RowChange) -> dict[str, str] | Refusal:
         """The cells a row's set needs rewritten to be where, and as, `change` says, each in
         the file's form; cells that already say so are left alone."""
@@ -259,7 +283,7 @@ class TimetableFile:
             cells[STATUS] = (conventions.cancelled or "cancelled") if change.cancelled else conventions.scheduled
         start = row.start if change.start is None else change.start
         end = row.end if change.end is None else change.end
-        if not 0 < end - start < clock.MINUTES_PER_DAY:
+        if not 0 <= end - start < clock.MINUTES_PER_DAY:  # (a set of no length is the ingest's to refuse)
             return Refusal(
                 row.line,
                 "end",
@@ -372,14 +396,4 @@ def rewrite_rows(
     file = TimetableFile.read(data, day_change)
     if isinstance(file, Refusal):
         return file
-    sets = file.sets(set(changes))
-    cells: dict[int, dict[str, str]] = {}
-    for line, change in changes.items():
-        row = sets.get(line)
-        if row is None:
-            return Refusal(line, "", f"line {line} holds no set the timetable accepts, so it cannot be edited")
-        found = file.cells_for(row, change)
-        if isinstance(found, Refusal):
-            return found
-        cells[line] = found
-    return file.replaced(cells)
+    return file.rewritten(changes)
