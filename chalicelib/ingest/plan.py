@@ -41,6 +41,7 @@ from chalicelib.storage.plans import COMMIT, FINISH, PlanFile
 from chalicelib.storage.releases import INLINE_CHANGES, change_pages, inline
 from chalicelib.storage.sources import COMMITTED, Manifest, SourceRecord, SourceRecords, manifest_chunks, manifest_keys
 from chalicelib.timetable import clock
+from chalicelib.timetable.fixes import Fixes
 from chalicelib.timetable.rows import Performance, Rejection, read_schedule
 
 MAX_KEPT_SHOWN = 100
@@ -126,6 +127,8 @@ class Planner:
         if version.note:
             self.report.details["note"] = version.note
         self.file = PlanFile()
+        self._fixes: Fixes | None = None
+        self._stages_known: set[str] = set()  # the stages playing on the days the version touches
         self._started = time.monotonic()
         self._garbage: list[dict[str, Any]] = []
 
@@ -142,7 +145,9 @@ class Planner:
         factory = ItemFactory(self.source, self.day_change)
         placed = _Placed()
         waiting: list[Performance] = []
+        self._fixes = Fixes(schedule, self.day_change)
         for row in schedule.rows():
+            self._fixes.note(row)
             if isinstance(row, Rejection):
                 self.report.reject(row.line, row.reason, row.columns)
                 identities.stand_for(row)
@@ -258,6 +263,7 @@ class Planner:
     ) -> Plan:
         days = {clock.festival_day(s.start, self.day_change) for s in (*put, *vacated)}
         stage_days = self.festival.whole_days(days) if days else []
+        self._stages_known = {stage_day.stage for stage_day in stage_days}
         self._take_over(put, stage_days, lines)
         reindex = Reindex(
             self.day_change, stage_days, self.festival.edges({s.stage for s in (*put, *vacated)}), vacated, put
@@ -344,6 +350,11 @@ class Planner:
     # The plan's last lines: pages of changes, the commit, what follows it.
 
     def _plan(self, record: SourceRecord) -> Plan:
+        if self._fixes is not None:  # the likely fixes of what the file got wrong, for the organiser
+            fixes, warnings = self._fixes.suggest(self._stages_known)
+            self.report.warnings.extend(warnings)
+            if fixes:
+                self.report.details["fixes"] = [fix.as_json() for fix in fixes]
         pages = change_pages(self.run, self.changes.changes)
         entries = list(self.changes.entries(INLINE_CHANGES))
         for page in pages:

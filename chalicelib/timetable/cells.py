@@ -167,7 +167,7 @@ class TimetableFile:
             parsed = clock.parse_time(value)
             if isinstance(parsed, int):
                 conventions.late_hours |= parsed >= clock.MINUTES_PER_DAY
-                conventions.short_hours |= bool(_SHORT_HOUR.fullmatch(value))
+                conventions.short_hours |= short_hour(value)
                 conventions.padded_hours |= bool(_PADDED_HOUR.fullmatch(value))
         status = self.value(record, STATUS)
         if status.lower() in CANCELLED and not conventions.cancelled:
@@ -321,10 +321,20 @@ class TimetableFile:
 
     def _time_text(self, minutes: int, written: str) -> str:
         """`minutes` in the form of the cell it replaces (seconds) and of the file (`9:05`)."""
-        hours, minute = divmod(minutes, 60)
-        short = self.conventions.short_hours and not self.conventions.padded_hours
-        text = f"{hours}:{minute:02d}" if short else f"{hours:02d}:{minute:02d}"
-        return text + ":00" if written.count(":") == 2 else text
+        return time_text(minutes, written, short=self.conventions.short_hours and not self.conventions.padded_hours)
+
+
+def time_text(minutes: int, written: str, *, short: bool) -> str:
+    """Minutes after midnight as a time cell: with seconds when `written` (the cell it
+    replaces) has them, the hour without its leading zero when `short`."""
+    hours, minute = divmod(minutes, 60)
+    text = f"{hours}:{minute:02d}" if short else f"{hours:02d}:{minute:02d}"
+    return text + ":00" if written.count(":") == 2 else text
+
+
+def short_hour(written: str) -> bool:
+    """Whether a time cell writes its hour without the leading zero (`9:05`)."""
+    return bool(_SHORT_HOUR.fullmatch(written))
 
 
 def _cell_spans(text: str, start: int, end: int, delimiter: str) -> list[tuple[int, int]] | None:
