@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from chalice.app import BadRequestError
 
+from chalicelib.api.edits import delay_stage, edit_set
 from chalicelib.edits.model import Edit, StageDelay, read_delay, read_edit
 from chalicelib.edits.rules import Refused
 from chalicelib.edits.service import MAX_FILE_BYTES, Applied, Editor, Missing, Previewed, Stale
@@ -457,3 +459,65 @@ class TestReadingTheBody:
         ):
             reason = read_delay("Main", body)
             assert isinstance(reason, str) and words in reason, reason
+
+
+class TestHttp:
+    """The edges the routes will call (chalicelib/api/edits.py), with the ETag GET gives."""
+
+    ORIGIN = "http://localhost"  # where the test client reaches the app (no Host header)
+
+    def patch(
+        self, festival: Festival, artist: str, body: Any, query: dict[str, str] | None = None, **headers: str
+    ) -> Any:
+        identity = set_id(festival, artist)
+        return edit_set(
+            get_services(),
+            identity,
+            json.dumps(body).encode(),
+            {name.lower().replace("_", "-"): value for name, value in headers.items()},
+            query,
+            author="stage manager",
+            origin=self.ORIGIN,
+            base="",
+        )
+
+    def test_without_if_match_428_and_with_a_stale_one_412_with_the_set_as_it_is(self, live: Festival) -> None:
+        count = len(versions(live))
+        assert self.patch(live, "Opener", {"delay": 5}).status_code == 428
+        stale = self.patch(live, "Opener", {"delay": 5}, if_match='"not-its-tag"')
+        assert stale.status_code == 412 and stale.headers["ETag"] == get(live, "Opener").headers["ETag"]
+        assert json.loads(stale.body)["performance"] == json.loads(get(live, "Opener").body)
+        assert len(versions(live)) == count
+
+    def test_a_dry_run_answers_the_preview_and_the_edit_202_with_the_new_version(self, live: Festival) -> None:
+        etag = get(live, "Opener").headers["ETag"]
+        dry = self.patch(live, "Opener", {"delay": 5}, {"dry_run": "1"}, if_match=etag)
+        assert dry.status_code == 200 and json.loads(dry.body)["previews"][0]["changes"]["moved"] == 1
+        done = self.patch(live, "Opener", {"delay": 5, "note": "soundcheck"}, if_match=etag)
+        assert done.status_code == 202
+        (written,) = json.loads(done.body)["files"]
+        assert written == {"file": KEY, "version": versions(live)[0]["VersionId"]} and versions(live)[0]["IsLatest"]
+        again = self.patch(live, "Opener", {"delay": 5}, if_match=etag)  # the same read, a second time
+        assert again.status_code == 412
+
+    def test_a_refused_rule_is_422_with_where_and_a_bad_body_400(self, live: Festival) -> None:
+        etag = get(live, "Late").headers["ETag"]
+        refused = self.patch(live, "Late", {"delay": -60}, if_match=etag)
+        assert refused.status_code == 422
+        body = json.loads(refused.body)
+        assert (body["file"], body["line"], body["column"]) == (KEY, 5, "stage,start,end")
+        assert "overlaps the set on line 3" in body["Message"]
+        assert self.patch(live, "Late", {"delay": "soon"}, if_match=etag).status_code == 400
+        with pytest.raises(BadRequestError):
+            self.patch(live, "Late", {"delay": 5}, {"dry_run": "yes"}, if_match=etag)
+
+    def test_a_stage_delay(self, live: Festival) -> None:
+        body = json.dumps({"from": "2026-07-03T23:00", "minutes": 10}).encode()
+        answer = delay_stage(get_services(), "Main", body, None, author="x", origin=self.ORIGIN, base="")
+        assert answer.status_code == 202
+        changes = json.loads(answer.body)["previews"][0]["changelog"]
+        assert sorted(change["artist"] for change in changes) == ["Late", "Night Owl"]
+
+
+def get(festival: Festival, artist: str) -> Any:
+    return festival.client.http.get(f"/performances/{set_id(festival, artist)}")
