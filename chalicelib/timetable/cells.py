@@ -24,7 +24,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from chalicelib.timetable import clock
 from chalicelib.timetable.rows import CANCELLED, Performance, Rejection, Schedule, read_schedule
@@ -81,7 +81,6 @@ class _Conventions:
     padded_hours: bool = False
     cancelled: str = ""  # its spelling of cancelled (`Cancelled`, `canceled`)
     scheduled: str = ""  # `scheduled`, where it writes that rather than leaving status empty
-    seen: set[str] = field(default_factory=set)
 
 
 class TimetableFile:
@@ -98,10 +97,10 @@ class TimetableFile:
         self.width = schedule.columns.width
         self.day_change = day_change
         self.conventions = _Conventions()
-        self._records: dict[int, _Record] = {}
-        self._rows: dict[int, Performance | Rejection] | None = None
+        self._header_line = schedule.text.lines_read
         self._header_end = 0  # offset just past the header's last character
-        self._scan(header_line=schedule.text.lines_read)
+        self._records: dict[int, _Record] = {}  # the rows to rewrite (see `_scan`)
+        self._rows: dict[int, Performance | Rejection] | None = None
 
     @classmethod
     def read(cls, data: bytes, day_change: int = clock.DEFAULT_DAY_CHANGE) -> TimetableFile | Refusal:
@@ -115,20 +114,24 @@ class TimetableFile:
 
     # Reading.
 
-    def _scan(self, header_line: int) -> None:
-        """Find every data row's cells, and how the file writes times and statuses."""
-        lines = self._lines()
-        for number, _, content_end in lines:
-            if number == header_line:
+    def _scan(self, lines: set[int]) -> None:
+        """Find the cells of the rows on these lines, and how the file writes times and
+        statuses (once: from every row)."""
+        if lines <= set(self._records):
+            return
+        numbered = self._lines()
+        for number, _, content_end in numbered:
+            if number == self._header_line:
                 self._header_end = content_end
                 break
         consumed: list[tuple[int, int, int]] = []
 
         def feed() -> Iterator[str]:
-            for number, start, content_end in lines:
+            for number, start, content_end in numbered:
                 consumed.append((number, start, content_end))
                 yield self.text[start : self._line_end(content_end)]
 
+        self.conventions = _Conventions()
         reader = csv.reader(feed(), delimiter=self.delimiter, strict=True)
         while True:
             consumed.clear()
@@ -138,15 +141,14 @@ class TimetableFile:
                 return
             except csv.Error:  # the ingest rejects the row: it holds no set to edit
                 continue
-            if not "".join(fields).strip():
-                continue
+            self._learn(fields)
             first, last = consumed[0], consumed[-1]
+            if first[0] not in lines:
+                continue
             spans = _cell_spans(self.text, first[1], last[2], self.delimiter)
-            if spans is None or [_unquoted(self.text[a:b]) for a, b in spans] != fields:
-                continue  # never rewrite a row whose cells could not be located exactly
-            record = _Record(first[0], first[1], last[2], spans)
-            self._records[record.line] = record
-            self._learn(record)
+            if spans is not None and [_unquoted(self.text[a:b]) for a, b in spans] == fields:
+                self._records[first[0]] = _Record(first[0], first[1], last[2], spans)
+            # (a row whose cells could not be located exactly is never rewritten)
 
     def _lines(self) -> Iterator[tuple[int, int, int]]:
         """Each physical line: its number, its start, and where its content ends."""
@@ -160,17 +162,17 @@ class TimetableFile:
             return end + 2
         return end + 1 if self.text.startswith(("\r", "\n"), end) else end
 
-    def _learn(self, record: _Record) -> None:
+    def _learn(self, fields: list[str]) -> None:
         conventions = self.conventions
         for name in _TIMES:
-            value = self.value(record, name)
+            value = _field(fields, self.index.get(name))
             parsed = clock.parse_time(value)
             if isinstance(parsed, int):
                 conventions.late_hours |= parsed >= clock.MINUTES_PER_DAY
                 conventions.short_hours |= short_hour(value)
                 conventions.padded_hours |= bool(_PADDED_HOUR.fullmatch(value))
-        status = self.value(record, STATUS)
-        if status.lower() in CANCELLED and not conventions.cancelled:
+        status = _field(fields, self.index.get(STATUS))
+        if status and status.lower() in CANCELLED and not conventions.cancelled:
             conventions.cancelled = status
         if status.lower() == "scheduled" and not conventions.scheduled:
             conventions.scheduled = status
@@ -204,6 +206,7 @@ class TimetableFile:
 
     def replaced(self, cells: Mapping[int, Mapping[str, str]]) -> bytes | Refusal:
         """The file's bytes with these cells (by line, then known column) holding these values."""
+        self._scan(set(cells))
         edits: list[tuple[int, int, str]] = []
         index = dict(self.index)
         named = {name for values in cells.values() for name in values}
@@ -261,6 +264,7 @@ class TimetableFile:
         """The file's bytes with the sets on these lines placed as `changes` say."""
         cells: dict[int, dict[str, str]] = {}
         rows = self.rows()
+        self._scan(set(changes))
         for line, change in changes.items():
             row = rows.get(line)
             if not isinstance(row, Performance):
@@ -274,7 +278,10 @@ class TimetableFile:
     def cells_for(self, row: Performance, change: RowChange) -> dict[str, str] | Refusal:
         """The cells a row's set needs rewritten to be where, and as, `change` says, each in
         the file's form; cells that already say so are left alone."""
-        record = self._records[row.line]
+        self._scan({row.line})
+        record = self._records.get(row.line)
+        if record is None:
+            return Refusal(row.line, "", f"line {row.line}'s cells cannot be told apart, so it cannot be edited")
         cells: dict[str, str] = {}
         if change.stage is not None and change.stage != row.stage:
             cells["stage"] = change.stage
@@ -335,6 +342,10 @@ def time_text(minutes: int, written: str, *, short: bool) -> str:
 def short_hour(written: str) -> bool:
     """Whether a time cell writes its hour without the leading zero (`9:05`)."""
     return bool(_SHORT_HOUR.fullmatch(written))
+
+
+def _field(fields: list[str], position: int | None) -> str:
+    return fields[position].strip() if position is not None and position < len(fields) else ""
 
 
 def _cell_spans(text: str, start: int, end: int, delimiter: str) -> list[tuple[int, int]] | None:
