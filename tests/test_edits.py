@@ -23,6 +23,7 @@ from chalicelib.ingest.notes import read_note
 from chalicelib.services import get_services
 from chalicelib.storage.files import TimetableFiles
 from chalicelib.timetable import clock
+from tests.aws_calls import CallLog
 from tests.conftest import Festival
 
 FRIDAY = (
@@ -65,7 +66,7 @@ def performance(festival: Festival, artist: str) -> dict[str, Any]:
 def version_of(festival: Festival, artist: str) -> str:
     found = editor(festival).current(set_id(festival, artist))
     assert found is not None
-    return found[1]
+    return found[1]  # what GET /performances/{id}'s ETag is made from
 
 
 def edit(festival: Festival, artist: str, change: Edit, *, author: str = "stage manager", dry_run: bool = False) -> Any:
@@ -510,6 +511,27 @@ class TestHttp:
         assert self.patch(live, "Late", {"delay": "soon"}, if_match=etag).status_code == 400
         with pytest.raises(BadRequestError):
             self.patch(live, "Late", {"delay": 5}, {"dry_run": "yes"}, if_match=etag)
+
+    def test_an_edit_costs_six_reads_and_two_object_requests(self, live: Festival) -> None:
+        identity, etag = set_id(live, "Opener"), get(live, "Opener").headers["ETag"]
+        calls = CallLog().attach("dynamodb", "s3")
+        answer = edit_set(
+            get_services(), identity, b'{"delay": 5}', {"if-match": etag}, None, author="x", origin=self.ORIGIN, base=""
+        )
+        assert answer.status_code == 202
+        # The head, the set by id, its file's record (the version live); that version's bytes;
+        # what the plan reads (the file's manifest, the festival days it touches, the stages'
+        # days); the conditional write.
+        assert [(call.service, call.operation) for call in calls.calls] == [
+            ("dynamodb", "GetItem"),
+            ("dynamodb", "Query"),
+            ("dynamodb", "GetItem"),
+            ("s3", "GetObject"),
+            ("dynamodb", "Query"),
+            ("dynamodb", "Query"),
+            ("dynamodb", "BatchGetItem"),
+            ("s3", "PutObject"),
+        ]
 
     def test_a_stage_delay(self, live: Festival) -> None:
         body = json.dumps({"from": "2026-07-03T23:00", "minutes": 10}).encode()

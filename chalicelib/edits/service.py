@@ -100,13 +100,15 @@ class Editor:
         self._now = now
         self._day_change = services.settings.day_change_minutes
 
-    def current(self, set_id: str) -> tuple[Set, str] | None:
-        """The set with this id and its version (see `sets.model.set_version`), or None."""
+    def current(self, set_id: str) -> tuple[Set, str, SourceRecord | None] | None:
+        """The set with this id, its version (see `sets.model.set_version`) and its file's
+        record; None when there is no such set."""
         item = self._services.performances.by_id(set_id)
         if item is None:
             return None
         found = from_item(item)
-        return found, set_version(found, self._services.sources.live_version(found.source))
+        record = self._services.sources.record(found.source)
+        return found, set_version(found, version_of(record.processed) if record else ""), record
 
     def edit(
         self, set_id: str, edit: Edit, *, expected: Callable[[str], bool], author: str, dry_run: bool = False
@@ -119,13 +121,13 @@ class Editor:
         current = self.current(set_id)
         if current is None:
             return Missing(f"no performance with id {set_id}: it was removed, or never existed")
-        found, version = current
+        found, version, record = current
         if not expected(version):
             return Stale("the set changed since it was read (or its file did): see it as it is now", found, version)
         change = placed(found, edit, self._day_change)
         if isinstance(change, Refused):
             return change
-        planned = self._planned(found.source, [(found, change)], head.release, author, edit.note)
+        planned = self._planned(found.source, record, [(found, change)], head.release, author, edit.note)
         if not isinstance(planned, _Planned):
             return planned if not isinstance(planned, Stale) else Stale(planned.reason, found, version)
         if dry_run:
@@ -148,8 +150,9 @@ class Editor:
         for move in moves:
             by_file.setdefault(move[0].source, []).append(move)
         plans = []
+        records = self._services.sources.records(sorted(by_file))
         for source, changes in sorted(by_file.items()):
-            planned = self._planned(source, changes, head.release, author, delay.note)
+            planned = self._planned(source, records.get(source), changes, head.release, author, delay.note)
             if not isinstance(planned, _Planned):
                 return planned
             plans.append(planned)
@@ -179,10 +182,16 @@ class Editor:
             start_key = page.last_key
 
     def _planned(
-        self, source: str, changes: Sequence[tuple[Set, RowChange]], release: str, author: str, note: str
+        self,
+        source: str,
+        record: SourceRecord | None,
+        changes: Sequence[tuple[Set, RowChange]],
+        release: str,
+        author: str,
+        note: str,
     ) -> _Planned | Refused | Stale:
-        """The file's live version, edited, checked and planned; nothing written."""
-        record = self._services.sources.record(source)
+        """The file's live version (as its record says), edited, checked and planned; nothing
+        written."""
         read = self._read(source, record)
         if not isinstance(read, FileVersion):
             return read
