@@ -10,9 +10,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-# The key holds another version than the one read (or none): a conditional write's refusal,
-# or a read of a version that is gone.
-_CHANGED = frozenset({"PreconditionFailed", "412", "NoSuchKey", "NoSuchVersion", "404", "ConditionalRequestConflict"})
+from chalicelib.storage.bucket import ScheduleBucket
+
+# The key holds another version than the one read (or none): a conditional write's refusal
+# (409 while another conditional write of the key is under way).
+_CHANGED = frozenset({"PreconditionFailed", "412", "NoSuchKey", "404", "ConditionalRequestConflict", "409"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class TimetableFiles:
 
     def __init__(self, client: Any, bucket: str, *, max_bytes: int) -> None:
         self._client = client
+        self._versions = ScheduleBucket(client, bucket)
         self.bucket = bucket
         self.max_bytes = max_bytes
 
@@ -48,17 +51,9 @@ class TimetableFiles:
         """That version of the file (by its id; in an unversioned bucket, the current object
         if its ETag is `etag`); None when it is gone or was replaced; its size in bytes when
         that is over `max_bytes`."""
-        request: dict[str, str] = {"Bucket": self.bucket, "Key": key}
-        if version_id:
-            request["VersionId"] = version_id
-        elif etag:
-            request["IfMatch"] = f'"{etag}"'
-        try:
-            response = self._client.get_object(**request)
-        except ClientError as error:
-            if _code(error) in _CHANGED:
-                return None
-            raise
+        response = self._versions.get_version(key, version_id=version_id or None, etag=etag or None)
+        if response is None:
+            return None
         size = int(response.get("ContentLength", 0))
         if size > self.max_bytes:
             response["Body"].close()
