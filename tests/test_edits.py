@@ -205,7 +205,7 @@ class TestRefusals:
         )
         refused = edit(live, "Björk", Edit(stage="Zelt ✓"))
         assert isinstance(refused, Refused) and "U+2713 CHECK MARK" in refused.reason
-        assert "Windows-1252" in refused.reason and (refused.line, refused.column) == (2, "stage")
+        assert "Windows-1252" in refused.reason and (refused.line, refused.columns) == (2, ("stage",))
 
     def test_a_row_the_current_version_accepts_is_never_rejected(self, live: Festival) -> None:
         # The opener delayed into the headliner: the headliner's row comes after it in the file,
@@ -506,7 +506,7 @@ class TestHttp:
         refused = self.patch(live, "Late", {"delay": -60}, if_match=etag)
         assert refused.status_code == 422
         body = json.loads(refused.body)
-        assert (body["file"], body["line"], body["column"]) == (KEY, 5, "stage,start,end")
+        assert (body["file"], body["line"], body["columns"]) == (KEY, 5, ["stage", "start", "end"])
         assert "overlaps the set on line 3" in body["Message"]
         assert self.patch(live, "Late", {"delay": "soon"}, if_match=etag).status_code == 400
         with pytest.raises(BadRequestError):

@@ -2,7 +2,7 @@
 (`PATCH /performances/{id}`, `POST /stages/{stage}/delays`, publishers only): the request's
 JSON, `If-Match` and `?dry_run=1` in, the editor's outcome (`chalicelib.edits.service`) out
 as HTTP. 428 without `If-Match`; 412 with the set as it is now and its ETag when it or its
-file changed; 422 with the reason (and the file, line and column) when a rule refuses; 202
+file changed; 422 with the reason (and the file, line and columns) when a rule refuses; 202
 with each file's new version; 200 with the preview of each file for a dry run. Nothing is
 written unless the answer is 202."""
 
@@ -90,10 +90,9 @@ def answer(outcome: Outcome, services: Services, *, origin: str, base: str) -> R
     if isinstance(outcome, Previewed):
         return _json_response(200, {"previews": outcome.previews})
     if isinstance(outcome, Refused):
-        where = {name: value for name, value in (("file", outcome.source), ("line", outcome.line)) if value}
-        if outcome.column:
-            where["column"] = outcome.column
-        return _json_response(422, {"Code": "UnprocessableEntity", "Message": outcome.reason, **where})
+        where = {"file": outcome.source, "line": outcome.line, "columns": list(outcome.columns)}
+        found = {name: value for name, value in where.items() if value}
+        return _json_response(422, {"Code": "UnprocessableEntity", "Message": outcome.reason, **found})
     if isinstance(outcome, Stale):
         body: dict[str, Any] = {"Code": "PreconditionFailed", "Message": outcome.reason}
         headers = {}

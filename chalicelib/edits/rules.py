@@ -28,12 +28,12 @@ from chalicelib.timetable.text import shown
 
 @dataclass(frozen=True)
 class Refused:
-    """Why an edit cannot be made: in words, and where (the file, the line, the column)."""
+    """Why an edit cannot be made: in words, and where (the file, the line, the columns)."""
 
     reason: str
     source: str = ""
     line: int = 0
-    column: str = ""
+    columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,8 @@ def edited_file(
         lines[current.id] = line
     data_after = file.rewritten({lines[current.id]: change for current, change in changes})
     if isinstance(data_after, Refusal):
-        return Refused(f"{source}: {data_after.reason}", source, data_after.line, data_after.column)
+        columns = (data_after.column,) if data_after.column else ()
+        return Refused(f"{source}: {data_after.reason}", source, data_after.line, columns)
     if data_after == data:
         return Refused("nothing changes: the set is already so", source)
     after = TimetableFile.read(data_after, day_change)
@@ -117,13 +118,13 @@ def edited_file(
         line = lines[current.id]
         row = rows.get(line)
         if not isinstance(row, Performance):
-            reason = row.reason if isinstance(row, Rejection) else "would hold no set"
-            columns = ",".join(row.columns) if isinstance(row, Rejection) else ""
-            return Refused(f"{shown(current.artist)} (line {line}) {reason}", source, line, columns)
+            if isinstance(row, Rejection):
+                return Refused(f"{shown(current.artist)} (line {line}) {row.reason}", source, line, row.columns)
+            return Refused(f"{shown(current.artist)} (line {line}) would hold no set", source, line)
         slots[current.id] = (row.stage, row.start)
     for line, row in sorted(rows.items()):
         if isinstance(row, Rejection) and isinstance(before.get(line), Performance):
-            return Refused(f"line {line}, live now, would be rejected: {row.reason}", source, line)
+            return Refused(f"line {line}, live now, would be rejected: {row.reason}", source, line, row.columns)
     return FileEdit(source, data_after, slots, lines)
 
 
@@ -166,5 +167,5 @@ def _past_day_change(current: Set, start: int, day_change: int) -> Refused:
         f"{clock.iso_date(current.day)} (the day changes at {clock.hh_mm(day_change)}): a set is edited within "
         "its day; to move it to another day, edit the file and upload it",
         current.source,
-        column="start",
+        columns=("start",),
     )

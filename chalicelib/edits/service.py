@@ -5,8 +5,10 @@ the file's next version only while the file is still the version read (S3's `IfM
 So the CSV stays the one truth: the ingest releases the new version as any upload (`moved`,
 `changed`, `cancelled`, the same ids), the bucket's versions are the history, and a rollback
 undoes an edit like any upload. Of two edits made from one version, exactly one is written;
-the other is `Stale`, as is an edit racing an upload of the same file (whichever is written
-second is refused by S3, whole). A dry run stops before the write and answers the preview.
+the other is `Stale`. An upload of the same file that lands between the edit's read and its
+write makes the edit `Stale` too (S3 refuses the write, whole); one that lands after it is
+the newer version, released whole, with the edit's version in the history. A dry run stops
+before the write and answers the preview.
 """
 
 from __future__ import annotations

@@ -64,12 +64,11 @@ class RowChange:
 
 @dataclass
 class _Record:
-    """One data row: where its text is in the file, and each cell's raw text."""
+    """One data row: where each of its cells' raw text is in the file, and where it ends
+    (offsets in characters; the end is before its line break)."""
 
-    line: int
-    start: int  # offset (in characters) of its first character
-    end: int  # offset just past its last cell (before its line break)
     spans: list[tuple[int, int]]
+    end: int
 
 
 @dataclass
@@ -147,7 +146,7 @@ class TimetableFile:
                 continue
             spans = _cell_spans(self.text, first[1], last[2], self.delimiter)
             if spans is not None and [_unquoted(self.text[a:b]) for a, b in spans] == fields:
-                self._records[first[0]] = _Record(first[0], first[1], last[2], spans)
+                self._records[first[0]] = _Record(spans, last[2])
             # (a row whose cells could not be located exactly is never rewritten)
 
     def _lines(self) -> Iterator[tuple[int, int, int]]:
@@ -177,7 +176,7 @@ class TimetableFile:
         if status.lower() == "scheduled" and not conventions.scheduled:
             conventions.scheduled = status
 
-    def value(self, record: _Record, name: str) -> str:
+    def _value(self, record: _Record, name: str) -> str:
         """A known column's value in a row, as the ingest reads it (trimmed)."""
         position = self.index.get(name)
         if position is None or position >= len(record.spans):
@@ -269,13 +268,13 @@ class TimetableFile:
             row = rows.get(line)
             if not isinstance(row, Performance):
                 return Refusal(line, "", f"line {line} holds no set the timetable accepts, so it cannot be edited")
-            found = self.cells_for(row, change)
+            found = self._cells_for(row, change)
             if isinstance(found, Refusal):
                 return found
             cells[line] = found
         return self.replaced(cells)
 
-    def cells_for(self, row: Performance, change: RowChange) -> dict[str, str] | Refusal:
+    def _cells_for(self, row: Performance, change: RowChange) -> dict[str, str] | Refusal:
         """The cells a row's set needs rewritten to be where, and as, `change` says, each in
         the file's form; cells that already say so are left alone."""
         self._scan({row.line})
@@ -297,22 +296,22 @@ class TimetableFile:
                 f"a set cannot end at {clock.iso(end)} when it starts at {clock.iso(start)}: a row's end is "
                 "less than a day after its start",
             )
-        written_start = clock.parse_time(self.value(record, "start"))
+        written_start = clock.parse_time(self._value(record, "start"))
         if start != row.start or not isinstance(written_start, int):
             base, written_start = self._placed(start)
             if "date" in self.index:
                 cells["date"] = clock.iso_date(base)
             if "day" in self.index:
                 cells["day"] = clock.festival_date(start, self.day_change)
-            cells["start"] = self._time_text(written_start, self.value(record, "start"))
-        written_end = clock.parse_time(self.value(record, "end"))
+            cells["start"] = self._time_text(written_start, self._value(record, "start"))
+        written_end = clock.parse_time(self._value(record, "end"))
         length = end - start
         if not isinstance(written_end, int) or (written_end - written_start) % clock.MINUTES_PER_DAY != length:
             minutes = written_start + length
             if minutes >= clock.MINUTES_PER_DAY and not (self.conventions.late_hours and minutes <= _LATEST_LATE):
                 minutes -= clock.MINUTES_PER_DAY
-            cells["end"] = self._time_text(minutes, self.value(record, "end"))
-        return {name: value for name, value in cells.items() if value != self.value(record, name)}
+            cells["end"] = self._time_text(minutes, self._value(record, "end"))
+        return {name: value for name, value in cells.items() if value != self._value(record, name)}
 
     def _placed(self, start: int) -> tuple[int, int]:
         """The day a row's times count from, and its start's minutes after that day's
