@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib.timetable import clock
 from chalicelib.timetable.cells import short_hour, time_text
-from chalicelib.timetable.rows import MAX_VALUE_CHARS, Performance, Rejection, Schedule
+from chalicelib.timetable.rows import Performance, Rejection, Schedule
 from chalicelib.timetable.text import shown
 
 MAX_FIXES = 1000  # as many as a report lists rejected rows
@@ -181,7 +181,7 @@ class Fixes:
 
 def _near(name: str, other: str) -> str | None:
     """How `name` is a likely misspelling of `other`, in words, or None."""
-    if name == other or len(name) > MAX_VALUE_CHARS:
+    if name == other:
         return None
     if " ".join(name.split()) == " ".join(other.split()):
         return "has stray spaces: it is"
