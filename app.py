@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from chalice.app import Chalice, CORSConfig, NotFoundError, Response, S3Event
+from chalice.app import Chalice, CloudWatchEvent, CORSConfig, NotFoundError, Rate, Response, S3Event
 
 from chalicelib.api import caching, previews
 from chalicelib.api.caching import request_identity
@@ -47,7 +47,7 @@ def _ingest(event: S3Event) -> None:
     handle_s3_event(event.to_dict(), get_services(), wait_seconds=_wait_budget(event))
 
 
-def _wait_budget(event: S3Event) -> float:
+def _wait_budget(event: S3Event | CloudWatchEvent) -> float:
     context: Any = event.context
     remaining_ms = context.get_remaining_time_in_millis() if context else 900_000
     return max(remaining_ms / 1000 - _LEASE_MARGIN_SECONDS, 1.0)
@@ -70,6 +70,15 @@ def preview_drafts(event: S3Event) -> None:
 def remove_performances(event: S3Event) -> None:
     """A timetable CSV was deleted: remove its performances, report, notify."""
     _ingest(event)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def finish_pending(event: CloudWatchEvent) -> None:
+    """Finish a plan left pending when every delivery of its event failed midway, so that
+    nothing stays half applied until the next upload (an alarm says it happened)."""
+    from chalicelib.ingest.handler import finish_pending as finish
+
+    finish(get_services(), wait_seconds=_wait_budget(event))
 
 
 def _answer(

@@ -8,15 +8,14 @@ from typing import Any
 
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage import clients as aws
-from chalicelib.storage.batch import Backoff
 from chalicelib.storage.bucket import ScheduleBucket
 from chalicelib.storage.indexes import Indexes
 from chalicelib.storage.lease import LeaseStore
 from chalicelib.storage.performances import PerformanceStore
 from chalicelib.storage.releases import Releases
+from chalicelib.storage.sending import Backoff
 from chalicelib.storage.sources import SourceRecords
-from chalicelib.storage.topic import Topic
-from chalicelib.storage.unit_of_work import UnitOfWork
+from chalicelib.storage.unit_of_work import Clients, Tables, UnitOfWork
 
 
 @dataclass
@@ -29,8 +28,9 @@ class Writes:
 
 @dataclass(frozen=True)
 class Services:
-    """What the handlers talk to. The ingest's own (the lease, S3, SNS) are set up on first
-    use: a boto3 client loads its service's model, and the API's cold start needs DynamoDB only."""
+    """What the handlers talk to. The ingest's own (the lease, S3, its unit of work) are set up
+    on first use: a boto3 client loads its service's model, and the API's cold start needs
+    DynamoDB only."""
 
     settings: Settings
     performances: PerformanceStore
@@ -44,23 +44,25 @@ class Services:
         return LeaseStore(aws.client("dynamodb"), self.settings.bookkeeping_table)
 
     @cached_property
-    def topic(self) -> Topic:
-        return Topic(aws.client("sns"), self.settings.notify_topic_arn)
-
-    @cached_property
     def s3_client(self) -> Any:
         return aws.client("s3")
 
     def bucket(self, name: str) -> ScheduleBucket:
         return ScheduleBucket(self.s3_client, name)
 
-    def unit_of_work(self) -> UnitOfWork:
-        """Writes for the ingest only (the API never writes): its own client for batches."""
+    def unit_of_work(self, *, wait_seconds: float) -> UnitOfWork:
+        """One run of the ingest (the API never writes), once it holds the lease: `with`."""
+        settings = self.settings
         return UnitOfWork(
-            aws.client("dynamodb"),
-            aws.client("dynamodb", bulk=True),
-            self.settings.performances_table,
-            self.settings.bookkeeping_table,
+            Tables(settings.performances_table, settings.bookkeeping_table, settings.schedule_bucket),
+            Clients(
+                reads=aws.client,
+                writes=lambda service: aws.client(service, role="writes"),
+                bulk=aws.client("dynamodb", role="bulk"),
+            ),
+            settings.notify_topic_arn,
+            self.lease,
+            wait_seconds=wait_seconds,
             backoff=self.writes.backoff,
             concurrency=self.writes.concurrency,
         )

@@ -13,7 +13,8 @@ from chalicelib.timetable import clock
 
 UPLOAD_PREFIX = "uploads/"
 DRAFT_PREFIX = "drafts/"  # a draft is previewed, never published: copy it under uploads/ for that
-REPORT_PREFIX = "reports/"
+REPORT_PREFIX = "reports/"  # an upload's report: `reports/<name>.json`
+PREVIEW_PREFIX = "previews/"  # a draft's: `previews/<name>.json` (an upload may be named `drafts/...`)
 # A host as a link may name it: a DNS name, an IPv4 address or a bracketed IPv6 one, and a port.
 _LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 HOST = re.compile(rf"({_LABEL}(\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])(:[0-9]{{1,5}})?")

@@ -46,6 +46,11 @@ READS_PER_REQUEST = 2
 READ_UNIT_BYTES = 4096
 LOG_BYTES_PER_REQUEST = 400  # Lambda's START, END and REPORT lines
 README_ROWS = ((1_000, 10_000), (10_000, 100_000), (100_000, 1_000_000))
+# The scheduled run (`finish_pending`), every 5 minutes: it takes the lease, reads the head
+# and drops the lease (about 100 ms at 2 GB), whatever is uploaded.
+SCHEDULED_RUNS_PER_MONTH = DAYS_PER_MONTH * 24 * 12
+SCHEDULED_RUN_GB_SECONDS = 0.2
+SCHEDULED_RUN_WRITES, SCHEDULED_RUN_READS = 2, 1
 
 
 def alarm_count() -> int:
@@ -73,13 +78,18 @@ def estimate(rows_per_day: int, requests_per_day: int, prices: dict[str, float] 
     """The month's cost of ingesting `rows_per_day` rows and answering `requests_per_day` API requests."""
     rows, requests = rows_per_day * DAYS_PER_MONTH, requests_per_day * DAYS_PER_MONTH
     files = math.ceil(rows / ROWS_PER_FILE)
-    writes = rows * WRITES_PER_ROW + files * BOOKKEEPING_WRITES_PER_FILE
-    reads = requests * READS_PER_REQUEST
-    gb_seconds = rows * INGEST_GB_SECONDS_PER_ROW + requests * API_GB_SECONDS_PER_REQUEST
+    scheduled = SCHEDULED_RUNS_PER_MONTH
+    writes = rows * WRITES_PER_ROW + files * BOOKKEEPING_WRITES_PER_FILE + scheduled * SCHEDULED_RUN_WRITES
+    reads = requests * READS_PER_REQUEST + scheduled * SCHEDULED_RUN_READS
+    gb_seconds = (
+        rows * INGEST_GB_SECONDS_PER_ROW
+        + requests * API_GB_SECONDS_PER_REQUEST
+        + scheduled * SCHEDULED_RUN_GB_SECONDS
+    )
     return Estimate(
         dynamodb=(writes * prices["dynamodb_write_per_million"] + reads * prices["dynamodb_read_per_million"]) / 1e6,
         lambda_=gb_seconds * prices["lambda_gb_second"]
-        + (requests + files) * prices["lambda_requests_per_million"] / 1e6,
+        + (requests + files + scheduled) * prices["lambda_requests_per_million"] / 1e6,
         api_gateway=requests * prices["api_gateway_requests_per_million"] / 1e6,
         logs=requests * LOG_BYTES_PER_REQUEST / 1e9 * prices["logs_ingested_per_gb"],
         s3_and_sns=files * S3_PUTS_PER_FILE * prices["s3_puts_per_thousand"] / 1e3

@@ -1,5 +1,5 @@
 """`make publish DRAFT=<name> STAGE=... [NOTE="..."]`: publish a draft, once its preview
-(`reports/drafts/<name>.json`) says what it should: copy `drafts/<name>` to
+(`previews/<name>.json`) says what it should: copy `drafts/<name>` to
 `uploads/<name>`, which the live ingest then applies. The draft's release note (S3
 metadata `note`) goes along, or NOTE replaces it (any language; at most 500 characters).
 

@@ -162,7 +162,7 @@ Try it (no ~/.aws needed; credentials and region are inline):
   {aws} s3 cp local/sample/friday.csv "s3://{bucket}/uploads/my day.csv"
   {aws} s3 cp "s3://{bucket}/reports/my day.csv.json" -
   {aws} s3 cp local/sample/saturday.csv "s3://{bucket}/drafts/sample/saturday.csv" --metadata note="Rain plan"
-  {aws} s3 cp "s3://{bucket}/reports/drafts/sample/saturday.csv.json" -   # what publishing it would change
+  {aws} s3 cp "s3://{bucket}/previews/sample/saturday.csv.json" -   # what publishing it would change
   curl -s -X POST -H "Content-Type: text/csv" --data-binary @local/sample/sunday.csv \\
     "{api}/previews?file=sample/sunday.csv"
   curl -s {api}/stages

@@ -10,20 +10,31 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from chalicelib.storage import clients as aws
+from chalicelib.storage.lease import Lease
+
+# The ingest's writes go through clients of their own (chalicelib.storage.clients): one
+# attempt a call, which the unit of work fences and retries; its batches through a third.
+_ROLES = {
+    "BatchWriteItem": "bulk",
+    "TransactWriteItems": "writes",
+    "Publish": "writes",
+    "DeleteObject": "writes",
+}
 
 
 def app_clients(service: str) -> list[Any]:
-    """The app's clients for a service: for DynamoDB, the ingest's batch writes go
-    through a client of their own (see chalicelib.storage.batch)."""
-    clients = [aws.client(service)]
-    if service == "dynamodb":
-        clients.append(aws.client(service, bulk=True))
-    return clients
+    """Every client the app uses for a service: its reads (the API's everything), the
+    ingest's writes, and for DynamoDB the ingest's batch writes."""
+    roles = ("reads", "writes", "bulk") if service == "dynamodb" else ("reads", "writes")
+    return [aws.client(service, role=role) for role in roles]
 
 
 def client_for(service: str, operation: str) -> Any:
-    return aws.client(service, bulk=True) if operation == "BatchWriteItem" else aws.client(service)
+    """The client the app sends this operation with (a report's PutObject: `writes`)."""
+    return aws.client(service, role=_ROLES.get(operation, "reads"))
 
 
 @dataclass
@@ -128,3 +139,14 @@ class _FakeHttp:
     headers: dict[str, str] = field(default_factory=dict)
     content: bytes = b""
     text: str = ""
+
+
+@contextmanager
+def dead_run() -> Iterator[None]:
+    """While open, a run that stops releases nothing, as a Lambda killed midway: its lease
+    stays taken until it expires. Patched on its own, so that leaving this block restores
+    only that, never the harness the test's other patches keep (DynamoDB's limits, the
+    moto lock, the stack's environment)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Lease, "__exit__", lambda self, *exc: None)
+        yield

@@ -145,10 +145,12 @@ class Festival:
         return self.report(key)
 
     def report(self, key: str) -> dict[str, Any]:
-        """The report beside an upload (or a draft: `reports/drafts/...`)."""
-        name = key.removeprefix("uploads/")
-        body = self.s3.get_object(Bucket=self.bucket, Key=f"reports/{name}.json")["Body"].read()
-        return json.loads(body)
+        """The report beside an upload (`reports/...`), or a draft's preview (`previews/...`)."""
+        if key.startswith("drafts/"):
+            where = f"previews/{key.removeprefix('drafts/')}.json"
+        else:
+            where = f"reports/{key.removeprefix('uploads/')}.json"
+        return json.loads(self.s3.get_object(Bucket=self.bucket, Key=where)["Body"].read())
 
     def items(self) -> list[dict[str, Any]]:
         """Every performance item, for assertions (tests may Scan; the API never does)."""

@@ -62,15 +62,15 @@ def _record(region: str, params: dict[str, Any], model: Any, **_: Any) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
         os.environ[_LOG_DIR] = tempfile.mkdtemp(prefix="festival-iam-")
-    creating = aws.client.__wrapped__  # type: ignore[attr-defined]
+    creating = aws._client.__wrapped__
 
     @functools.cache
-    def recording_client(service: str, **options: Any) -> Any:
-        client = creating(service, **options)
+    def recording_client(service: str, role: str) -> Any:
+        client = creating(service, role)
         client.meta.events.register("before-parameter-build", functools.partial(_record, client.meta.region_name))
         return client
 
-    aws.client = recording_client  # type: ignore[assignment]
+    aws._client = recording_client
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from chalicelib.api import caching
 from chalicelib.services import get_services
-from chalicelib.storage.lease import LEASE_SECONDS, Lease
-from tests.aws_calls import CallLog, app_clients
+from chalicelib.storage.lease import LEASE_SECONDS
+from tests.aws_calls import CallLog, client_for, dead_run
 from tests.conftest import Festival, csv_text
 
 TIMETABLE = csv_text(
@@ -159,13 +159,11 @@ def test_while_a_runs_writes_land_answers_carry_no_tag_and_are_not_kept(
     def die(**_: Any) -> None:
         raise Killed
 
-    client = app_clients("dynamodb")[1]  # the ingest's batch writes: the plan is pending by now
+    client = client_for("dynamodb", "BatchWriteItem")  # the ingest's batch writes: the plan is pending by now
     client.meta.events.register("before-call.dynamodb.BatchWriteItem", die)
-    monkeypatch.setattr(Lease, "__exit__", lambda self, *exc: None)  # a dead run drops nothing
-    with pytest.raises(Killed):
+    with dead_run(), pytest.raises(Killed):
         loaded.deliver(event)
     client.meta.events.unregister("before-call.dynamodb.BatchWriteItem", die)
-    monkeypatch.undo()
     during = fetch(loaded, "/performances?day=2026-07-03", **{"If-None-Match": before})
     assert during.status_code == 200
     assert "ETag" not in during.headers and during.headers["Cache-Control"] == "no-store"

@@ -77,13 +77,15 @@ class TestGuardrails:
         names = {group["Properties"]["LogGroupName"]["Fn::Sub"] for group in groups}
         prefix = "/aws/lambda/${Project}-${Stage}"
         assert names == {
-            f"{prefix}-{name}" for name in ("ingest_performances", "preview_drafts", "remove_performances")
+            f"{prefix}-{name}"
+            for name in ("ingest_performances", "preview_drafts", "remove_performances", "finish_pending")
         } | {prefix}
         assert all(group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"} for group in groups)
         assert template["Parameters"]["LogRetentionDays"]["Default"] == 30
         assert all(group.get("DeletionPolicy", "Delete") == "Delete" for group in groups)  # gone with the stack
         # The names are Chalice's for the functions the deploy makes.
-        functions = [*deploy.INGEST_FUNCTIONS]
+        config = json.loads(deploy.CONFIG.read_text())["lambda_functions"]
+        functions = [name for name in config if name != "api_handler"]
         assert {f"/aws/lambda/{deploy.function_prefix('dev')}-{name}" for name in functions} | {
             f"/aws/lambda/{deploy.function_prefix('dev')}"
         } == {name.replace("${Project}-${Stage}", "festival-schedule-dev") for name in names}
@@ -95,21 +97,22 @@ class TestGuardrails:
 
 class TestEstimate:
     def test_the_middle_row_worked_by_hand(self) -> None:
-        # 10,000 rows and 100,000 requests a day, for 30 days:
-        # DynamoDB: 300,000 rows x 4 writes + 1,200 files x 60 = 1,272,000 writes x $0.625/M = $0.795
-        #           3,000,000 requests x 2 reads = 6,000,000 x $0.125/M = $0.75
-        # Lambda:   300,000 x 0.0003 + 3,000,000 x 0.015 = 45,090 GB-s x $0.0000166667 = $0.7515
-        #           (3,000,000 + 1,200) invocations x $0.20/M = $0.60024
+        # 10,000 rows and 100,000 requests a day, for 30 days, and the scheduled run every
+        # 5 minutes (8,640 runs of 2 writes, 1 read and 0.2 GB-s):
+        # DynamoDB: 300,000 rows x 4 writes + 1,200 files x 60 + 17,280 = 1,289,280 writes x $0.625/M = $0.8058
+        #           3,000,000 requests x 2 reads + 8,640 = 6,008,640 x $0.125/M = $0.7511
+        # Lambda:   300,000 x 0.0003 + 3,000,000 x 0.015 + 1,728 = 46,818 GB-s x $0.0000166667 = $0.7803
+        #           (3,000,000 + 1,200 + 8,640) invocations x $0.20/M = $0.60197
         # API Gateway: 3,000,000 x $3.50/M = $10.50; logs: 3,000,000 x 400 B = 1.2 GB x $0.50 = $0.60
-        # S3 and SNS: 1,200 x 2 x $0.005/1000 + 1,200 x $0.50/M = $0.0126; alarms: 8 x $0.10
+        # S3 and SNS: 1,200 x 2 x $0.005/1000 + 1,200 x $0.50/M = $0.0126; alarms: 10 x $0.10
         estimate = cost.estimate(10_000, 100_000)
-        assert estimate.dynamodb == pytest.approx(0.795 + 0.75)
-        assert estimate.lambda_ == pytest.approx(0.7515 + 0.60024, abs=1e-4)
+        assert estimate.dynamodb == pytest.approx(0.8058 + 0.7511, abs=1e-4)
+        assert estimate.lambda_ == pytest.approx(0.7803 + 0.60197, abs=1e-4)
         assert estimate.api_gateway == pytest.approx(10.50)
         assert estimate.logs == pytest.approx(0.60)
         assert estimate.s3_and_sns == pytest.approx(0.0126)
-        assert cost.alarm_count() == 8 and estimate.alarms == pytest.approx(0.80)
-        assert estimate.total == pytest.approx(14.81, abs=0.01)
+        assert cost.alarm_count() == 10 and estimate.alarms == pytest.approx(1.00)
+        assert estimate.total == pytest.approx(15.05, abs=0.01)
 
     def test_read_units_are_priced_as_dynamodb_bills_them(self) -> None:
         assert cost.read_units("GetItem", [300]) == 0.5  # a small item, eventually consistent

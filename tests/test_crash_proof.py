@@ -180,7 +180,7 @@ def test_a_run_killed_at_any_call_and_retried_ends_as_an_uninterrupted_run(scena
     while True:
         state, made = run(scenario, call)
         where = f"killed at call {call} ({made[call - 1] if len(made) >= call else 'none'})"
-        if len(made) >= call and made[call - 2 : call] == ["Publish", "UpdateItem"]:
+        if len(made) >= call and made[call - 2 : call] == ["Publish", "TransactWriteItems"]:
             # Killed between sending the message and noting it was sent: the retry cannot
             # know whether it went out, so it sends it again, the same (at least once).
             first, second = state.pop("messages")

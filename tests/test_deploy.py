@@ -136,6 +136,7 @@ class TestTemplate:
             ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
             ("AWS/ApiGateway", "5XXError"),
             ("AWS/ApiGateway", "Latency"),
+            ("FestivalSchedule", "PendingPlansFound"),  # the scheduled run found a half-applied plan
         }
         functions = {
             alarm["Properties"]["Dimensions"][0]["Value"]["Fn::Sub"]
@@ -146,6 +147,7 @@ class TestTemplate:
             "${Project}-${Stage}-ingest_performances",
             "${Project}-${Stage}-preview_drafts",
             "${Project}-${Stage}-remove_performances",
+            "${Project}-${Stage}-finish_pending",
         }
         for alarm in alarms.values():
             assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
@@ -360,7 +362,7 @@ class TestDeploySteps:
                 "[7] Send events that fail 2 retries",
             ):
                 assert step in done.stdout
-            assert "total" in done.stdout and "$14.81" in done.stdout  # the README's middle row
+            assert "total" in done.stdout and "$15.05" in done.stdout  # the README's middle row
             assert (
                 '"NOTIFY_TOPIC_ARN": "arn:aws:sns:eu-west-1:<account-id>:festival-schedule-prod-ingest"' in done.stdout
             )

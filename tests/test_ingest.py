@@ -9,7 +9,7 @@ import math
 import pytest
 
 from chalicelib.services import get_services
-from chalicelib.storage.batch import Backoff, StoreUnavailable
+from chalicelib.storage.sending import Backoff, StoreUnavailable
 from chalicelib.timetable import clock
 from tests.aws_calls import CallLog, failing_calls, withheld_writes
 from tests.conftest import Festival, csv_text

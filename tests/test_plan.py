@@ -1,13 +1,13 @@
 """The plan's decisions, without AWS: which set each row continues (the identity rule and
 the rejected-row rule), what the changelog says, and what happens to other files' sets.
-The festival is an in-memory stand-in for what the last commit left (`FakeFestival`)."""
+The festival is an in-memory stand-in for what the last commit left (`tests.fakes.MemoryFestival`),
+and the plan's decisions are kept as the planner says them (`FakeWrites`)."""
 
 from __future__ import annotations
 
 import base64
 import io
 import json
-from collections.abc import Iterable
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
@@ -16,115 +16,38 @@ import pytest
 from chalicelib.ingest.plan import Plan, Planner, Version
 from chalicelib.ingest.preview import preview_json
 from chalicelib.sets.identity import set_id
-from chalicelib.sets.index import DayEdges, Reindex, StageDay, StageDayKey
+from chalicelib.sets.index import Reindex
 from chalicelib.sets.items import ItemFactory, from_item
-from chalicelib.sets.model import Set, StoredSet
-from chalicelib.storage.indexes import decode_stage_day
-from chalicelib.storage.plans import BOOKKEEPING, PERFORMANCES, plan_lines
-from chalicelib.storage.sources import Manifest, SourceRecord, SourceRecords, _decode_chunk, manifest_chunks
+from chalicelib.sets.model import StoredSet
+from chalicelib.storage.sources import _decode_chunk, manifest_chunks
 from chalicelib.timetable import clock
 from chalicelib.timetable.rows import Performance
 from tests.conftest import csv_text
+from tests.fakes import FakeWrites, MemoryFestival
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 DAY_CHANGE = 6 * 60
 
 
-class FakeFestival:
-    """What the last commit left, in memory: files' manifests and the sets in the table."""
-
-    def __init__(self) -> None:
-        self.manifests: dict[str, list[StoredSet]] = {}
-        self.stage_days: dict[StageDayKey, StageDay] = {}
-        self.edges_of: dict[str, dict[int, DayEdges]] = {}
-
-    def commit(self, plan: Plan) -> None:
-        """Keep what a plan leaves: its manifest, and the index it writes."""
-        sets = {}
-        for kind, payload in plan_lines(iter(plan.file.rewind())):
-            if kind == PERFORMANCES:
-                for request in json.loads(payload):
-                    if "PutRequest" in request:
-                        item = request["PutRequest"]["Item"]
-                        sets[(item["stage"]["S"], item["slot"]["S"])] = item
-            elif kind == BOOKKEEPING:
-                for request in json.loads(payload):
-                    if "PutRequest" not in request:
-                        continue
-                    item = request["PutRequest"]["Item"]
-                    if item["pk"]["S"].startswith("slots#"):
-                        stage_day = decode_stage_day(item)
-                        self.stage_days[stage_day.key] = stage_day
-        self.manifests[plan.version.source] = [s for s in planned_sets(plan)]
-
-    # The Festival protocol.
-
-    def whole_days(self, days: Iterable[int]) -> list[StageDay]:
-        wanted = set(days)
-        return [sd for key, sd in self.stage_days.items() if key[1] in wanted]
-
-    def edges(self, stages: Iterable[str]) -> dict[str, dict[int, DayEdges]]:
-        return {stage: self.edges_of[stage] for stage in stages if stage in self.edges_of}
-
-    def stage_days_at(self, keys: Iterable[StageDayKey]) -> list[StageDay]:
-        return [self.stage_days[key] for key in keys if key in self.stage_days]
-
-    def sets_in(self, slots: list[tuple[str, int]]) -> list[Set]:
-        found = []
-        for source, sets in self.manifests.items():
-            for s in sets:
-                if s.slot in slots:
-                    found.append(Set(s.id, s.stage, s.start, s.end, 0, s.artist, source=source))
-        return found
-
-    def records(self, sources: list[str]) -> dict[str, SourceRecord]:
-        return {source: SourceRecord(manifest=Manifest("old", 1, 1)) for source in sources if source in self.manifests}
-
-    def manifest(self, source: str, state: SourceRecord | None) -> list[StoredSet]:
-        return list(self.manifests.get(source, [])) if state is not None else []
-
-
-def planned_sets(plan: Plan) -> list[StoredSet]:
-    """The file's live sets after the plan, from the changelog and the sets it put."""
-    live: dict[tuple[str, int], StoredSet] = {}
-    for kind, payload in plan_lines(iter(plan.file.rewind())):
-        if kind != PERFORMANCES:
-            continue
-        for request in json.loads(payload):
-            if "PutRequest" in request:
-                item = request["PutRequest"]["Item"]
-                start = clock.stored_moment(item["start"]["S"])
-                live[(item["stage"]["S"], start)] = StoredSet(
-                    item["stage"]["S"],
-                    start,
-                    clock.stored_moment(item["end"]["S"]),
-                    item["artist"]["S"],
-                    "",
-                    plan.version.source,
-                    item["id"]["S"],
-                    item.get("status", {}).get("S") == "cancelled",
-                )
-    for kept in plan.report.get("kept", []):
-        start = clock.stored_moment(kept["start"])
-        live[(kept["stage"], start)] = StoredSet(kept["stage"], start, start + 60, kept["artist"], "", "", kept["id"])
-    return list(live.values())
-
-
-def plan(festival: FakeFestival, source: str, text: str, day_change: int = DAY_CHANGE) -> Plan:
-    previous = SourceRecord(manifest=Manifest("old", 1, 1)) if source in festival.manifests else None
+def plan(festival: MemoryFestival, source: str, text: str, day_change: int = DAY_CHANGE) -> Plan:
+    """Plan a version against the festival, then commit it there (as the unit of work would)."""
+    previous = festival.source_records.get(source)
     version = Version(source, "bucket", {"etag": "x"}, "ingested", "x")
+    writes = FakeWrites(f"run{len(festival.manifests)}", source)
     planner = Planner(
-        version, previous, festival, run="run", now="2026-06-01T00:00:00.000Z", zone=ZONE, day_change=day_change
+        version, previous, festival, writes, now="2026-06-01T00:00:00.000Z", zone=ZONE, day_change=day_change
     )
     made = planner.ingest(io.BytesIO(text.encode()))
-    festival.commit(made)
+    festival.apply(writes)
+    assert writes.committed is not None
+    festival.source_records[source] = writes.committed[0]
     return made
 
 
 def ids(made: Plan) -> dict[str, list[tuple[str, str, str]]]:
     """artist -> [(id, stage, start)] of the sets a plan puts."""
     found: dict[str, list[tuple[str, str, str]]] = {}
-    for s in sorted(planned_sets(made), key=lambda s: s.start):
+    for s in sorted(made.sets, key=lambda s: s.start):
         found.setdefault(s.artist, []).append((s.id, s.stage, clock.iso(s.start)))
     return found
 
@@ -137,7 +60,7 @@ TWICE = csv_text("Main,2026-07-03,20:00,21:00,Aurora,,", "Main,2026-07-04,20:00,
 
 
 def test_a_rejected_row_keeps_its_own_set_when_the_artist_has_another_valid_row() -> None:
-    festival = FakeFestival()
+    festival = MemoryFestival()
     first = ids(plan(festival, "day.csv", TWICE))["Aurora"]
     # Saturday's set moves to 21:00; Friday's row has a typo in its end (its slot can be read).
     made = plan(
@@ -150,7 +73,7 @@ def test_a_rejected_row_keeps_its_own_set_when_the_artist_has_another_valid_row(
 
 
 def test_a_rejected_row_that_cannot_be_placed_keeps_every_set_of_its_artist_and_no_id_moves() -> None:
-    festival = FakeFestival()
+    festival = MemoryFestival()
     first = ids(plan(festival, "day.csv", TWICE))["Aurora"]
     made = plan(
         festival, "day.csv", csv_text("Main,2026-13-03,20:00,21:00,Aurora,,", "Main,2026-07-04,21:00,22:00,Aurora,,")
@@ -163,7 +86,7 @@ def test_a_rejected_row_that_cannot_be_placed_keeps_every_set_of_its_artist_and_
 
 
 def test_two_artists_who_swap_keep_their_ids() -> None:
-    festival = FakeFestival()
+    festival = MemoryFestival()
     first = ids(
         plan(festival, "day.csv", csv_text("Main,2026-07-03,19:00,20:00,A,,", "Main,2026-07-03,20:00,21:00,B,,"))
     )
@@ -175,7 +98,7 @@ def test_two_artists_who_swap_keep_their_ids() -> None:
 
 
 def test_an_artist_who_plays_twice_keeps_both_ids_in_time_order_when_both_move() -> None:
-    festival = FakeFestival()
+    festival = MemoryFestival()
     first = ids(plan(festival, "day.csv", TWICE))["Aurora"]
     made = plan(
         festival, "day.csv", csv_text("Tent,2026-07-03,22:00,23:00,Aurora,,", "Tent,2026-07-04,22:00,23:00,Aurora,,")
@@ -185,22 +108,18 @@ def test_an_artist_who_plays_twice_keeps_both_ids_in_time_order_when_both_move()
 
 
 def test_a_row_in_another_files_slot_takes_it_and_that_file_forgets_it() -> None:
-    festival = FakeFestival()
+    festival = MemoryFestival()
     plan(festival, "other.csv", csv_text("Tent,2026-07-03,22:00,23:00,Other,,", "Tent,2026-07-03,20:00,21:00,Stays,,"))
     made = plan(festival, "day.csv", csv_text("Tent,2026-07-03,22:00,23:00,Taker,,"))
     assert changes(made) == [("new", "Taker"), ("removed", "Other")]
     assert any('came from "other.csv" (same stage and start; line 2)' in w for w in made.report["warnings"])
-    records = []
-    for kind, payload in plan_lines(iter(made.file.rewind())):
-        if kind == BOOKKEEPING:
-            records += [r["PutRequest"]["Item"] for r in json.loads(payload) if "PutRequest" in r]
-    [other] = [item for item in records if item["pk"]["S"] == "source"]
-    state = SourceRecords.decode(other)
-    assert state is not None and state.live and state.manifest is not None and state.manifest.sets == 1
+    state = festival.source_records["other.csv"]
+    assert state.live and state.manifest is not None and state.manifest.sets == 1
+    assert [s.artist for s in festival.manifest("other.csv", state)] == ["Stays"]
 
 
 def test_the_index_follows_a_moved_set_and_counts_every_file() -> None:
-    festival = FakeFestival()
+    festival = MemoryFestival()
     plan(festival, "a.csv", csv_text("Main,2026-07-03,20:00,21:00,A,,"))
     plan(festival, "b.csv", csv_text("Main,2026-07-03,22:00,23:00,B,,"))
     friday = clock.parse_date_strict("2026-07-03")
@@ -234,7 +153,7 @@ def test_a_set_id_is_the_same_in_every_version_of_the_code() -> None:
 
 def test_a_preview_says_each_sets_festival_day_by_the_festivals_day_change() -> None:
     """The organiser's page groups sets and changes by these days; it keeps no rule of its own."""
-    festival, three = FakeFestival(), 3 * 60
+    festival, three = MemoryFestival(), 3 * 60
     before = (
         "Club,2026-07-04,02:00,02:50,Late,,",
         "Club,2026-07-04,04:00,05:00,Early,,",

@@ -149,7 +149,7 @@ def rehearsal(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         name: boto3.client(
             name, region_name=REGION, endpoint_url=moto_server, aws_access_key_id="r", aws_secret_access_key="r"
         )
-        for name in ("lambda", "s3", "apigateway", "logs", "cloudformation", "iam")
+        for name in ("lambda", "s3", "apigateway", "logs", "cloudformation", "iam", "events")
     }
     yield {"run": run, "clients": clients, "project": project}
 
@@ -162,7 +162,12 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
     functions = {f["FunctionName"]: f for f in aws["lambda"].list_functions()["Functions"]}
     prefix = "festival-schedule-dev"
     ingest = ("ingest_performances", "preview_drafts", "remove_performances")
-    assert set(functions) == {f"{prefix}-{name}" for name in ingest} | {prefix}
+    assert set(functions) == {f"{prefix}-{name}" for name in (*ingest, "finish_pending")} | {prefix}
+    # The scheduled run that finishes a plan left pending, every five minutes.
+    [rule] = aws["events"].list_rules(NamePrefix=f"{prefix}-finish_pending")["Rules"]
+    assert rule["ScheduleExpression"] == "rate(5 minutes)" and rule["State"] == "ENABLED"
+    [target] = aws["events"].list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    assert target["Arn"] == functions[f"{prefix}-finish_pending"]["FunctionArn"]
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())["lambda_functions"]
     for name, settings in (
         ("ingest_performances", config["ingest_performances"]),
@@ -196,7 +201,7 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
     groups = {
         g["logGroupName"]: g for g in aws["logs"].describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
     }
-    for name in [f"{prefix}-{name}" for name in ingest] + [prefix]:
+    for name in [f"{prefix}-{name}" for name in (*ingest, "finish_pending")] + [prefix]:
         assert groups[f"/aws/lambda/{name}"]["retentionInDays"] == 30
     [api] = [a for a in aws["apigateway"].get_rest_apis()["items"] if a["name"] == "festival-schedule"]
     paths = {r["path"] for r in aws["apigateway"].get_resources(restApiId=api["id"], limit=500)["items"]}
@@ -224,6 +229,7 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
         ("ingest_performances", "policy-ingest.json"),
         ("preview_drafts", "policy-ingest.json"),
         ("remove_performances", "policy-ingest.json"),
+        ("finish_pending", "policy-ingest.json"),
         ("api_handler", "policy-api.json"),
     ):
         role = f"{prefix}-{function}"

@@ -13,17 +13,27 @@ import pytest
 from botocore.exceptions import ResponseStreamingError
 
 from chalicelib.services import get_services
-from chalicelib.storage.lease import LEASE_SECONDS, Lease, LeaseBusy
-from tests.aws_calls import CallLog, client_for, failing_calls
+from chalicelib.storage.lease import LEASE_SECONDS, LeaseBusy
+from chalicelib.storage.sending import Backoff
+from tests.aws_calls import CallLog, client_for, dead_run, failing_calls
 from tests.conftest import Festival, csv_text
 from tests.test_ingest import DAY_ONE, slots, state_items
 
 MANY = csv_text(*(f"Main,2026-07-0{1 + n // 12},{10 + n % 12}:00,{10 + n % 12}:45,Act {n},," for n in range(60)))
 
 
-def test_a_failed_notification_is_sent_by_the_retry_without_ingesting_again(festival: Festival) -> None:
+def no_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ingest's retries without their backoff (the tests count attempts, not seconds)."""
+    monkeypatch.setattr(get_services().writes, "backoff", Backoff(sleep=lambda seconds: None))
+
+
+def test_a_failed_notification_is_sent_by_the_retry_without_ingesting_again(
+    festival: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
     event = festival.put("uploads/day 1.csv", DAY_ONE)
-    with failing_calls("sns", "Publish", "InternalError", times=1), pytest.raises(Exception, match="InternalError"):
+    no_pauses(monkeypatch)
+    outage = failing_calls("sns", "Publish", "InternalError", times=Backoff().attempts)  # outlasts the retries
+    with outage, pytest.raises(Exception, match="InternalError"):
         festival.deliver(event)
     assert len(festival.items()) == 5
     assert festival.report("uploads/day 1.csv")["status"] == "ok"
@@ -53,11 +63,9 @@ def test_a_run_that_dies_midway_is_repaired_by_the_retry(festival: Festival, mon
 
     client = client_for("dynamodb", "BatchWriteItem")
     client.meta.events.register("before-call.dynamodb.BatchWriteItem", die_after_two_batches)
-    monkeypatch.setattr(Lease, "__exit__", lambda self, *exc: None)  # a dead run releases nothing
-    with pytest.raises(Died):
+    with dead_run(), pytest.raises(Died):
         festival.deliver(event)
     client.meta.events.unregister("before-call.dynamodb.BatchWriteItem", die_after_two_batches)
-    monkeypatch.undo()
     written = len(festival.items())
     assert 1 < written < 61  # some batches of the new version landed, next to the old set
 
@@ -72,13 +80,17 @@ def test_a_run_that_dies_midway_is_repaired_by_the_retry(festival: Festival, mon
     assert message["body"]["accepted"] == 60
 
 
-def test_a_commit_that_fails_leaves_no_ok_report_no_release_and_no_message(festival: Festival) -> None:
+def test_a_commit_that_fails_leaves_no_ok_report_no_release_and_no_message(
+    festival: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
     festival.upload("uploads/day.csv", csv_text("Main,2026-07-01,08:00,09:00,Old,,"))
     festival.notifications()
     releases = festival.client.http.get("/changes").body
     event = festival.put("uploads/day.csv", csv_text("Main,2026-07-01,10:00,11:00,New,,"))
-    # The run's transactions: the first marks its plan pending, the second commits it.
-    refused = failing_calls("dynamodb", "TransactWriteItems", "InternalServerError", times=1, after=1)
+    no_pauses(monkeypatch)
+    # The run's transactions: the first marks its plan pending, the second commits it (and
+    # fails every retry).
+    refused = failing_calls("dynamodb", "TransactWriteItems", "InternalServerError", times=Backoff().attempts, after=1)
     with refused, pytest.raises(Exception, match="InternalServerError"):
         festival.deliver(event)
     report = festival.report("uploads/day.csv")
@@ -221,13 +233,11 @@ def test_sets_a_dead_run_wrote_are_swept_by_the_next_version(
         if transactions["count"] == 2:  # the first marks the plan pending, the second commits it
             raise Died
 
-    client = get_services().indexes.client
+    client = client_for("dynamodb", "TransactWriteItems")
     client.meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", die_when_committing)
-    monkeypatch.setattr(Lease, "__exit__", lambda self, *exc: None)
-    with pytest.raises(Died):
+    with dead_run(), pytest.raises(Died):
         festival.deliver(dying)
     client.meta.events.unregister("before-parameter-build.dynamodb.TransactWriteItems", die_when_committing)
-    monkeypatch.undo()
     assert "Side" in {stage for stage, _, _ in slots(festival)}
 
     # A newer version arrives before Lambda retries the dead one; its lease has expired.

@@ -295,6 +295,7 @@ class ScheduleApi:
         from chalicelib.ingest.plan import Planner, Version
         from chalicelib.ingest.preview import answered_preview
         from chalicelib.storage.committed import CommittedFestival
+        from chalicelib.storage.plans import Header, PlanFile
 
         params = Params(query, "/previews")
         source = UPLOAD_PREFIX + (params.file() or "preview.csv")
@@ -303,14 +304,15 @@ class ScheduleApi:
             return None
         computed_at = release_id(now)
         version = Version(source, "", {}, f"preview of a file uploaded as {source}", "request body")
+        day_change = self._settings.day_change_minutes
         planner = Planner(
             version,
             self._sources.record(source),
             CommittedFestival(self._indexes, self._sources, self._performances),
-            run="preview",
+            PlanFile(Header("preview", source, "request body"), day_change),
             now=computed_at,
             zone=self._zone,
-            day_change=self._settings.day_change_minutes,
+            day_change=day_change,
         )
         plan = planner.ingest(io.BytesIO(body))
         try:
@@ -318,7 +320,7 @@ class ScheduleApi:
                 plan, against_release=head.release, computed_at=computed_at, max_bytes=PREVIEW_BYTES
             )
         finally:
-            plan.file.close()
+            plan.writes.close()
 
     def _exported_sets(self) -> list[Set]:
         """Every set of the festival: one Query per festival day (and per MB)."""

@@ -30,6 +30,7 @@ from chalicelib.sets.items import from_item
 from chalicelib.sets.model import Set, set_version
 from chalicelib.storage.committed import CommittedFestival
 from chalicelib.storage.files import FileVersion, TimetableFiles, Written
+from chalicelib.storage.plans import Header, PlanFile
 from chalicelib.storage.releases import release_id
 from chalicelib.storage.sources import SourceRecord, version_of
 from chalicelib.timetable import clock
@@ -206,7 +207,7 @@ class Editor:
             Version(source, self._files.bucket, {}, f"an edit of {source} by {author}", "edit", note),
             record,
             CommittedFestival(services.indexes, services.sources, services.performances),
-            run="edit",
+            PlanFile(Header(EDIT, source, "edit"), self._day_change),  # never applied: the ingest plans its own
             now=computed_at,
             zone=services.settings.zone,
             day_change=self._day_change,
@@ -218,7 +219,7 @@ class Editor:
                 return refused
             preview = answered_preview(plan, against_release=release, computed_at=computed_at, max_bytes=PREVIEW_BYTES)
         finally:
-            plan.file.close()
+            plan.writes.close()
         preview["file"] = source
         return _Planned(read, edit, preview)
 

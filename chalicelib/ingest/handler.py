@@ -10,11 +10,13 @@ A run that changes anything goes in four steps (docs/architecture.md, "A run"):
 2. **keep the plan** in the bucket and mark it pending on the festival's head;
 3. **apply and commit** it through the unit of work, under the lease;
 4. **report and announce**.
-A run that dies anywhere is finished by the next run, whatever it is for: a pending plan
-is applied exactly as it was decided before anything else happens, and a committed run
-whose message is missing is announced. A data problem never raises; a transient AWS
-failure does, so that Lambda retries the event; an error a retry cannot fix (a refused
-request, a missing permission) fails the file with a report instead.
+A run that dies anywhere is finished by the next run, whatever it is for (and by the
+scheduled run within minutes): a pending plan is applied exactly as it was decided before
+anything else happens, and a committed run whose message is missing is announced. A data
+problem never raises; a transient AWS failure does, so that Lambda retries the event; an
+error a retry cannot fix (a refused request, a missing permission) fails the file with a
+report instead, and a plan DynamoDB refuses for good is undone, so that no file can stop
+the others.
 """
 
 from __future__ import annotations
@@ -22,45 +24,64 @@ from __future__ import annotations
 import json
 import logging
 import time
-import uuid
-from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, BinaryIO, Protocol
 
 from botocore.exceptions import ClientError
 
 from chalicelib.ingest.events import ObjectEvent
 from chalicelib.ingest.messages import email_text, subject_for, summary_of
-from chalicelib.ingest.metrics import record_outcome
+from chalicelib.ingest.metrics import record_outcome, record_pending_found
 from chalicelib.ingest.notes import METADATA as NOTE
 from chalicelib.ingest.notes import read_note
-from chalicelib.ingest.plan import Plan, Planner, Version
+from chalicelib.ingest.plan import Festival, Plan, Planner, Version, Writes
 from chalicelib.ingest.preview import preview_json
 from chalicelib.ingest.report import ERROR, FAILED, Report
 from chalicelib.services import Services
-from chalicelib.settings import DRAFT_PREFIX, UPLOAD_PREFIX
-from chalicelib.storage.bucket import CurrentObject, ScheduleBucket, report_key
-from chalicelib.storage.committed import CommittedFestival
+from chalicelib.settings import DRAFT_PREFIX, UPLOAD_PREFIX, Settings
+from chalicelib.storage.bucket import CurrentObject, report_key
 from chalicelib.storage.indexes import Head
-from chalicelib.storage.lease import Lease, LeaseLost
-from chalicelib.storage.plans import FINISH, PlanTooLarge, plan_key, plan_lines
-from chalicelib.storage.releases import Release, Releases, next_release_id, release_id
-from chalicelib.storage.sources import COMMITTED, NOTIFIED, SourceRecord, SourceRecords
+from chalicelib.storage.lease import LeaseLost
+from chalicelib.storage.plans import PlanTooLarge
+from chalicelib.storage.releases import next_release_id, release_id
+from chalicelib.storage.sending import PERMANENT, error_code
+from chalicelib.storage.sources import COMMITTED, SourceRecord
+from chalicelib.storage.unit_of_work import Applied, Finish, KeptPlan
 
 log = logging.getLogger("festival.ingest")
 log.setLevel(logging.INFO)
 
-# AWS errors that the same request will meet again on every retry.
-PERMANENT_ERRORS = frozenset(
-    {"ValidationException", "AccessDenied", "AccessDeniedException", "ResourceNotFoundException"}
-)
 CSV_SUFFIX = ".csv"
 # SNS refusing a message itself (too large, say): sending it again changes nothing.
 REFUSED_MESSAGES = frozenset({"InvalidParameter", "InvalidParameterValue", "InvalidParameterException"})
 
 
-class PlanMissing(RuntimeError):
-    """A run's plan is pending but no longer in the bucket: an operator must look."""
+class Work(Protocol):
+    """What a run needs of its unit of work (`storage.unit_of_work.UnitOfWork`; in tests, a
+    fake kept in memory)."""
+
+    requests: dict[str, int]
+
+    @property
+    def festival(self) -> Festival: ...
+    def head(self) -> Head: ...
+    def record(self, source: str) -> SourceRecord | None: ...
+    def current(self, key: str) -> CurrentObject | None: ...
+    def open_upload(self, key: str, current: CurrentObject) -> BinaryIO | None: ...
+    def keep_alive(self) -> None: ...
+    def new_plan(self, source: str, version: str, day_change: int, *, undo: bool = True) -> Writes: ...
+    def keep(self, plan: Any, head: Head) -> KeptPlan: ...
+    def kept(self, head: Head) -> KeptPlan: ...
+    def finish_of(self, key: str) -> Finish | None: ...
+    def apply(self, plan: KeptPlan) -> Applied: ...
+    def undo(self, plan: KeptPlan, head: Head) -> None: ...
+    def commit(self, head: Head, source: str, record: SourceRecord, release: Any) -> None: ...
+    def mark_notified(self, source: str) -> None: ...
+    def forget(self, keys: Any) -> None: ...
+    def put_report(self, key: str, report: dict[str, Any]) -> None: ...
+    def publish(self, subject: str, summary: dict[str, Any], email: str, attributes: dict[str, str]) -> None: ...
+    def delete_plan(self, key: str) -> None: ...
 
 
 def handle_s3_event(raw_event: dict[str, Any], services: Services, *, wait_seconds: float) -> list[dict[str, Any]]:
@@ -73,10 +94,10 @@ def handle_s3_event(raw_event: dict[str, Any], services: Services, *, wait_secon
     return summaries
 
 
-def refusal(event: ObjectEvent, services: Services) -> str | None:
+def refusal(event: ObjectEvent, settings: Settings) -> str | None:
     """Why this event names something the ingest must never act on, if it does: only the
     configured bucket's uploads (`uploads/*.csv`, any case) are read."""
-    if event.bucket != services.settings.schedule_bucket:
+    if event.bucket != settings.schedule_bucket:
         return f"the event names the bucket {event.bucket!r}, not the schedule bucket"
     prefix = next((p for p in (UPLOAD_PREFIX, DRAFT_PREFIX) if event.key.startswith(p)), None)
     if prefix is None:
@@ -91,15 +112,15 @@ def process(
 ) -> dict[str, Any] | None:
     """Apply one object event; returns the summary announced, or None when there was
     nothing new to announce. Raises only for failures worth retrying."""
-    refused = refusal(event, services)
+    refused = refusal(event, services.settings)
     if refused is not None:
         _log("refused", event, level=logging.WARNING, reason=refused)
         if not event.removed and event.bucket == services.settings.schedule_bucket:
             _report_near_miss(event, services, refused)
         return None
     try:
-        with services.lease.lease(wait_seconds=wait_seconds) as lease:
-            run = Run(event, services, lease)
+        with services.unit_of_work(wait_seconds=wait_seconds) as uow:
+            run = Run(event, uow, services.settings)
             if event.key.startswith(DRAFT_PREFIX):
                 return None if event.removed else run.preview()
             return run.go(replay=replay)
@@ -108,25 +129,39 @@ def process(
         raise
 
 
-class Run:
-    """One event's run, under the lease."""
+def finish_pending(services: Services, *, wait_seconds: float) -> bool:
+    """The scheduled run: finish a plan left pending (every delivery of its event failed),
+    so that nothing stays half applied until the next upload; True when one was found."""
+    settings = services.settings
+    event = ObjectEvent(settings.schedule_bucket, "", removed=False)
+    with services.unit_of_work(wait_seconds=wait_seconds) as uow:
+        head = uow.head()
+        if not head.pending:
+            return False
+        _log("pending-found", event, level=logging.ERROR, run=head.pending, plan=head.plan)
+        record_pending_found()
+        Run(event, uow, settings).finish_pending(head)
+        return True
 
-    def __init__(self, event: ObjectEvent, services: Services, lease: Lease) -> None:
+
+class Run:
+    """One event's run, in one unit of work."""
+
+    def __init__(self, event: ObjectEvent, uow: Work, settings: Settings) -> None:
         self.event = event
         self.key = event.key
-        self.services = services
-        self.lease = lease
-        self.bucket = services.bucket(event.bucket)
+        self.uow = uow
+        self.settings = settings
         self._started = time.monotonic()
         self._committed = False  # this run's own plan is committed: only its message may be missing
 
     def go(self, *, replay: bool) -> dict[str, Any] | None:
-        services = self.services
-        head = services.indexes.head(consistent=True)
+        uow = self.uow
+        head = uow.head()
         if head.pending:  # a run died after deciding: finish it first, exactly as decided
-            head = self._finish_pending(head)
-        current = self.bucket.current(self.key)
-        record = services.sources.record(self.key)
+            head = self.finish_pending(head)
+        current = uow.current(self.key)
+        record = uow.record(self.key)
         if record is not None and record.status == COMMITTED:  # committed, not yet announced
             summary = self._announce_again(record)
             if _same(current, record) and not replay:
@@ -142,45 +177,47 @@ class Run:
         if plan is None:
             return None
         try:
-            return self._apply(plan, head)
+            kept = uow.keep(plan.writes, head)
+            return self._apply(kept, head, own=True)
         except Exception as error:  # the pending plan is finished by the retry, or by the next run
             if not self._committed and not isinstance(error, LeaseLost):  # (the run that took over reports)
-                self._report_failure(current, error, retried=True)
+                self._report_failure(self.key, _version(current, self.event), error, retried=True)
             raise
         finally:
-            plan.file.close()
+            plan.writes.close()
 
     def preview(self) -> dict[str, Any] | None:
         """A draft: what it would change if it were published now, in a report beside it and
         a message marked as a preview; nothing live changes."""
-        head = self.services.indexes.head(consistent=True)
+        head = self.uow.head()
         if head.pending:  # what is live must be whole to compare with
-            head = self._finish_pending(head)
-        current = self.bucket.current(self.key)
+            head = self.finish_pending(head)
+        current = self.uow.current(self.key)
         if current is None:
             _log("nothing-current", self.event)
             return None
         target = UPLOAD_PREFIX + self.key[len(DRAFT_PREFIX) :]
         what = f"preview: {self.key} compared with what is live, as {target} would be if it were published now"
-        plan = self._planned(current, self.services.sources.record(target), source=target, what=what)
+        plan = self._planned(current, self.uow.record(target), source=target, what=what, preview=True)
         if plan is None:
             return None
         try:
-            report = preview_json(
-                plan,
-                against_release=head.release,
-                computed_at=_utc_now(),
-                draft=self.key,
-            )
+            report = preview_json(plan, against_release=head.release, computed_at=_utc_now(), draft=self.key)
         finally:
-            plan.file.close()
-        self.bucket.put_report(self.key, report)
-        summary = summary_of(report, f"s3://{self.bucket.name}/{report_key(self.key)}")
-        self.services.topic.publish(
+            plan.writes.close()
+        self.uow.put_report(self.key, report)
+        summary = summary_of(report, self._location(self.key))
+        self.uow.publish(
             subject_for(summary, preview=True), summary, email_text(summary, preview=True), {"preview": "true"}
         )
         _log("preview", self.event, accepted=report["accepted"], rejected=report["rejected"], changes=report["changes"])
         return summary
+
+    def finish_pending(self, head: Head) -> Head:
+        """Apply and commit the plan a dead run left pending (or undo it, should DynamoDB
+        refuse it for good); the head it leaves."""
+        self._apply(self.uow.kept(head), head, own=False)
+        return self.uow.head()
 
     # Planning.
 
@@ -192,138 +229,136 @@ class Run:
         source: str,
         what: str,
         rewrite: bool = False,
+        preview: bool = False,
     ) -> Plan | None:
         """The plan, or None when there is none to apply (the version changed meanwhile, or
         planning failed for good: then the report says so)."""
+        version = _version(current, self.event)
         try:
-            plan = self._plan(current, record, source=source, what=what, rewrite=rewrite)
+            plan = self._plan(current, record, source=source, what=what, rewrite=rewrite, preview=preview)
         except PlanTooLarge as error:
-            self._report_failure(current, error, retried=False)
+            self._report_failure(self.key, version, error, retried=False)
             _log("failed", self.event, level=logging.ERROR, error=str(error), retried=False)
             return None
         except ClientError as error:
-            retried = _error_code(error) not in PERMANENT_ERRORS
-            self._report_failure(current, error, retried=retried)
+            retried = error_code(error) not in PERMANENT
+            self._report_failure(self.key, version, error, retried=retried)
             if retried:
                 raise
             _log("failed", self.event, level=logging.ERROR, error=f"{type(error).__name__}: {error}", retried=False)
             return None
         except Exception as error:
-            self._report_failure(current, error, retried=True)
+            self._report_failure(self.key, version, error, retried=True)
             raise
         if plan is None:
             _log("superseded", self.event)
         return plan
 
     def _plan(
-        self, current: CurrentObject | None, record: SourceRecord | None, *, source: str, what: str, rewrite: bool
+        self,
+        current: CurrentObject | None,
+        record: SourceRecord | None,
+        *,
+        source: str,
+        what: str,
+        rewrite: bool,
+        preview: bool,
     ) -> Plan | None:
-        settings = self.services.settings
-        services = self.services
-        run = uuid.uuid4().hex[:20]
+        settings = self.settings
         note, problem = read_note(current.metadata.get(NOTE, "")) if current else ("", None)
+        label = _version(current, self.event)
         version = Version(
             source=source,
-            bucket=self.bucket.name,
+            bucket=self.event.bucket,
             processed=current.as_record() if current else {"removed": self.event.version},
             what=what,
-            label=(current.version_id or current.etag) if current else self.event.version,
+            label=label,
+            report=self._location(source),
             note=note,
         )
+        writes = self.uow.new_plan(source, label, settings.day_change_minutes, undo=not preview)
         planner = Planner(
             version,
             record,
-            CommittedFestival(services.indexes, services.sources, services.performances),
-            run=run,
+            self.uow.festival,
+            writes,
             now=_utc_now(),
             zone=settings.zone,
             day_change=settings.day_change_minutes,
-            keep_alive=self.lease.keep_alive,
+            keep_alive=self.uow.keep_alive,
             rewrite=rewrite,
         )
         if problem:
             planner.report.warnings.append(problem)
         if current is None:
             return planner.remove()
-        body = self.bucket.open_upload(
-            self.key, version_id=current.version_id or None, etag=None if current.version_id else current.etag
-        )
+        body = self.uow.open_upload(self.key, current)
         if body is None:  # it changed since it was looked at: a later event covers it
-            planner.file.close()
+            writes.close()
             return None
         return planner.ingest(body)
 
     # Applying, committing, announcing.
 
-    def _apply(self, plan: Plan, head: Head) -> dict[str, Any]:
-        key = plan_key(plan.run)
-        self.bucket.put_plan(key, plan.file.rewind())
-        unit = self.services.unit_of_work()
-        unit.mark_pending(self.lease, Head(release=head.release, pending=plan.run, plan=key))
-        return self._apply_lines(iter(plan.file.rewind()), head, key, own=True)
-
-    def _finish_pending(self, head: Head) -> Head:
-        lines = self.bucket.plan_lines(head.plan)
-        if lines is None:
-            raise PlanMissing(
-                f"run {head.pending} is pending but its plan {head.plan} is gone: its writes may be half done; "
-                "see the README's recovery section"
-            )
-        self._apply_lines(lines, head, head.plan)
-        return self.services.indexes.head(consistent=True)
-
-    def _apply_lines(self, lines: Iterator[bytes], head: Head, key: str, *, own: bool = False) -> dict[str, Any]:
-        unit = self.services.unit_of_work()
-        commit, finish = unit.apply(plan_lines(lines), self.lease)
-        record_item = commit["record"]
-        release = commit["release"]
-        release_id = next_release_id(datetime.now(UTC), head.release) if release else ""
-        record = SourceRecords.decode(record_item)
-        if record is None:
-            raise ValueError(f"the plan at {key} has no record to commit")
-        record.release, record.plan, record.status = release_id, key, COMMITTED
-        source = finish["source"]
-        items = [SourceRecords.encode(source, record)]
-        if release:
-            items.append(Releases.encode(Release(release=release_id, **release)))
-        unit.commit(self.lease, Head(release=release_id or head.release), items)
+    def _apply(self, kept: KeptPlan, head: Head, *, own: bool) -> dict[str, Any] | None:
+        """Apply a kept plan and commit it; a plan DynamoDB refuses for good is undone instead,
+        and fails its own file: the run (or the next one) goes on."""
+        try:
+            applied = self.uow.apply(kept)
+        except ClientError as error:
+            if error_code(error) not in PERMANENT:
+                raise
+            self.uow.undo(kept, head)
+            self._report_failure(kept.header.source, kept.header.version, error, retried=False)
+            _log("undone", self.event, level=logging.ERROR, key=kept.header.source, error=f"{error}", retried=False)
+            if own:
+                self._committed = True  # nothing is pending: the failure is reported, not retried
+            return None
+        release = applied.release
+        if release is not None:
+            release = replace(release, release=next_release_id(datetime.now(UTC), head.release))
+        record = applied.record
+        record.release, record.plan, record.status = release.release if release else "", kept.key, COMMITTED
+        source = applied.finish.source
+        self.uow.commit(Head(release=release.release if release else head.release), source, record, release)
         self._committed = own
-        return self._announce(source, record, finish, unit.requests)
+        return self._announce(source, record, applied.finish)
 
     def _announce_again(self, record: SourceRecord) -> dict[str, Any]:
         """A committed run whose report or message did not go out: send them now."""
-        finish: dict[str, Any] = {"source": self.key, "report": None, "garbage": []}
-        lines = self.bucket.plan_lines(record.plan) if record.plan else None
-        for kind, payload in plan_lines(lines or iter(())):
-            if kind == FINISH:
-                finish = json.loads(payload)
-        return self._announce(self.key, record, finish, {})
+        finish = self.uow.finish_of(record.plan) if record.plan else None
+        return self._announce(self.key, record, finish or Finish(self.key, None, []))
 
-    def _announce(
-        self, source: str, record: SourceRecord, finish: dict[str, Any], requests: dict[str, int]
-    ) -> dict[str, Any]:
-        unit = self.services.unit_of_work()
-        unit.delete(finish["garbage"])
+    def _announce(self, source: str, record: SourceRecord, finish: Finish) -> dict[str, Any]:
+        uow = self.uow
+        uow.forget(finish.garbage)
         summary = dict(record.summary)
         if record.release:
             summary["release"] = record.release
-        report = finish["report"]
+        report = finish.report
         if report is not None:
             if record.release:
                 report["release"] = record.release
-            report.setdefault("requests", {}).update(requests)
+            report.setdefault("requests", {}).update(uow.requests)
             report.setdefault("timings", {})["duration_ms"] = self._duration_ms()
-            self.bucket.put_report(source, report)
+            uow.put_report(source, report)
+        # Subscribers tell a message sent again (its outcome was unknown) by these (README).
+        attributes = {"preview": "false"}
+        version = summary.get("source", {}).get("version")
+        if version:
+            attributes["version"] = str(version)
+        if record.release:
+            attributes["release"] = record.release
         try:
-            self.services.topic.publish(subject_for(summary), summary, email_text(summary), {"preview": "false"})
+            uow.publish(subject_for(summary), summary, email_text(summary), attributes)
         except ClientError as error:
-            if _error_code(error) not in PERMANENT_ERRORS | REFUSED_MESSAGES:
+            if error_code(error) not in PERMANENT | REFUSED_MESSAGES:
                 raise  # a passing fault: the retry sends it
             # A message SNS will never take must not keep the file from its next version.
             _log("unannounced", self.event, level=logging.ERROR, key=source, error=f"{type(error).__name__}: {error}")
-        self.services.sources.set_status(source, NOTIFIED)
+        uow.mark_notified(source)
         if record.plan:
-            self.bucket.delete_plan(record.plan)
+            uow.delete_plan(record.plan)
         _log(
             summary["status"],
             self.event,
@@ -341,14 +376,16 @@ class Run:
         )
         return summary
 
+    def _location(self, key: str) -> str:
+        return f"s3://{self.event.bucket}/{report_key(key)}"
+
     def _duration_ms(self) -> int:
         return round((time.monotonic() - self._started) * 1000)
 
-    def _report_failure(self, current: CurrentObject | None, error: Exception, *, retried: bool) -> None:
+    def _report_failure(self, key: str, version: str, error: Exception, *, retried: bool) -> None:
         """Tell the organiser, where S3 still lets us, what failed and whether it will be retried."""
-        version = (current.version_id or current.etag) if current else self.event.version
         report = Report(
-            source={"bucket": self.bucket.name, "key": self.key, "version": version},
+            source={"bucket": self.event.bucket, "key": key, "version": version},
             status_override=ERROR if retried else FAILED,
         )
         if retried:
@@ -363,9 +400,9 @@ class Run:
                 "have fixed it."
             )
         try:
-            self.bucket.put_report(self.key, report.as_dict())
-        except Exception:  # S3 may be what failed; the log line says it all
-            log.warning("could not write the error report for %s", self.key)
+            self.uow.put_report(key, report.as_dict())
+        except Exception:  # S3 may be what failed (or the lease is gone); the log line says it all
+            log.warning("could not write the error report for %s", key)
 
 
 def _same(current: CurrentObject | None, record: SourceRecord) -> bool:
@@ -373,6 +410,10 @@ def _same(current: CurrentObject | None, record: SourceRecord) -> bool:
     if current is None:
         return "removed" in record.processed
     return current.same_as(record.processed)
+
+
+def _version(current: CurrentObject | None, event: ObjectEvent) -> str:
+    return (current.version_id or current.etag) if current else event.version
 
 
 def _utc_now() -> str:
@@ -396,7 +437,8 @@ def _what(event: ObjectEvent, current: CurrentObject | None, previous: SourceRec
 
 def _report_near_miss(event: ObjectEvent, services: Services, reason: str) -> None:
     """An upload beside the timetables that is not one (`x.csv.txt`, `x.xlsx`): say why it was
-    not read, beside it, where the organiser looks."""
+    not read, beside it, where the organiser looks. (It holds no lease: what it writes is
+    about that key alone, which no run reads.)"""
     if not event.key.startswith((UPLOAD_PREFIX, DRAFT_PREFIX)) or event.key.endswith("/"):
         return
     report = Report(source={"bucket": event.bucket, "key": event.key, "version": event.version})
@@ -406,13 +448,9 @@ def _report_near_miss(event: ObjectEvent, services: Services, reason: str) -> No
         "save the timetable as CSV (UTF-8) and upload it with a name ending in .csv"
     )
     try:
-        ScheduleBucket(services.s3_client, event.bucket).put_report(event.key, report.as_dict())
+        services.bucket(event.bucket).put_report(event.key, report.as_dict())
     except ClientError:
         log.warning("could not write the near-miss report for %s", event.key)
-
-
-def _error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def _log(outcome: str, event: ObjectEvent, *, level: int = logging.INFO, **fields: Any) -> None:

@@ -15,6 +15,7 @@ import sys
 import time
 
 NAMESPACE = "FestivalSchedule"
+PENDING_FOUND = "PendingPlansFound"
 _METRICS = (
     ("Files", "Count"),
     ("RowsAccepted", "Count"),
@@ -52,3 +53,18 @@ def record_outcome(outcome: str, *, accepted: int, rejected: int, duration_ms: i
     """Print the metrics line: Lambda sends standard output to CloudWatch Logs unprefixed,
     as EMF needs (a logging line would carry Lambda's prefix and not be read)."""
     print(emf_line(outcome, accepted=accepted, rejected=rejected, duration_ms=duration_ms), file=sys.stdout, flush=True)
+
+
+def record_pending_found() -> None:
+    """The scheduled run found a plan left pending (its alarm, in infra/template.yaml,
+    watches this metric): every delivery of some event failed midway."""
+    line = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {"Namespace": NAMESPACE, "Dimensions": [[]], "Metrics": [{"Name": PENDING_FOUND, "Unit": "Count"}]}
+            ],
+        },
+        PENDING_FOUND: 1,
+    }
+    print(json.dumps(line, separators=(",", ":")), file=sys.stdout, flush=True)

@@ -20,26 +20,12 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.ingest.messages import summary_of
 from chalicelib.ingest.report import REMOVED, Report
-from chalicelib.sets.changes import UNCHANGED, Changelog
+from chalicelib.sets.changes import UNCHANGED, Change, Changelog
 from chalicelib.sets.identity import Identities
-from chalicelib.sets.index import DayEdges, Reindex, StageDay, StageDayKey
-from chalicelib.sets.items import ItemFactory, key_of, stored_set
-from chalicelib.sets.model import Set, Slot, StoredSet, content_digest
-from chalicelib.storage.bookkeeping import item_key
-from chalicelib.storage.bucket import report_key
-from chalicelib.storage.indexes import (
-    DAY,
-    STAGE,
-    STAGE_DAYS,
-    encode_day,
-    encode_edges,
-    encode_stage,
-    encode_stage_day,
-    stage_day_key,
-)
-from chalicelib.storage.plans import COMMIT, FINISH, PlanFile
-from chalicelib.storage.releases import INLINE_CHANGES, change_pages, inline
-from chalicelib.storage.sources import COMMITTED, Manifest, SourceRecord, SourceRecords, manifest_chunks, manifest_keys
+from chalicelib.sets.index import DayEdges, IndexChanges, Reindex, StageDay, StageDayKey
+from chalicelib.sets.model import Slot, StoredSet, content_digest
+from chalicelib.storage.releases import INLINE_CHANGES, Release
+from chalicelib.storage.sources import COMMITTED, Manifest, SourceRecord
 from chalicelib.timetable import clock
 from chalicelib.timetable.fixes import Fixes
 from chalicelib.timetable.rows import Performance, Rejection, read_schedule
@@ -53,9 +39,28 @@ class Festival(Protocol):
     def whole_days(self, days: Iterable[int]) -> list[StageDay]: ...
     def edges(self, stages: Iterable[str]) -> dict[str, dict[int, DayEdges]]: ...
     def stage_days_at(self, keys: Iterable[StageDayKey]) -> list[StageDay]: ...
-    def sets_in(self, slots: list[Slot]) -> list[Set]: ...
+    def sets_in(self, slots: list[Slot]) -> list[StoredSet]: ...
     def records(self, sources: list[str]) -> dict[str, SourceRecord]: ...
     def manifest(self, source: str, state: SourceRecord | None) -> list[StoredSet]: ...
+
+
+class Writes(Protocol):
+    """What a plan decides, in the domain's words; storage makes items of it
+    (`storage.plans.PlanFile`), and a test can keep the decisions as they are."""
+
+    run: str  # the run's id: its manifests and pages of changes are kept under it
+    requests: dict[str, int]
+
+    def put_set(self, stored: StoredSet, genre: str, notes: str) -> None: ...
+    def delete_set(self, slot: Slot) -> None: ...
+    def put_index(self, changes: IndexChanges) -> None: ...
+    def put_record(self, source: str, record: SourceRecord) -> None: ...
+    def put_manifest(self, source: str, sets: list[StoredSet]) -> Manifest: ...
+    def put_changes(self, changes: list[Change]) -> int: ...
+    def close_writes(self, occupied: Iterable[Slot]) -> None: ...
+    def commit(self, record: SourceRecord, release: Release | None) -> None: ...
+    def finish(self, report: dict[str, Any], forget: list[tuple[str, Manifest]]) -> None: ...
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Version:
     processed: dict[str, str]  # its version id, etag and upload time; or what removed it
     what: str  # what this run does, in words for the report and the message
     label: str  # the version, for the report
+    report: str = ""  # where the report is (`s3://...`), for the message and the release
     note: str = ""  # the organiser's release note
 
 
@@ -76,7 +82,7 @@ class Plan:
 
     run: str
     version: Version
-    file: PlanFile
+    writes: Writes
     report: dict[str, Any]
     changes: Changelog
     day_change: int = clock.DEFAULT_DAY_CHANGE  # the festival's, which the plan's days follow
@@ -100,8 +106,8 @@ class Planner:
         version: Version,
         previous: SourceRecord | None,
         festival: Festival,
+        writes: Writes,
         *,
-        run: str,
         now: str,
         zone: ZoneInfo,
         day_change: int,
@@ -112,7 +118,7 @@ class Planner:
         self.source = version.source
         self.previous = previous
         self.festival = festival
-        self.run = run
+        self.run = writes.run
         self.now = now  # when its changes are decided: the `changed` of the sets it changes
         self.zone = zone
         self.day_change = day_change
@@ -126,11 +132,12 @@ class Planner:
         self.report.details["what"] = version.what
         if version.note:
             self.report.details["note"] = version.note
-        self.file = PlanFile()
+        self.writes = writes
         self._fixes: Fixes | None = None
         self._stages_known: set[str] = set()  # the stages playing on the days the version touches
         self._started = time.monotonic()
-        self._garbage: list[dict[str, Any]] = []
+        self._garbage: list[tuple[str, Manifest]] = []
+        self._occupied: set[Slot] = set()  # the slots the touched days had taken at the last commit
 
     # The two kinds of run.
 
@@ -142,7 +149,6 @@ class Planner:
             return self._unchanged()
         self.report.describe(schedule.encoding, schedule.delimiter, schedule.warnings())
         identities = Identities(self.source, self.previous_sets)
-        factory = ItemFactory(self.source, self.day_change)
         placed = _Placed()
         waiting: list[Performance] = []
         self._fixes = Fixes(schedule, self.day_change)
@@ -157,9 +163,9 @@ class Planner:
             if previous is None and identities.may_continue(row.artist):
                 waiting.append(row)
                 continue
-            self._place(row, previous, identities, factory, placed)
+            self._place(row, previous, identities, placed)
         for row, previous in identities.pair(waiting):
-            self._place(row, previous, identities, factory, placed)
+            self._place(row, previous, identities, placed)
         self.report.warnings.extend(schedule.closing_warnings())
         if not self.report.accepted:
             if not self.report.rejected:
@@ -183,7 +189,6 @@ class Planner:
         row: Performance,
         previous: StoredSet | None,
         identities: Identities,
-        factory: ItemFactory,
         placed: _Placed,
     ) -> None:
         content = content_digest(row.genre, row.notes)
@@ -215,7 +220,7 @@ class Planner:
         slot = new.slot  # one tuple for both
         placed.sets[slot] = new
         placed.lines[slot] = row.line
-        self.file.put_set(factory.item(new, row.genre, row.notes))
+        self.writes.put_set(new, row.genre, row.notes)
         if len(placed.sets) % 1000 == 0:
             self.keep_alive()
 
@@ -231,7 +236,7 @@ class Planner:
                 if not continued(stored):
                     self.changes.removed(stored)
                 continue
-            self.file.delete_set(key_of(stored.stage, stored.start))
+            self.writes.delete_set(stored.slot)
             vacated.append(stored)
             if not continued(stored):
                 self.changes.removed(stored)
@@ -263,28 +268,13 @@ class Planner:
     ) -> Plan:
         days = {clock.festival_day(s.start, self.day_change) for s in (*put, *vacated)}
         stage_days = self.festival.whole_days(days) if days else []
+        self._occupied = {(sd.stage, start) for sd in stage_days for start in sd.sets}
         self._stages_known = {stage_day.stage for stage_day in stage_days}
         self._take_over(put, stage_days, lines)
         reindex = Reindex(
             self.day_change, stage_days, self.festival.edges({s.stage for s in (*put, *vacated)}), vacated, put
         )
-        writes, deletes = reindex.finish(self.festival.stage_days_at(reindex.to_read()))
-        for stage_day in writes:
-            self.file.put_item(encode_stage_day(stage_day))
-        for stage, day in deletes:
-            self.file.delete_item(stage_day_key(stage, day))
-        for stage, days_of_stage in sorted(reindex.edges.items()):
-            if days_of_stage:
-                self.file.put_item(encode_edges(stage, days_of_stage))
-            else:
-                self.file.delete_item(item_key(STAGE_DAYS, stage))
-        for stage, count in sorted(reindex.stage_counts().items()):
-            self.file.put_item(encode_stage(stage, count)) if count else self.file.delete_item(item_key(STAGE, stage))
-        for day, summary in sorted(reindex.day_summaries().items()):
-            if summary is None:
-                self.file.delete_item(item_key(DAY, clock.iso_date(day)))
-            else:
-                self.file.put_item(encode_day(summary))
+        self.writes.put_index(reindex.changes(self.festival.stage_days_at(reindex.to_read())))
         live = [*put, *kept]
         manifest = self._manifest(self.source, live, self.previous)
         record = SourceRecord(processed=self.version.processed, live=bool(live), status=COMMITTED, manifest=manifest)
@@ -309,7 +299,7 @@ class Planner:
         for taken in self.festival.sets_in(wanted):
             if taken.source == self.source:
                 continue
-            self.changes.removed(stored_set(taken))
+            self.changes.removed(taken)
             lost.setdefault(taken.source, set()).add((taken.stage, taken.start))
         records = self.festival.records(sorted(lost))
         for other, slots in sorted(lost.items()):
@@ -325,19 +315,14 @@ class Planner:
             remaining = [s for s in self.festival.manifest(other, state) if s.slot not in slots]
             state.manifest = self._manifest(other, remaining, state)
             state.live = bool(remaining)
-            self.file.put_item(SourceRecords.encode(other, state))
+            self.writes.put_record(other, state)
 
     def _manifest(self, source: str, sets: list[StoredSet], old: SourceRecord | None) -> Manifest | None:
         """Write a source's new manifest under this run (none when it has no sets left); the
         old one is garbage once committed."""
         if old is not None and old.manifest is not None:
-            self._garbage.extend(manifest_keys(source, old.manifest))
-        if not sets:
-            return None
-        chunks = manifest_chunks(source, self.run, sets)
-        for chunk in chunks:
-            self.file.put_item(chunk)
-        return Manifest(self.run, len(chunks), len(sets))
+            self._garbage.append((source, old.manifest))
+        return self.writes.put_manifest(source, sets) if sets else None
 
     def _unchanged(self) -> Plan:
         """A version that changes nothing live: the previous record's sets stay."""
@@ -355,33 +340,29 @@ class Planner:
             self.report.warnings.extend(warnings)
             if fixes:
                 self.report.details["fixes"] = [fix.as_json() for fix in fixes]
-        pages = change_pages(self.run, self.changes.changes)
-        entries = list(self.changes.entries(INLINE_CHANGES))
-        for page in pages:
-            self.file.put_item(page)
-        self.file.close_writes()
+        pages = self.writes.put_changes(self.changes.changes)
+        self.writes.close_writes(self._occupied)
         report = self.report
         report.details["timings"] = {
             "planned_at": self.now,
             "planning_ms": round((time.monotonic() - self._started) * 1000),
         }
-        report.details["requests"] = dict(self.file.requests)
-        location = f"s3://{self.version.bucket}/{report_key(self.source)}"
+        report.details["requests"] = dict(self.writes.requests)
         release = None
         if self.changes.total:
-            release = {
-                "source": self.source,
-                "run": self.run,
-                "counts": self.changes.as_dict(),
-                "changes": inline(entries),
-                "total": self.changes.total,
-                "pages": len(pages),
-                "report": location,
-                "note": self.version.note,
-            }
+            release = Release(
+                release="",  # the commit gives it
+                source=self.source,
+                run=self.run,
+                counts=self.changes.as_dict(),
+                changes=list(self.changes.entries(INLINE_CHANGES)),
+                total=self.changes.total,
+                pages=pages,
+                report=self.version.report,
+                note=self.version.note,
+            )
         full = report.as_dict()
-        summary = summary_of(full, location)
-        record.summary = summary
-        self.file.write_step(COMMIT, {"record": SourceRecords.encode(self.source, record), "release": release})
-        self.file.write_step(FINISH, {"source": self.source, "report": full, "garbage": self._garbage})
-        return Plan(self.run, self.version, self.file, full, self.changes, self.day_change)
+        record.summary = summary_of(full, self.version.report)
+        self.writes.commit(record, release)
+        self.writes.finish(full, self._garbage)
+        return Plan(self.run, self.version, self.writes, full, self.changes, self.day_change)

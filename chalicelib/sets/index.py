@@ -63,6 +63,17 @@ class Day:
     stages: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class IndexChanges:
+    """What one version changes in the festival index: the items to write and to delete."""
+
+    stage_days: list[StageDay]  # to write
+    gone: list[StageDayKey]  # stage-days to delete
+    edges: dict[str, dict[int, DayEdges]]  # each touched stage's days (none: the stage plays no more)
+    stages: dict[str, int]  # each touched stage's count of sets (0: the stage is gone)
+    days: dict[int, Day | None]  # each touched festival day (None: no set that day any more)
+
+
 def edges(timeline: Timeline) -> DayEdges:
     scheduled = sorted((start, end) for start, (end, cancelled) in timeline.items() if not cancelled)
     return DayEdges(len(timeline), scheduled[0][0] if scheduled else None, scheduled[-1] if scheduled else None)
@@ -192,6 +203,11 @@ class Reindex:
             if old is None or (old.sets, old.carry, old.next) != (result.sets, result.carry, result.next):
                 writes.append(result)
         return writes, deletes
+
+    def changes(self, read: Iterable[StageDay]) -> IndexChanges:
+        """Everything the version changes in the index (give it the stage-days `to_read` named)."""
+        writes, deletes = self.finish(read)
+        return IndexChanges(writes, deletes, self.edges, self.stage_counts(), self.day_summaries())
 
     def stage_counts(self) -> dict[str, int]:
         """Each touched stage's count of sets (0: the stage is gone)."""

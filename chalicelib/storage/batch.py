@@ -1,5 +1,6 @@
 """Batched writes (the ingest's, to both tables): 25 puts or deletes a request, resent with
-backoff while DynamoDB leaves some unprocessed or throttles.
+backoff while DynamoDB leaves some unprocessed or a passing fault stops them, each attempt
+sent only while the ingest lease outlives it (`sending`).
 
 This is the one place where the ingest trades plainness for speed (docs/benchmarks.md):
 `EncodedBatchWrite` hands botocore a request body it encoded itself.
@@ -7,32 +8,38 @@ This is the one place where the ingest trades plainness for speed (docs/benchmar
 
 from __future__ import annotations
 
+import base64
 import json
-import random
 import threading
-import time
 from collections import deque
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+from chalicelib.storage.sending import Attempts, StoreUnavailable, passing
 
 BATCH_SIZE = 25
-THROTTLING = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
 Item = dict[str, dict[str, str]]
 Key = dict[str, dict[str, str]]
 _ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)  # items hold no cycles
 
 
+def wire(value: Any) -> Any:
+    """An item (or request) as boto3 read it, in the JSON form DynamoDB takes: binary
+    values, which boto3 hands back as bytes, as base64."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {name: wire(inner) for name, inner in value.items()}
+    if isinstance(value, list):
+        return [wire(inner) for inner in value]
+    return value
+
+
 def encode_requests(requests: list[dict[str, Any]]) -> bytes:
     """A batch's write requests as the JSON array BatchWriteItem takes."""
     return _ENCODER.encode(requests).encode()
-
-
-class StoreUnavailable(RuntimeError):
-    """DynamoDB kept refusing writes after every retry: the caller should fail and retry later."""
 
 
 class EncodedBatchWrite:
@@ -42,7 +49,7 @@ class EncodedBatchWrite:
     attribute by attribute (to validate, then to serialise) cost a third of the
     ingest's CPU. botocore still signs, sends, retries and parses. The body is swapped
     in by a before-call hook, through a thread-local, so the client must be one made
-    with `parameter_validation=False` (`clients.client("dynamodb", bulk=True)`), which
+    with `parameter_validation=False` (`clients.client("dynamodb", role="bulk")`), which
     only the ingest's writes use.
     """
 
@@ -71,19 +78,6 @@ class EncodedBatchWrite:
             params["body"] = body
 
 
-@dataclass(frozen=True)
-class Backoff:
-    """Capped exponential backoff with full jitter, for a bounded number of attempts."""
-
-    attempts: int = 8
-    base: float = 0.05
-    cap: float = 5.0
-    sleep: Callable[[float], None] = time.sleep
-
-    def pause(self, attempt: int) -> None:
-        self.sleep(random.uniform(0, min(self.cap, self.base * 2**attempt)))  # noqa: S311 - jitter, not secrecy  # nosec B311
-
-
 class BatchWriter:
     """Sends puts or deletes 25 to a BatchWriteItem request, and resends what DynamoDB
     leaves unprocessed or throttles, backing off between attempts.
@@ -95,9 +89,9 @@ class BatchWriter:
     `delete`, `send` or `flush`.
     """
 
-    def __init__(self, write: EncodedBatchWrite, backoff: Backoff, concurrency: int = 1) -> None:
+    def __init__(self, write: EncodedBatchWrite, attempts: Attempts, concurrency: int = 1) -> None:
         self._write = write
-        self._backoff = backoff
+        self._attempts = attempts
         self._pending: list[dict[str, Any]] = []
         self._concurrency = concurrency
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="batch-write") if concurrency > 1 else None
@@ -143,23 +137,22 @@ class BatchWriter:
 
     def _send(self, requests: bytes) -> None:
         batch = requests
-        for attempt in range(self._backoff.attempts):
+        backoff = self._attempts.backoff
+        for attempt in range(backoff.attempts):
+            self._attempts.lease.guard()
             with self._lock:
                 self.requests += 1
             try:
                 response = self._write(batch)
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") not in THROTTLING:
+            except (ClientError, ConnectionError, HTTPClientError) as error:
+                if not passing(error):
                     raise
-                unprocessed = True
             else:
                 left = response.get("UnprocessedItems", {}).get(self._write.table, [])
-                unprocessed = bool(left)
-                if left:
-                    batch = encode_requests(left)
-            if not unprocessed:
-                return
-            if attempt + 1 < self._backoff.attempts:
-                self._backoff.pause(attempt)
+                if not left:
+                    return
+                batch = encode_requests(left)
+            if attempt + 1 < backoff.attempts:
+                backoff.pause(attempt)
         count = len(json.loads(batch))
-        raise StoreUnavailable(f"DynamoDB left {count} writes unprocessed after {self._backoff.attempts} attempts")
+        raise StoreUnavailable(f"DynamoDB left {count} writes unprocessed after {backoff.attempts} attempts")

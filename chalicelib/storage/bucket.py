@@ -10,7 +10,7 @@ from typing import IO, Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
-from chalicelib.settings import REPORT_PREFIX, UPLOAD_PREFIX
+from chalicelib.settings import DRAFT_PREFIX, PREVIEW_PREFIX, REPORT_PREFIX, UPLOAD_PREFIX
 
 # HeadObject's answer for a key with no current version (a delete marker answers 404 too).
 _ABSENT = frozenset({"404", "NoSuchKey", "NotFound"})
@@ -18,11 +18,12 @@ _ABSENT = frozenset({"404", "NoSuchKey", "NotFound"})
 _SUPERSEDED = frozenset({"NoSuchKey", "NoSuchVersion", "PreconditionFailed", "404", "412"})
 
 
-def report_key(upload_key: str) -> str:
-    """`uploads/day 1.csv` -> `reports/day 1.csv.json`; `drafts/day 1.csv` ->
-    `reports/drafts/day 1.csv.json`."""
-    name = upload_key[len(UPLOAD_PREFIX) :] if upload_key.startswith(UPLOAD_PREFIX) else upload_key
-    return f"{REPORT_PREFIX}{name}.json"
+def report_key(key: str) -> str:
+    """`uploads/day 1.csv` -> `reports/day 1.csv.json`; a draft's, `drafts/day 1.csv` ->
+    `previews/day 1.csv.json` (never where an upload named `drafts/day 1.csv` reports)."""
+    if key.startswith(DRAFT_PREFIX):
+        return f"{PREVIEW_PREFIX}{key[len(DRAFT_PREFIX) :]}.json"
+    return f"{REPORT_PREFIX}{key.removeprefix(UPLOAD_PREFIX)}.json"
 
 
 @dataclass(frozen=True)

@@ -18,28 +18,36 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeou
 # (botocore's max_attempts counts the retries) of 2 s to connect and 5 s to read, 21 s and
 # the backoff between them in the worst case, then a 5xx the client may retry.
 FAIL_FAST = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=5)
-# For the ingest's BatchWriteItems only: their bodies are encoded by storage.batch, which
-# botocore's validation of the (placeholder) parameters would refuse. A batch gives up
-# within about a minute (three tries, 15 s to read), so that a stalled run's write cannot
-# land long after its lease (60 s, renewed between batches) has passed to another run.
-_BULK_CONFIG = _CONFIG.merge(
-    Config(parameter_validation=False, retries={"mode": "standard", "max_attempts": 3}, read_timeout=15)
-)
+# The ingest's writes: one attempt each, of at most 2 s to connect and 10 s to read, with no
+# retries inside botocore. The unit of work retries them itself, each attempt sent only while
+# the ingest lease outlives it (`lease.Lease.guard`): so no write of a run can land after
+# another run took over (docs/architecture.md, "Fencing").
+WRITES = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=10)
+# The ingest's BatchWriteItems, as WRITES: their bodies are encoded by storage.batch, which
+# botocore's validation of the (placeholder) parameters would refuse.
+_BULK = WRITES.merge(Config(parameter_validation=False))
 
 
-def _config(bulk: bool) -> Config:
-    if bulk:
-        return _BULK_CONFIG
+def _config(role: str) -> Config:
+    if role == "bulk":
+        return _BULK
+    if role == "writes":
+        return WRITES
     # Set for the API's function in .chalice/config.json (per stage); the ingest has 15 minutes.
     return FAIL_FAST if os.environ.get("AWS_CALLS") == "fail-fast" else _CONFIG
 
 
+def client(service: str, *, role: str = "reads") -> Any:
+    """The shared client for an AWS service: `reads` (and the API's everything), `writes`
+    (the ingest's fenced writes) or `bulk` (the ingest's batch writes)."""
+    return _client(service, role)
+
+
 @cache
-def client(service: str, *, bulk: bool = False) -> Any:
-    """The shared client for an AWS service (`bulk`: the ingest's batch-write client)."""
-    return boto3.client(service, config=_config(bulk))
+def _client(service: str, role: str) -> Any:
+    return boto3.client(service, config=_config(role))
 
 
 def reset_clients() -> None:
     """Forget cached clients (tests start a fresh fake AWS for each case)."""
-    client.cache_clear()
+    _client.cache_clear()

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from chalicelib.sets.index import DayEdges, StageDay, StageDayKey
-from chalicelib.sets.items import from_item
-from chalicelib.sets.model import Set, StoredSet
+from chalicelib.sets.items import from_item, stored_set
+from chalicelib.sets.model import StoredSet
 from chalicelib.storage.indexes import Indexes
 from chalicelib.storage.performances import PerformanceStore
 from chalicelib.storage.sources import SourceRecord, SourceRecords
@@ -31,8 +31,8 @@ class CommittedFestival:
     def stage_days_at(self, keys: Iterable[StageDayKey]) -> list[StageDay]:
         return self._indexes.stage_days_at(keys)
 
-    def sets_in(self, slots: list[tuple[str, int]]) -> list[Set]:
-        return [from_item(item) for item in self._performances.in_slots(slots, consistent=True)]
+    def sets_in(self, slots: list[tuple[str, int]]) -> list[StoredSet]:
+        return [stored_set(from_item(item)) for item in self._performances.in_slots(slots, consistent=True)]
 
     def records(self, sources: list[str]) -> dict[str, SourceRecord]:
         return self._sources.records(sources)

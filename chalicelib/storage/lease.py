@@ -1,9 +1,17 @@
 """The ingest lease (`lease/ingest`): who is ingesting now, until when. Runs take turns, so
-that every run sees the table as the previous one left it and can keep the indexes exact."""
+that every run sees the table as the previous one left it and can keep the indexes exact.
+
+The lease is also the fence of every write a run sends (docs/architecture.md, "Fencing"):
+a transaction carries it as a condition (`fence`); any other write is sent only while the
+lease has at least GUARD_SECONDS left (`guard`), longer than one attempt of a write can
+take (`clients.WRITES`: 2 s to connect, 10 s to read, no retries inside botocore), so that
+whatever a run sends lands, if it lands at all, before another run may take over.
+"""
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -14,6 +22,11 @@ from botocore.exceptions import ClientError
 from chalicelib.storage.bookkeeping import BookkeepingTable, conditional_failed, item_key
 
 LEASE_SECONDS = 60
+# A write is sent only while the lease has this long left: one attempt's 12 s at most
+# (connect and read timeouts), the time a large body takes to go out, and the clocks of two
+# hosts disagreeing by up to CLOCK_SKEW_SECONDS.
+GUARD_SECONDS = 25
+CLOCK_SKEW_SECONDS = 2
 _KEY = item_key("lease", "ingest")
 
 
@@ -35,25 +48,27 @@ class LeaseStore(BookkeepingTable):
     def lease(self, *, wait_seconds: float) -> Lease:
         return Lease(self, wait_seconds=wait_seconds)
 
-    def claim(self, owner: str, *, renewal: bool = False) -> bool:
+    def claim(self, owner: str, *, renewal: bool = False) -> float | None:
         """Take the lease for `owner` (or, with `renewal`, extend it only while `owner` still
-        holds it); False when another run holds it, or took it meanwhile."""
+        holds it); returns when it now expires, or None when another run holds it, or took
+        it meanwhile."""
         now = self.clock()
+        expires = now + LEASE_SECONDS
         condition = "#o = :me" if renewal else "attribute_not_exists(pk) OR expires < :now OR #o = :me"
         values = {":me": {"S": owner}} if renewal else {":now": {"N": repr(now)}, ":me": {"S": owner}}
         try:
             self.client.put_item(
                 TableName=self.table,
-                Item={**_KEY, "owner": {"S": owner}, "expires": {"N": repr(now + LEASE_SECONDS)}},
+                Item={**_KEY, "owner": {"S": owner}, "expires": {"N": repr(expires)}},
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#o": "owner"},
                 ExpressionAttributeValues=values,
             )
         except ClientError as error:
             if conditional_failed(error):
-                return False
+                return None
             raise
-        return True
+        return expires
 
     def held_by(self, owner: str) -> dict[str, Any]:
         """A transaction step that holds only while `owner` still has the lease."""
@@ -92,26 +107,30 @@ class Lease:
         self._store = store
         self._wait_seconds = wait_seconds
         self.owner = uuid.uuid4().hex
-        self._renew_at = 0.0
+        self._expires = 0.0  # as the lease item says: the other runs' clocks compare with it
+        self._lock = threading.Lock()  # batches are sent from several threads
 
     def __enter__(self) -> Lease:
         deadline = time.monotonic() + self._wait_seconds
         delay = 0.05
-        while not self._store.claim(self.owner):
+        while (expires := self._store.claim(self.owner)) is None:
             if time.monotonic() >= deadline:
                 raise LeaseBusy(f"another ingest held the lease for over {self._wait_seconds:.0f} s")
             time.sleep(random.uniform(delay / 2, delay))  # noqa: S311 - jitter, not secrecy  # nosec B311
             delay = min(delay * 2, 2.0)
-        self._renew_at = time.monotonic() + LEASE_SECONDS / 3
+        self._expires = expires
         return self
 
-    def keep_alive(self) -> None:
-        """Renew the lease when a third of it has passed; cheap to call per batch."""
-        if time.monotonic() < self._renew_at:
-            return
-        if not self._store.claim(self.owner, renewal=True):
-            raise LeaseLost("the ingest lease expired and another run took over")
-        self._renew_at = time.monotonic() + LEASE_SECONDS / 3
+    def guard(self) -> None:
+        """Make sure the lease has GUARD_SECONDS left before something is sent, renewing it
+        when it has not; raises LeaseLost when another run took it. Cheap to call per request."""
+        with self._lock:
+            if self._store.clock() + GUARD_SECONDS + CLOCK_SKEW_SECONDS < self._expires:
+                return
+            expires = self._store.claim(self.owner, renewal=True)
+            if expires is None:
+                raise LeaseLost("the ingest lease expired and another run took over")
+            self._expires = expires
 
     def fence(self) -> dict[str, Any]:
         """The transaction step that makes a write land only while this run holds the lease."""
