@@ -21,8 +21,8 @@ from typing import Any
 
 from chalicelib.edits.model import Edit, StageDelay
 from chalicelib.edits.rules import FileEdit, Refused, delayed, edited_file, placed, reviewed
-from chalicelib.ingest.notes import ACTION, AUTHOR, encode_note
 from chalicelib.ingest.notes import METADATA as NOTE
+from chalicelib.ingest.notes import encode_note
 from chalicelib.ingest.plan import Planner, Version
 from chalicelib.ingest.preview import answered_preview
 from chalicelib.services import Services
@@ -36,7 +36,9 @@ from chalicelib.storage.sources import SourceRecord, version_of
 from chalicelib.timetable import clock
 from chalicelib.timetable.cells import RowChange
 
-EDIT = "edit"  # the action an edit's version carries in its metadata
+# Who wrote a version and how, in its metadata, as the organisers' API writes them (the
+# accounts branch's `ingest.authorship`: `action`, and `author` encoded as a note is).
+ACTION, AUTHOR, EDIT = "action", "author", "edit"
 # The API's function reads the file, reads it again edited and plans it within API Gateway's
 # 29 s: files up to what `POST /previews` takes (larger ones are edited and uploaded whole).
 MAX_FILE_BYTES = 2 * 1024 * 1024

@@ -16,10 +16,6 @@ from chalicelib.timetable.text import bidi_control, undecodable, unsafe_characte
 
 MAX_NOTE_CHARS = 500
 METADATA = "note"
-# Who wrote a version the API wrote (an organiser's account; encoded as a note is) and how:
-# `edit` for an on-the-day edit (`chalicelib.edits`). An upload straight to the bucket has neither.
-AUTHOR = "author"
-ACTION = "action"
 
 
 def encode_note(note: str) -> str:
