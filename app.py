@@ -90,11 +90,13 @@ def _answer(
     parts: Sequence[str] = (),
     cache_control: str = caching.DATA,
     headers: Mapping[str, str | list[str]] | None = None,
+    set_version: Callable[[ScheduleApi, Any], str] | None = None,
 ) -> Response:
     """An answer with an ETag from the current release, or a 304 that reads no set.
     JSON answers are dicts; other media types come as text. `canonical` gives the query
     that identifies the answer, where several spellings ask for the same one; `parts`,
-    what else the answer depends on."""
+    what else the answer depends on. An answer that is one set has that set's own ETag
+    instead (`set_version`: its 304 reads the set and its file's version)."""
     request: Any = app.current_request
     query = request.query_params
     identity = query if canonical is None else canonical(query)
@@ -111,6 +113,9 @@ def _answer(
     release = api.release()
     if release is None:  # a run's writes are landing: this body may differ from the next one's
         return caching.uncached(body, media_type, headers)
+    if set_version is not None:
+        etag = caching.set_tag(origin, set_version(api, query))
+        return caching.conditional(request.headers, etag, cache_control, body, media_type, headers)
     tagged = [release, origin, request_identity(path, identity), *parts]
     if live_at is not None:  # the answer is the clock's: it changes every minute
         tagged.append(live_at.strftime("%Y-%m-%dT%H:%M"))
@@ -148,7 +153,10 @@ def list_performances() -> Response:
 
 @app.route("/performances/{performance_id}")
 def get_performance(performance_id: str) -> Response:
-    return _answer(lambda api, query: api.performance(performance_id, query))
+    return _answer(
+        lambda api, query: api.performance(performance_id, query),
+        set_version=lambda api, query: api.performance_version(performance_id, query),
+    )
 
 
 @app.route("/changes")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import pytest
 
+from chalicelib.api import caching
 from chalicelib.services import get_services
 from chalicelib.storage.lease import LEASE_SECONDS
 from tests.aws_calls import CallLog, client_for, dead_run
@@ -205,3 +207,51 @@ def test_the_page_at_a_stage_root_without_its_slash_is_sent_to_its_folder() -> N
     # Under API Gateway the page is /api/: at /api, "js/schedule.js" would be /js/schedule.js.
     assert folder_address("/api") == "/api/"
     assert folder_address("/api/") is None and folder_address("/") is None and folder_address("") is None
+
+
+class TestASetsOwnTag:
+    """`GET /performances/{id}` carries the set's own ETag (what an edit's If-Match is checked
+    against): it changes when the set or its file's live version changes, and with nothing else."""
+
+    @staticmethod
+    def path(festival: Festival, artist: str) -> str:
+        found = json.loads(fetch(festival, f"/artists/{artist}/performances").body)["items"][0]
+        return f"/performances/{found['id']}"
+
+    def test_another_files_release_leaves_it_and_its_own_change_changes_it(self, loaded: Festival) -> None:
+        path = self.path(loaded, "Opener")
+        etag = fetch(loaded, path).headers["ETag"]
+        stages = fetch(loaded, "/stages").headers["ETag"]
+        loaded.upload("uploads/other.csv", csv_text("Tent,2026-07-05,18:00,19:00,Elsewhere,,"))
+        assert fetch(loaded, "/stages").headers["ETag"] != stages  # the release's tag moved on
+        assert fetch(loaded, path).headers["ETag"] == etag
+        assert fetch(loaded, path, **{"If-None-Match": etag}).status_code == 304
+        loaded.upload("uploads/day.csv", TIMETABLE.replace("18:00,19:00,Opener", "18:15,19:15,Opener"))
+        moved = fetch(loaded, path)
+        assert moved.headers["ETag"] != etag and json.loads(moved.body)["start"] == "2026-07-03T18:15"
+
+    def test_a_new_version_of_its_file_changes_it_even_when_the_set_stays(self, loaded: Festival) -> None:
+        path = self.path(loaded, "Opener")
+        etag = fetch(loaded, path).headers["ETag"]
+        body = fetch(loaded, path).body
+        loaded.upload("uploads/day.csv", TIMETABLE.replace("Headliner", "New Headliner"))
+        again = fetch(loaded, path)
+        assert again.body == body and again.headers["ETag"] != etag
+
+    def test_it_is_strong_answers_304_and_costs_three_small_reads(self, loaded: Festival) -> None:
+        path = self.path(loaded, "Late")
+        etag = fetch(loaded, path).headers["ETag"]
+        assert etag.startswith('"') and "public" in fetch(loaded, path).headers["Cache-Control"]
+        calls = CallLog().attach("dynamodb")
+        assert fetch(loaded, path, **{"If-None-Match": f"W/{etag}"}).status_code == 304
+        # The head (in flux?), the set by id, and its file's live version (that attribute only).
+        assert [call.operation for call in calls.calls] == ["GetItem", "Query", "GetItem"]
+        assert calls.calls[2].params["ProjectionExpression"] == "#p"
+
+    def test_if_match_compares_strongly(self) -> None:
+        etag = caching.set_tag("https://festival.example", "v1")
+        assert caching.matches(etag, etag) and caching.matches(f'"x", {etag}', etag) and caching.matches("*", etag)
+        assert not caching.matches(f"W/{etag}", etag) and not caching.matches(etag.strip('"'), etag)
+        assert not caching.matches(None, etag) and not caching.matches(
+            caching.set_tag("https://festival.example", "v2"), etag
+        )

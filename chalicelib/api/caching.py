@@ -46,6 +46,13 @@ def entity_tag(*parts: str) -> str:
     return f'"{digest.hexdigest()}"'
 
 
+def set_tag(origin: str, version: str) -> str:
+    """A set's own ETag (`GET /performances/{id}`), made from its version and not from the
+    release: it changes when the set or its file's live version changes, and with nothing
+    else, so an edit's `If-Match` is checked against exactly what its client read."""
+    return entity_tag("performance", origin, version)
+
+
 def request_identity(path: str, query: Mapping[str, str] | None) -> str:
     """The path and the decoded query as one unambiguous string, names in order (so
     `a=1&b=2` is `b=2&a=1`, and a value holding `&` is not two parameters)."""
@@ -64,6 +71,14 @@ def not_modified(if_none_match: str | None, etag: str) -> bool:
         if tag == etag:
             return True
     return False
+
+
+def matches(if_match: str | None, etag: str) -> bool:
+    """Whether `If-Match` names this ETag, for a write made from what was read: compared
+    strongly (RFC 9110 13.1.1: a weak tag never matches), in a list, or `*` (any current
+    representation, which `etag` is)."""
+    candidates = [candidate.strip() for candidate in (if_match or "").split(",")]
+    return "*" in candidates or etag in candidates
 
 
 def names_any(if_none_match: str | None) -> bool:

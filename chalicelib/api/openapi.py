@@ -221,6 +221,13 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Rejected rows: the line each starts on, and why.",
             },
             "warnings": {"type": "array", "items": _STRING},
+            "fixes": {
+                "type": "array",
+                "items": _ref("Fix"),
+                "description": "Likely fixes of what the file got wrong, one cell each, by line: an end time "
+                "twelve hours off, an after-midnight set dated like its evening, a stage with stray spaces or one "
+                "letter from a known stage. Absent when there is none.",
+            },
             "changes": _ref("Counts"),
             "changelog": {"type": "array", "items": _ref("PreviewChange")},
             "changelog_truncated": {"type": "boolean"},
@@ -257,6 +264,24 @@ SCHEMAS: dict[str, Any] = {
                 },
             },
         },
+    },
+    "Fix": {
+        "type": "object",
+        "description": "Write `suggested` in the cell at `line` and `column` instead of `value`, because `reason`; "
+        "the preview of the file so changed no longer has the problem.",
+        "required": ["line", "column", "value", "suggested", "reason", "rejected"],
+        "properties": {
+            "line": {"type": "integer", "minimum": 1, "description": "The line the row starts on."},
+            "column": {"enum": ["end", "date", "stage"], "description": "The column, by its name in the contract."},
+            "value": {"type": "string", "description": "What the cell holds (trimmed)."},
+            "suggested": {"type": "string", "description": "What to write instead, in the cell's own form."},
+            "reason": _STRING,
+            "rejected": {
+                "type": "boolean",
+                "description": "Whether the row is rejected (the fix answers its error) or accepted (a warning).",
+            },
+        },
+        "additionalProperties": False,
     },
     "ReleaseChanges": {
         "type": "object",

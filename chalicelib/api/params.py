@@ -114,7 +114,13 @@ FILE = Parameter(
     {"type": "string", "pattern": r"^[^\x00-\x1f\x7f]{1,200}\.[Cc][Ss][Vv]$"},
 )
 
-# What each route takes, by route path.
+DRY_RUN = Parameter(
+    "dry_run",
+    "1: answer the preview of the edit (the exact changelog each file's release would make) and write nothing.",
+    {"type": "string", "enum": ["0", "1"]},
+)
+
+# What each route takes, by route path (a method first where two share a path).
 ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "/stages": (LIMIT, CURSOR),
     "/days": (DAYS_LIMIT, CURSOR),
@@ -130,6 +136,8 @@ ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "/schedule.xml": (),
     "/artists/{artist}/performances": (LIMIT, CURSOR),
     "/openapi.json": (),
+    "PATCH /performances/{performance_id}": (DRY_RUN,),
+    "/stages/{stage}/delays": (DRY_RUN,),
 }
 # Pairs of parameters a route takes at most one of (the first is named in the refusal).
 # OpenAPI cannot relate separate parameters, so such a route's query is described as one
@@ -188,6 +196,13 @@ class Params:
 
     def get(self, name: str) -> str | None:
         return self._given.get(name)
+
+    def dry_run(self) -> bool:
+        """`dry_run`: 1 to preview an edit, 0 (or none) to make it."""
+        text = self._given.get("dry_run", "0")
+        if text not in ("0", "1"):
+            raise InvalidParameter("dry_run", f"expected 1 (preview only) or 0, got {_shown(text)}")
+        return text == "1"
 
     def limit(self) -> int:
         text = self._given.get("limit")

@@ -14,7 +14,8 @@ MAX_PREVIEW_BYTES = 2 * 1024 * 1024
 RETRY_SECONDS = 30
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    """An error as the API answers it: its code and message, in JSON."""
     return Response(
         body=json.dumps({"Code": code, "Message": message}, ensure_ascii=False),
         status_code=status,
@@ -26,7 +27,7 @@ def refusal(body: bytes) -> Response | None:
     """The answer for a body no preview can be made of, or None. (An empty body is previewed
     like an empty upload: its answer says the file is empty.)"""
     if len(body) > MAX_PREVIEW_BYTES:
-        return _error(
+        return error(
             413,
             "PayloadTooLarge",
             f"the CSV is {len(body):,} bytes; a preview takes at most {MAX_PREVIEW_BYTES:,} bytes (2 MB): "
@@ -38,7 +39,7 @@ def refusal(body: bytes) -> Response | None:
 def answer(preview: dict[str, Any] | None) -> Response:
     """The preview as JSON; a 503 while an upload's writes are landing."""
     if preview is None:
-        return _error(
+        return error(
             503,
             "ServiceUnavailable",
             "an upload is being applied right now, so what is live cannot be compared with; try again shortly",

@@ -22,7 +22,7 @@ from chalicelib.api.shapes import path_value, performance_json
 from chalicelib.services import Services
 from chalicelib.sets.index import now_and_next
 from chalicelib.sets.items import from_item
-from chalicelib.sets.model import SET_ID, Set
+from chalicelib.sets.model import SET_ID, Set, set_version
 from chalicelib.settings import UPLOAD_PREFIX
 from chalicelib.storage.batch import Item
 from chalicelib.storage.indexes import SLOTS, Head
@@ -59,6 +59,7 @@ class ScheduleApi:
         self._releases = services.releases
         self._sources = services.sources
         self._head: Head | None = None
+        self._set: tuple[Set, str] | None = None  # the set `/performances/{id}` answers, and its version
         self._settings = services.settings
         self._zone = services.settings.zone
         self._base = base
@@ -152,14 +153,28 @@ class ScheduleApi:
 
     def performance(self, raw_id: str, query: Mapping[str, str] | None = None) -> dict[str, Any]:
         """The set with this id, wherever it is now."""
-        Params(query, "/performances/{performance_id}")
-        set_id = unquote(raw_id)
-        if not SET_ID.fullmatch(set_id):
-            raise InvalidParameter("id", f"expected a performance id as the API gives it, got {_shown(set_id)}")
-        item = self._performances.by_id(set_id)
-        if item is None:
-            raise NotFound(f"no performance with id {set_id}: it was removed, or never existed")
-        return performance_json(from_item(item), self._base, self._zone)
+        found, _ = self._set_with_version(raw_id, query)
+        return performance_json(found, self._base, self._zone)
+
+    def performance_version(self, raw_id: str, query: Mapping[str, str] | None = None) -> str:
+        """The set's own version, which its ETag is made from: it changes when the set changes
+        or its file's live version does, and with nothing else (see `sets.model.set_version`)."""
+        _, version = self._set_with_version(raw_id, query)
+        return version
+
+    def _set_with_version(self, raw_id: str, query: Mapping[str, str] | None) -> tuple[Set, str]:
+        """The set with this id and its version, read once per request."""
+        if self._set is None:
+            Params(query, "/performances/{performance_id}")
+            set_id = unquote(raw_id)
+            if not SET_ID.fullmatch(set_id):
+                raise InvalidParameter("id", f"expected a performance id as the API gives it, got {_shown(set_id)}")
+            item = self._performances.by_id(set_id)
+            if item is None:
+                raise NotFound(f"no performance with id {set_id}: it was removed, or never existed")
+            found = from_item(item)
+            self._set = found, set_version(found, self._sources.live_version(found.source))
+        return self._set
 
     def changes(self, query: Mapping[str, str] | None) -> dict[str, Any]:
         """The festival's releases, newest first, each with its counts and first changes."""
@@ -279,7 +294,7 @@ class ScheduleApi:
         import io
 
         from chalicelib.ingest.plan import Planner, Version
-        from chalicelib.ingest.preview import preview_json, refused_preview
+        from chalicelib.ingest.preview import answered_preview, refused_preview
         from chalicelib.storage.committed import PreviewFestival
         from chalicelib.storage.plans import Header, PlanFile, PlanTooLarge
 
@@ -304,7 +319,7 @@ class ScheduleApi:
         )
         try:
             plan = planner.ingest(io.BytesIO(body))
-            answer = preview_json(
+            return answered_preview(
                 plan,
                 against_release=head.release,
                 computed_at=computed_at,
@@ -312,13 +327,9 @@ class ScheduleApi:
                 not_compared=festival.not_compared,
             )
         except PlanTooLarge as error:  # as the ingest would fail it, the file fails
-            answer = refused_preview(planner, str(error), against_release=head.release, computed_at=computed_at)
+            return refused_preview(planner, str(error), against_release=head.release, computed_at=computed_at)
         finally:
             writes.close()
-        answer.pop("source", None)
-        for internal in ("requests", "timings"):
-            answer.pop(internal, None)
-        return answer
 
     def _exported_sets(self) -> list[Set]:
         """Every set of the festival: one Query per festival day (and per MB)."""

@@ -464,4 +464,3 @@ def _log(outcome: str, event: ObjectEvent, *, level: int = logging.INFO, **field
         **fields,
     }
     log.log(level, json.dumps(line, ensure_ascii=False))
-

@@ -28,6 +28,7 @@ from chalicelib.sets.model import Slot, StoredSet, content_digest
 from chalicelib.storage.releases import INLINE_CHANGES, Release
 from chalicelib.storage.sources import COMMITTED, Manifest, SourceRecord
 from chalicelib.timetable import clock
+from chalicelib.timetable.fixes import Fixes
 from chalicelib.timetable.rows import Performance, Rejection, read_schedule
 
 MAX_KEPT_SHOWN = 100
@@ -133,6 +134,8 @@ class Planner:
         if version.note:
             self.report.details["note"] = version.note
         self.writes = writes
+        self._fixes: Fixes | None = None
+        self._stages_known: set[str] = set()  # the stages playing on the days the version touches
         self._started = time.monotonic()
         self._garbage: list[tuple[str, Manifest]] = []
         self._occupied: set[Slot] = set()  # the slots the touched days had taken at the last commit
@@ -149,7 +152,9 @@ class Planner:
         identities = Identities(self.source, self.previous_sets)
         placed = _Placed()
         waiting: list[Performance] = []
+        self._fixes = Fixes(schedule, self.day_change)
         for row in schedule.rows():
+            self._fixes.note(row)
             if isinstance(row, Rejection):
                 self.report.reject(row.line, row.reason, row.columns)
                 identities.stand_for(row)
@@ -265,6 +270,7 @@ class Planner:
         days = {clock.festival_day(s.start, self.day_change) for s in (*put, *vacated)}
         stage_days = self.festival.whole_days(days) if days else []
         self._occupied = {(sd.stage, start) for sd in stage_days for start in sd.sets}
+        self._stages_known = {stage_day.stage for stage_day in stage_days}
         self._take_over(put, stage_days, lines)
         reindex = Reindex(
             self.day_change, stage_days, self.festival.edges({s.stage for s in (*put, *vacated)}), vacated, put
@@ -330,6 +336,11 @@ class Planner:
     # The plan's last lines: pages of changes, the commit, what follows it.
 
     def _plan(self, record: SourceRecord) -> Plan:
+        if self._fixes is not None:  # the likely fixes of what the file got wrong, for the organiser
+            fixes, warnings = self._fixes.suggest(self._stages_known)
+            self.report.warnings.extend(warnings)
+            if fixes:
+                self.report.details["fixes"] = [fix.as_json() for fix in fixes]
         pages = self.writes.put_changes(self.changes.changes)
         self.writes.close_writes(self._occupied)
         report = self.report

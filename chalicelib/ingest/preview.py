@@ -88,9 +88,11 @@ def preview_json(
 
 
 def refused_preview(planner: Planner, reason: str, *, against_release: str, computed_at: str) -> dict[str, Any]:
-    """The preview of a file the ingest would fail as a whole (a plan no table could hold)."""
+    """The preview of a file the ingest would fail as a whole (a plan no table could hold),
+    as the API answers it."""
     planner.report.fail(reason)
     report = planner.report.as_dict()
+    report.pop("source", None)
     report.update(changelog=[], changelog_truncated=False, sets=[], sets_truncated=False)
     report["preview"] = {
         "computed_at": computed_at,
@@ -100,3 +102,16 @@ def refused_preview(planner: Planner, reason: str, *, against_release: str, comp
         "compared_in_full": True,
     }
     return report
+
+
+def answered_preview(
+    plan: Plan, *, against_release: str, computed_at: str, max_bytes: int, not_compared: list[int] | None = None
+) -> dict[str, Any]:
+    """A preview as the API answers it (`POST /previews`, an edit's dry run): the report
+    without where the file is kept and the run's requests and timings."""
+    answer = preview_json(
+        plan, against_release=against_release, computed_at=computed_at, max_bytes=max_bytes, not_compared=not_compared
+    )
+    for internal in ("source", "requests", "timings"):
+        answer.pop(internal, None)
+    return answer

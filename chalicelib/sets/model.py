@@ -71,6 +71,13 @@ class StoredSet:
         return CANCELLED if self.cancelled else SCHEDULED
 
 
+def set_version(performance: Set, file_version: str) -> str:
+    """A set's own version: changes when anything about the set changes, or its file's live
+    version does (so an edit made from one read of the set cannot pass after either)."""
+    fields = (*(str(getattr(performance, name)) for name in Set.__slots__), file_version)
+    return hashlib.blake2b("\x1f".join(fields).encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
+
+
 @lru_cache(maxsize=4096)  # one string for the many sets that say the same (a large file's memory)
 def content_digest(genre: str, notes: str) -> str:
     """Short, stable digests of what a set says beyond its artist, place and time, to tell

@@ -73,19 +73,25 @@ class ScheduleBucket:
     def open_upload(self, key: str, *, version_id: str | None, etag: str | None) -> BinaryIO | None:
         """A stream of exactly the version the event announced, or None when that
         version is gone or has been overwritten since."""
+        response = self.get_version(key, version_id=version_id, etag=etag)
+        body: BinaryIO | None = None if response is None else response["Body"]
+        return body
+
+    def get_version(self, key: str, *, version_id: str | None, etag: str | None) -> dict[str, Any] | None:
+        """GetObject's answer for exactly one version (by its id; without one, the current
+        object if its ETag is `etag`), or None when that version is gone or was overwritten."""
         request: dict[str, str] = {"Bucket": self.name, "Key": key}
         if version_id:
             request["VersionId"] = version_id
         elif etag:
             request["IfMatch"] = f'"{etag}"'
         try:
-            response = self._client.get_object(**request)
+            response: dict[str, Any] = self._client.get_object(**request)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in _SUPERSEDED:
                 return None
             raise
-        body: BinaryIO = response["Body"]
-        return body
+        return response
 
     def put_plan(self, key: str, plan: IO[bytes]) -> None:
         """Keep a run's plan (see `storage.plans`) until its run is done."""

@@ -48,6 +48,11 @@ class SourceRecord:
     plan: str = ""  # where its last run's plan is kept, until the message is out
 
 
+def version_of(processed: dict[str, str]) -> str:
+    """A processed version as one string: its version id, or its ETag where there is none."""
+    return processed.get("version_id") or processed.get("etag", "")
+
+
 def manifest_chunks(source: str, run: str, sets: list[StoredSet]) -> list[dict[str, Any]]:
     """The manifest's items: compact JSON (moments as ints, a length for the end, each
     set's last change as an index into the few the file's sets share), in chunks."""
@@ -160,6 +165,19 @@ class SourceRecords(BookkeepingTable):
 
     def record(self, source: str) -> SourceRecord | None:
         return self.decode(self.get(self.key(source), consistent=True))
+
+    def live_version(self, source: str) -> str:
+        """The version of a source its live sets come from (its version id; its ETag in an
+        unversioned bucket), or "" when it has no record: only that, not the whole record."""
+        item = self.client.get_item(
+            TableName=self.table,
+            Key=self.key(source),
+            ProjectionExpression="#p",
+            ExpressionAttributeNames={"#p": "processed"},
+            ConsistentRead=True,
+        ).get("Item")
+        record = self.decode(item)
+        return version_of(record.processed) if record else ""
 
     def records(self, sources: list[str]) -> dict[str, SourceRecord]:
         found = self.read(*(self.key(source) for source in sources))

@@ -331,4 +331,3 @@ def _steps(lines: Iterator[tuple[bytes, bytes]]) -> tuple[Applied, Finish] | Non
     release = None if commit["release"] is None else Release(release="", **commit["release"])
     done = Finish(finish["source"], finish["report"], finish["garbage"])
     return Applied(record, release, done), done
-

@@ -84,6 +84,7 @@ class Rejection:
     stage: str = ""  # where the row puts it, when that much can be read: which set it stands for
     start: int | None = None
     columns: tuple[str, ...] = ()  # the columns the problems are in (the file's cells to fix)
+    cells: tuple[tuple[str, str], ...] = ()  # the known columns' values as read, for suggesting a fix
 
 
 @dataclass(frozen=True)
@@ -268,11 +269,9 @@ class Schedule:
         night (or overlap its previous night) while the same stage plays the evening of
         the written date, the file most likely lists them under their festival day.
         """
-        suspects = [p for p in self._small_hours if self._plays_evening_of(p)]
-        stranded = [p for p in suspects if not self._played_before_midnight(p)]
-        if not stranded and not self._small_hours_overlapping:
+        lines, stranded = self._dated_a_day_early()
+        if not lines:
             return []
-        lines = sorted({p.line for p in suspects} | set(self._small_hours_overlapping))
         shown = ", ".join(str(line) for line in lines[:_SHOWN_LINES]) + (", ..." if len(lines) > _SHOWN_LINES else "")
         example = stranded[0] if stranded else None
         because = (
@@ -290,6 +289,21 @@ class Schedule:
             f"(the day changes at {clock.hh_mm(self._day_change)}), or write the next date, or write the time "
             "as 24:00 to 29:59"
         ]
+
+    def dated_a_day_early(self) -> list[int]:
+        """The lines of the after-midnight sets most likely dated with the evening they follow
+        (call after `rows()`): of those `closing_warnings` names, the ones in a night their
+        stage plays nothing else, and the ones rejected for overlapping its previous night."""
+        _, stranded = self._dated_a_day_early()
+        return sorted({p.line for p in stranded} | set(self._small_hours_overlapping))
+
+    def _dated_a_day_early(self) -> tuple[list[int], list[Performance]]:
+        """Those lines, and the sets among them that fall where their stage plays nothing."""
+        suspects = [p for p in self._small_hours if self._plays_evening_of(p)]
+        stranded = [p for p in suspects if not self._played_before_midnight(p)]
+        if not stranded and not self._small_hours_overlapping:
+            return [], []
+        return sorted({p.line for p in suspects} | set(self._small_hours_overlapping)), stranded
 
     def _plays_evening_of(self, performance: Performance) -> bool:
         """Whether the stage plays later on the date written (its evening)."""
@@ -414,7 +428,8 @@ class Schedule:
                     )
         if problems:
             artist, stage = ("" if name in unusable else values[name] for name in ("artist", "stage"))
-            return Rejection(line, "; ".join(problems), artist, stage, located, tuple(columns)), False
+            cells = tuple(values.items())
+            return Rejection(line, "; ".join(problems), artist, stage, located, tuple(columns), cells), False
         small_hours = not self._dated_by_day and parsed["start"] < self._day_change
         return Performance(
             line=line,

@@ -22,7 +22,8 @@ DELIMITERS = (",", ";", "\t")
 
 UTF8 = "UTF-8"
 WINDOWS_1252 = "Windows-1252"
-_CODECS = {UTF8: "utf-8", WINDOWS_1252: "cp1252"}
+# Python's codec for each encoding a file is read in (and an edited file written back in).
+CODECS = {UTF8: "utf-8", WINDOWS_1252: "cp1252"}
 
 # Formats people upload by mistake, recognised from their first bytes.
 _SIGNATURES = (
@@ -124,7 +125,7 @@ def open_text(stream: BinaryIO) -> TextFile | str:
         head = head[len(codecs.BOM_UTF8) :]
     encoding = UTF8 if _is_utf8(head, complete) else WINDOWS_1252
     raw = io.BufferedReader(_Rejoined(head, stream), buffer_size=HEAD_BYTES)
-    text = io.TextIOWrapper(raw, encoding=_CODECS[encoding], errors="surrogateescape", newline="")
+    text = io.TextIOWrapper(raw, encoding=CODECS[encoding], errors="surrogateescape", newline="")
     return TextFile(encoding=encoding, stream=text)
 
 
