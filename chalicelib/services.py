@@ -1,29 +1,37 @@
-"""The AWS-backed services the handlers use, wired from the settings on first use."""
+"""The AWS-backed services the handlers use, wired from the settings on first use.
+
+The ingest's own adapters (the lease, S3, SNS, the unit of work and its batch writes) are
+imported where they are first set up: the API's function never uses them, and a cold start
+pays for every module it imports.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage import clients as aws
-from chalicelib.storage.batch import Backoff
-from chalicelib.storage.bucket import ScheduleBucket
 from chalicelib.storage.indexes import Indexes
-from chalicelib.storage.lease import LeaseStore
 from chalicelib.storage.performances import PerformanceStore
 from chalicelib.storage.releases import Releases
-from chalicelib.storage.sources import SourceRecords
-from chalicelib.storage.topic import Topic
-from chalicelib.storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from chalicelib.storage.batch import Backoff
+    from chalicelib.storage.bucket import ScheduleBucket
+    from chalicelib.storage.lease import LeaseStore
+    from chalicelib.storage.sources import SourceRecords
+    from chalicelib.storage.topic import Topic
+    from chalicelib.storage.unit_of_work import UnitOfWork
 
 
 @dataclass
 class Writes:
-    """How the ingest's batch writes go: retries and how many are in flight at once."""
+    """How the ingest's batch writes go: retries (None: the writer's own) and how many
+    are in flight at once."""
 
-    backoff: Backoff = field(default_factory=Backoff)
+    backoff: Backoff | None = None
     concurrency: int = 4
 
 
@@ -34,17 +42,27 @@ class Services:
 
     settings: Settings
     performances: PerformanceStore
-    sources: SourceRecords
     indexes: Indexes
     releases: Releases
     writes: Writes = field(default_factory=Writes)
 
     @cached_property
+    def sources(self) -> SourceRecords:
+        """The files' records and manifests: the ingest's, and a preview's."""
+        from chalicelib.storage.sources import SourceRecords
+
+        return SourceRecords(aws.client("dynamodb"), self.settings.bookkeeping_table)
+
+    @cached_property
     def lease(self) -> LeaseStore:
+        from chalicelib.storage.lease import LeaseStore
+
         return LeaseStore(aws.client("dynamodb"), self.settings.bookkeeping_table)
 
     @cached_property
     def topic(self) -> Topic:
+        from chalicelib.storage.topic import Topic
+
         return Topic(aws.client("sns"), self.settings.notify_topic_arn)
 
     @cached_property
@@ -52,10 +70,14 @@ class Services:
         return aws.client("s3")
 
     def bucket(self, name: str) -> ScheduleBucket:
+        from chalicelib.storage.bucket import ScheduleBucket
+
         return ScheduleBucket(self.s3_client, name)
 
     def unit_of_work(self) -> UnitOfWork:
         """Writes for the ingest only (the API never writes): its own client for batches."""
+        from chalicelib.storage.unit_of_work import UnitOfWork
+
         return UnitOfWork(
             aws.client("dynamodb"),
             aws.client("dynamodb", bulk=True),
@@ -73,7 +95,6 @@ def get_services() -> Services:
     return Services(
         settings=settings,
         performances=PerformanceStore(dynamodb, settings.performances_table),
-        sources=SourceRecords(dynamodb, settings.bookkeeping_table),
         indexes=Indexes(dynamodb, settings.bookkeeping_table),
         releases=Releases(dynamodb, settings.bookkeeping_table),
     )

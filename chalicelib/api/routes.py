@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
@@ -24,12 +24,14 @@ from chalicelib.sets.index import now_and_next
 from chalicelib.sets.items import from_item
 from chalicelib.sets.model import SET_ID, Set
 from chalicelib.settings import UPLOAD_PREFIX
-from chalicelib.storage.batch import Item
 from chalicelib.storage.indexes import SLOTS, Head
 from chalicelib.storage.performances import BY_ARTIST, BY_DAY, Page
 from chalicelib.storage.releases import KIND as RELEASE_KIND
 from chalicelib.storage.releases import RELEASE_ID, release_id
 from chalicelib.timetable import clock
+
+if TYPE_CHECKING:  # the batch writer is the ingest's: the API's cold start does without it
+    from chalicelib.storage.batch import Item
 
 # /days lists each day's stages: a page holds at most this many days, so that it reads a
 # bounded amount (docs/architecture.md, "Reads").
@@ -57,7 +59,7 @@ class ScheduleApi:
         self._performances = services.performances
         self._indexes = services.indexes
         self._releases = services.releases
-        self._sources = services.sources
+        self._services = services  # the files' records, for a preview
         self._head: Head | None = None
         self._settings = services.settings
         self._zone = services.settings.zone
@@ -290,8 +292,8 @@ class ScheduleApi:
         version = Version(source, "", {}, f"preview of a file uploaded as {source}", "request body")
         planner = Planner(
             version,
-            self._sources.record(source),
-            CommittedFestival(self._indexes, self._sources, self._performances),
+            self._services.sources.record(source),
+            CommittedFestival(self._indexes, self._services.sources, self._performances),
             run="preview",
             now=computed_at,
             zone=self._zone,
