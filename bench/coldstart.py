@@ -82,12 +82,14 @@ def package_sizes(archive: Path) -> dict[str, int]:
     }
 
 
-def cold_start_benchmark(rounds: int = 21) -> dict[str, Any]:
-    """Each function's import, `rounds` times in fresh processes, against boto3 and chalice's."""
+def cold_start_benchmark(rounds: int = 21, package: Path | None = None) -> dict[str, Any]:
+    """Each function's import, `rounds` times in fresh processes, against boto3 and chalice's,
+    in the package the deploy builds (or in `package`: an older commit's, say)."""
     with tempfile.TemporaryDirectory() as scratch:
-        project = build_project("dev", predicted_outputs("dev", REGION), Path(scratch) / "project")
-        archive = build_package(project, "dev", REGION)
-        task = unpack(archive, Path(scratch) / "task")
+        if package is None:
+            project = build_project("dev", predicted_outputs("dev", REGION), Path(scratch) / "project")
+            package = build_package(project, "dev", REGION)
+        task = unpack(package, Path(scratch) / "task")
         files = _files(task)
         names = list(IMPORTS)
         samples: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
@@ -97,7 +99,7 @@ def cold_start_benchmark(rounds: int = 21) -> dict[str, Any]:
                 samples[name].append((float(wall) * 1000, float(cpu) * 1000))
         compiled = {name: compiled_at_import(task, IMPORTS[name]) for name in names}
         written = _files(task) - files
-        sizes = package_sizes(archive)
+        sizes = package_sizes(package)
     base = samples[names[0]]
     result: dict[str, Any] = {"rounds": rounds, "left_out": list(LEFT_OUT), "files_written": written, **sizes}
     for name in names:
@@ -151,8 +153,9 @@ def report_lines(result: dict[str, Any]) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="five rounds: checks the harness")
+    parser.add_argument("--package", type=Path, help="measure this zip instead of building the deploy's")
     args = parser.parse_args()
-    result = cold_start_benchmark(5 if args.quick else 21)
+    result = cold_start_benchmark(5 if args.quick else 21, args.package)
     print(json.dumps(result, indent=2))
     print("\n".join(report_lines(result)))
     return 0
