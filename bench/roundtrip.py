@@ -12,7 +12,9 @@ ceil(rows / 25) BatchWriteItems.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -36,19 +38,23 @@ def round_trip_benchmark(
 
 
 def main() -> int:
-    from bench.report import round_trip_section
+    from bench.report import round_trip_section, run_alone
     from bench.run import Moto
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="2,000 rows, one round: checks the harness")
     parser.add_argument("--rows", type=int, help="one size only (default: 20,000 and 100,000)")
     parser.add_argument("--rounds", type=int, help="rounds at each size (default: 3; --quick: 1)")
+    parser.add_argument("--save", type=Path, help="write the raw results to this JSON file")
     args = parser.parse_args()
     moto = Moto()
     try:
         result = round_trip_benchmark(moto, args.quick, rows=args.rows, rounds=args.rounds)
     finally:
         moto.stop()
+    result["alone"] = run_alone("bench.roundtrip")
+    if args.save:
+        args.save.write_text(json.dumps(result, indent=2))
     print("\n".join(round_trip_section(result)))
     return 0
 
