@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice.app import Chalice, CORSConfig, NotFoundError, Response, S3Event
 
-from chalicelib.api import caching, previews
+from chalicelib.api import caching
 from chalicelib.api.caching import request_identity
 from chalicelib.api.params import Params
 from chalicelib.api.routes import ScheduleApi
@@ -144,6 +144,8 @@ def list_release_changes(release: str) -> Response:
 @app.route("/previews", methods=["POST"], content_types=["text/csv"])
 def preview_upload() -> Response:
     """What a timetable CSV would change if it were uploaded now; nothing is stored."""
+    from chalicelib.api import previews
+
     request: Any = app.current_request
     body = request.raw_body or b""
     problem = previews.refusal(body)
