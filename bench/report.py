@@ -27,7 +27,13 @@ NAMES = {
 
 def run_alone(module: str) -> str:
     """How a phase measured on its own was run, and when: the report says so beside it."""
-    command = " ".join(["python -m", module, *sys.argv[1:]])
+    options, arguments = [], iter(sys.argv[1:])
+    for argument in arguments:  # where the results were saved is no part of how they were measured
+        if argument == "--save":
+            next(arguments, None)
+        elif not argument.startswith("--save="):
+            options.append(argument)
+    command = " ".join(["python -m", module, *options])
     return f"`{command}`, {time.strftime('%Y-%m-%d', time.gmtime())}"
 
 
