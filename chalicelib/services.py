@@ -15,12 +15,12 @@ from chalicelib.settings import Settings, get_settings
 from chalicelib.storage import clients as aws
 from chalicelib.storage.indexes import Indexes
 from chalicelib.storage.performances import PerformanceStore
-from chalicelib.storage.releases import Releases
 
 if TYPE_CHECKING:
     from chalicelib.storage.batch import Backoff
     from chalicelib.storage.bucket import ScheduleBucket
     from chalicelib.storage.lease import LeaseStore
+    from chalicelib.storage.releases import Releases
     from chalicelib.storage.sources import SourceRecords
     from chalicelib.storage.topic import Topic
     from chalicelib.storage.unit_of_work import UnitOfWork
@@ -43,8 +43,14 @@ class Services:
     settings: Settings
     performances: PerformanceStore
     indexes: Indexes
-    releases: Releases
     writes: Writes = field(default_factory=Writes)
+
+    @cached_property
+    def releases(self) -> Releases:
+        """The releases and their pages of changes: what `/changes` lists, and the ingest writes."""
+        from chalicelib.storage.releases import Releases
+
+        return Releases(aws.client("dynamodb"), self.settings.bookkeeping_table)
 
     @cached_property
     def sources(self) -> SourceRecords:
@@ -96,7 +102,6 @@ def get_services() -> Services:
         settings=settings,
         performances=PerformanceStore(dynamodb, settings.performances_table),
         indexes=Indexes(dynamodb, settings.bookkeeping_table),
-        releases=Releases(dynamodb, settings.bookkeeping_table),
     )
 
 

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from chalice.app import BadRequestError
 
 from chalicelib.sets.model import SET_ID
-from chalicelib.storage.releases import release_id
 from chalicelib.timetable import clock
 
 DEFAULT_LIMIT = 50
@@ -224,6 +223,8 @@ class Params:
                 "since",
                 f"expected a release id (as in /changes) or YYYY-MM-DDTHH:MM (years 1000 to 9999), got {_shown(text)}",
             )
+        from chalicelib.storage.releases import release_id
+
         try:
             return release_id(clock.local_datetime(moment, zone))
         except OverflowError:  # in UTC, a moment of 9999-12-31 can be in the year 10000: after every release

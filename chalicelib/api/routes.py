@@ -2,7 +2,8 @@
 
 Every list is one DynamoDB Query per page (a stage's times are one key range; days,
 artists and the stage list have their own index), so a request's cost is bounded
-whatever the table holds. Nothing here ever Scans.
+whatever the table holds. Nothing here ever Scans. What only some routes need (releases,
+the exports, the ingest's planner) is imported by them: a cold start pays for every module.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ from chalicelib.sets.model import SET_ID, Set
 from chalicelib.settings import UPLOAD_PREFIX
 from chalicelib.storage.indexes import SLOTS, Head
 from chalicelib.storage.performances import BY_ARTIST, BY_DAY, Page
-from chalicelib.storage.releases import KIND as RELEASE_KIND
-from chalicelib.storage.releases import RELEASE_ID, release_id
 from chalicelib.timetable import clock
 
 if TYPE_CHECKING:  # the batch writer is the ingest's: the API's cold start does without it
@@ -58,8 +57,7 @@ class ScheduleApi:
     def __init__(self, services: Services, base: str = "", origin: str = "") -> None:
         self._performances = services.performances
         self._indexes = services.indexes
-        self._releases = services.releases
-        self._services = services  # the files' records, for a preview
+        self._services = services  # for what only some routes use (set up on first use)
         self._head: Head | None = None
         self._settings = services.settings
         self._zone = services.settings.zone
@@ -165,26 +163,30 @@ class ScheduleApi:
 
     def changes(self, query: Mapping[str, str] | None) -> dict[str, Any]:
         """The festival's releases, newest first, each with its counts and first changes."""
+        from chalicelib.storage.releases import KIND
+
         params = Params(query, "/changes")
         since = params.since(self._zone)
-        cursor = Cursor(["changes", since or ""], ("pk", "sk"), {"pk": RELEASE_KIND})
+        cursor = Cursor(["changes", since or ""], ("pk", "sk"), {"pk": KIND})
         start_key = cursor.decode(params.get("cursor"), check=lambda key: since is None or key["sk"] > since)
-        page = self._releases.newest(after=since, limit=params.limit(), start_key=start_key)
+        page = self._services.releases.newest(after=since, limit=params.limit(), start_key=start_key)
         return _page([release.as_json(self._base) for release in page.releases], cursor, Page([], page.last_key))
 
     def release_changes(self, raw_release: str, query: Mapping[str, str] | None) -> dict[str, Any]:
         """Every change of one release, a page at a time."""
+        from chalicelib.storage.releases import RELEASE_ID
+
         params = Params(query, "/changes/{release}")
         release_id = unquote(raw_release)
         if not RELEASE_ID.fullmatch(release_id):
             raise InvalidParameter("release", f"expected a release id as /changes gives it, got {_shown(release_id)}")
-        release = self._releases.release(release_id)
+        release = self._services.releases.release(release_id)
         if release is None:
             raise NotFound(f"no release {release_id}")
         cursor = Cursor(["release", release_id], ("page",), {})
         start = cursor.decode(params.get("cursor"), check=lambda key: key["page"].isdigit())
         number = int(start["page"]["S"]) if start else 0
-        changes = self._releases.changes(release, number) if number < release.pages else []
+        changes = self._services.releases.changes(release, number) if number < release.pages else []
         following = {"page": {"S": str(number + 1)}} if number + 1 < release.pages else None
         return {
             "release": release.release,
@@ -265,7 +267,7 @@ class ScheduleApi:
 
         Params(query, route)
         release = self.head().release
-        current = self._releases.release(release) if release else None
+        current = self._services.releases.release(release) if release else None
         note = current.note if current else ""
         festival = festival_of(self._exported_sets(), self._settings, release, self._origin, note)
         if not route.endswith(".xml"):
@@ -282,6 +284,7 @@ class ScheduleApi:
         from chalicelib.ingest.plan import Planner, Version
         from chalicelib.ingest.preview import preview_json
         from chalicelib.storage.committed import CommittedFestival
+        from chalicelib.storage.releases import release_id
 
         params = Params(query, "/previews")
         source = UPLOAD_PREFIX + (params.file() or "preview.csv")
