@@ -1,8 +1,8 @@
 """The AWS-backed services the handlers use, wired from the settings on first use.
 
-The ingest's own adapters (the lease, S3, SNS, the unit of work and its batch writes) are
-imported where they are first set up: the API's function never uses them, and a cold start
-pays for every module it imports.
+A read needs the performances and the indexes only. The other adapters (the ingest's: the
+lease, S3, SNS, the files' records, the unit of work and its batch writes; and the releases)
+are imported where they are first set up: a cold start pays for every module it imports.
 """
 
 from __future__ import annotations
