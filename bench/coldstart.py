@@ -162,13 +162,10 @@ def main() -> int:
     parser.add_argument("--package", type=Path, help="measure this zip instead of building the deploy's")
     parser.add_argument("--save", type=Path, help="write the raw results to this JSON file")
     args = parser.parse_args()
-    result = cold_start_benchmark(5 if args.quick else 21, args.package)
-    from bench.report import run_alone
+    from bench.report import report_alone
 
-    result["alone"] = run_alone("bench.coldstart")
-    if args.save:
-        args.save.write_text(json.dumps(result, indent=2))
-    print("\n".join(report_lines(result)))
+    result = cold_start_benchmark(5 if args.quick else 21, args.package)
+    report_alone("bench.coldstart", result, args.save, report_lines)
     return 0
 
 

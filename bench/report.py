@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +27,21 @@ NAMES = {
 }
 
 
-def run_alone(module: str) -> str:
-    """How a phase measured on its own was run, and when: the report says so beside it."""
+def report_alone(
+    module: str, result: dict[str, Any], save: Path | None, section: Callable[[dict[str, Any]], list[str]]
+) -> None:
+    """A phase measured on its own: note how and when (its report says so), keep its results
+    in `save` if given, and print its section of the report."""
     options, arguments = [], iter(sys.argv[1:])
     for argument in arguments:  # where the results were saved is no part of how they were measured
         if argument == "--save":
             next(arguments, None)
         elif not argument.startswith("--save="):
             options.append(argument)
-    command = " ".join(["python -m", module, *options])
-    return f"`{command}`, {time.strftime('%Y-%m-%d', time.gmtime())}"
+    result["alone"] = f"`{' '.join(['python -m', module, *options])}`, {time.strftime('%Y-%m-%d', time.gmtime())}"
+    if save:
+        save.write_text(json.dumps(result, indent=2))
+    print("\n".join(section(result)))
 
 
 def _spread(values: list[float]) -> str:

@@ -12,7 +12,6 @@ ceil(rows / 25) BatchWriteItems.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +37,7 @@ def round_trip_benchmark(
 
 
 def main() -> int:
-    from bench.report import round_trip_section, run_alone
+    from bench.report import report_alone, round_trip_section
     from bench.run import Moto
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -52,10 +51,7 @@ def main() -> int:
         result = round_trip_benchmark(moto, args.quick, rows=args.rows, rounds=args.rounds)
     finally:
         moto.stop()
-    result["alone"] = run_alone("bench.roundtrip")
-    if args.save:
-        args.save.write_text(json.dumps(result, indent=2))
-    print("\n".join(round_trip_section(result)))
+    report_alone("bench.roundtrip", result, args.save, round_trip_section)
     return 0
 
 

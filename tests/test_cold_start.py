@@ -121,9 +121,7 @@ def test_every_module_in_the_package_has_bytecode_that_is_not_checked_against_it
     assert not [name for name in names if name.startswith(LEFT_OUT)]
 
 
-def test_the_unpacked_package_starts_each_function_compiling_and_writing_nothing(
-    package: Path, tmp_path: Path
-) -> None:
+def test_the_unpacked_package_starts_each_function_compiling_and_writing_nothing(package: Path, tmp_path: Path) -> None:
     task = unpack(package, tmp_path / "task")
     before = sorted(task.rglob("*"))
     statement = "import app, chalicelib.ingest.handler, chalicelib.exports.calendar, chalicelib.exports.c3voc"
