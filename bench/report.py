@@ -413,7 +413,6 @@ it. On AWS the limits are different:
   (`/tmp`), and what is kept per row is one integer per accepted set (for the duplicate and overlap
   checks) and one small record of the set (its manifest entry and its change): a few hundred bytes,
   where awswrangler, which loads the file into a DataFrame, needs about 2 KB a row.
-
 - **A cold start** runs each function's imports once, before its first request or event,
   and the user who sent that request waits for them. The figures above are this machine's; at the
   API's 512 MB a function has about 0.3 of a vCPU (a whole one at 1,769 MB), so on Lambda they
