@@ -9,24 +9,13 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice.app import Chalice, CloudWatchEvent, CORSConfig, NotFoundError, Rate, Response, S3Event
 
-from chalicelib.api import caching, previews
+from chalicelib.api import caching
 from chalicelib.api.caching import request_identity
 from chalicelib.api.params import Params
 from chalicelib.api.routes import ScheduleApi
 from chalicelib.api.shapes import api_base, public_origin
 from chalicelib.services import get_services
 from chalicelib.settings import DRAFT_PREFIX, UPLOAD_PREFIX, get_settings
-from chalicelib.web.page import (
-    festival_today,
-    folder_address,
-    module,
-    module_headers,
-    organiser_page,
-    page_version,
-    schedule_page,
-    service_worker,
-    with_festival_data,
-)
 
 app = Chalice(app_name="festival-schedule")
 # A previewed CSV arrives as it was saved (Windows-1252 too): as bytes, not as text.
@@ -172,6 +161,8 @@ def list_release_changes(release: str) -> Response:
 @app.route("/previews", methods=["POST"], content_types=["text/csv"])
 def preview_upload() -> Response:
     """What a timetable CSV would change if it were uploaded now; nothing is stored."""
+    from chalicelib.api import previews
+
     request: Any = app.current_request
     body = request.raw_body or b""
     problem = previews.refusal(body)
@@ -225,6 +216,9 @@ def _fixed(
 @app.route("/")
 def page() -> Response:
     """The schedule page, built on the API below."""
+    # The pages' code is imported when a page is asked for: a read of the API starts faster without it.
+    from chalicelib.web.page import festival_today, folder_address, page_version, schedule_page, with_festival_data
+
     request: Any = app.current_request
     folder = folder_address(request.context.get("path") or "")
     if folder is not None:
@@ -251,6 +245,8 @@ def page() -> Response:
 @app.route("/organiser")
 def organiser() -> Response:
     """The organiser's page: preview a timetable CSV before publishing it, and how to publish it."""
+    from chalicelib.web.page import organiser_page
+
     html, headers = organiser_page(get_settings())
     return _fixed(html, caching.HTML, caching.PAGE, headers)
 
@@ -258,6 +254,8 @@ def organiser() -> Response:
 @app.route("/js/{name}")
 def page_module(name: str) -> Response:
     """One of the pages' ES modules; at the version the page names, cached for good."""
+    from chalicelib.web.page import module, module_headers
+
     request: Any = app.current_request
     found = module(name, (request.query_params or {}).get("v"))
     if found is None:
@@ -269,6 +267,8 @@ def page_module(name: str) -> Response:
 @app.route("/sw.js")
 def page_service_worker() -> Response:
     """The page's service worker (it must live beside the page to control it)."""
+    from chalicelib.web.page import service_worker
+
     script, headers = service_worker()
     return _fixed(script, caching.SCRIPT, caching.REVALIDATE, headers)
 

@@ -1,9 +1,11 @@
 """One ingest contender, run once in a fresh process, so that its memory and CPU are
-its own: `python -m bench.contenders NAME ENDPOINT BUCKET KEY STACK_OUTPUTS_JSON`.
+its own: `python -m bench.contenders NAME BUCKET KEY STACK_OUTPUTS_JSON [DELAY_MS]`.
 
 Prints one JSON line: wall seconds, client CPU seconds, peak RSS, DynamoDB requests.
 Every contender reads the same CSV object from the same moto server (awswrangler
 reads a local copy, which is how it takes input) and writes to its own fresh table.
+With DELAY_MS, every HTTP request any of its clients sends waits that long first: the
+round trip to AWS, which moto, answering in microseconds, leaves out.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ def _count_requests(counter: Counter[str]) -> None:
     boto3.DEFAULT_SESSION.events.register(  # type: ignore[union-attr]
         "before-call.dynamodb.*", lambda model, **_: counter.update([model.name])
     )
+
+
+def _delay_requests(seconds: float) -> None:
+    """Every client made from now on waits `seconds` before each HTTP request it sends
+    (retries too): below botocore, so that every contender pays it per request alike, and
+    a request in flight on one thread does not hold up another's (sleep releases the GIL)."""
+    boto3.DEFAULT_SESSION.events.register("before-send", lambda **_: time.sleep(seconds))  # type: ignore[union-attr]
 
 
 def _rows(s3: Any, bucket: str, key: str) -> Any:
@@ -130,8 +139,11 @@ def _import_first(name: str) -> None:
 
 def main() -> None:
     name, bucket, key, outputs_json = sys.argv[1:5]
+    delay_ms = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
     counter: Counter[str] = Counter()
     _count_requests(counter)
+    if delay_ms:
+        _delay_requests(delay_ms / 1000)
     _import_first(name)
     wall, cpu = time.perf_counter(), time.process_time()
     rows = CONTENDERS[name](bucket, key, json.loads(outputs_json), counter)
@@ -141,6 +153,7 @@ def main() -> None:
         json.dumps(
             {
                 "contender": name,
+                "delay_ms": delay_ms,
                 "rows": rows,
                 "wall_s": wall,
                 "cpu_s": cpu,

@@ -4,6 +4,8 @@ and against the limits; writes docs/benchmarks.md and its plots.
 Every ingest contender runs in its own process (its peak RSS and CPU are its own)
 against the same moto server process, on a fresh stack, reading the same file.
 Comparisons are interleaved round by round and reported as ratios with their spread.
+The ingest rounds run twice: on bare moto, and with a round trip before every request
+(bench/roundtrip.py, also runnable alone). The cold start is bench/coldstart.py's.
 Options: --quick (small sizes, one round; to check the harness), --skip-million, --skip-scale,
 --resume (finish a run that stopped, keeping what it measured).
 """
@@ -16,7 +18,6 @@ import http.client
 import json
 import os
 import platform
-import re
 import socket
 import statistics
 import subprocess
@@ -25,7 +26,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import zipfile
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -33,8 +33,10 @@ from typing import Any
 
 import boto3
 
+from bench.coldstart import cold_start_benchmark
 from bench.data import timetable
 from bench.page_load import page_load_benchmark
+from bench.roundtrip import round_trip_benchmark
 from local.run import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,12 +103,12 @@ class Moto:
             self.process.wait()
 
 
-def run_contender(moto: Moto, name: str, path: Path) -> dict[str, Any]:
+def run_contender(moto: Moto, name: str, path: Path, delay_ms: float = 0) -> dict[str, Any]:
     outputs = moto.fresh_stack()
     bucket, key = outputs["ScheduleBucketName"], f"uploads/{path.name}"
     moto.client("s3").upload_file(str(path), bucket, key)
     done = subprocess.run(
-        [sys.executable, "-m", "bench.contenders", name, bucket, key, json.dumps(outputs)],
+        [sys.executable, "-m", "bench.contenders", name, bucket, key, json.dumps(outputs), str(delay_ms)],
         cwd=ROOT,
         env=moto.env,
         capture_output=True,
@@ -129,15 +131,20 @@ def run_contender(moto: Moto, name: str, path: Path) -> dict[str, Any]:
     return result
 
 
-def ingest_benchmarks(moto: Moto, sizes: dict[int, tuple[str, ...]], rounds: int) -> list[dict[str, Any]]:
+def ingest_benchmarks(
+    moto: Moto, sizes: dict[int, tuple[str, ...]], rounds: int, delay_ms: float = 0
+) -> list[dict[str, Any]]:
+    """Interleaved rounds of every contender at every size; with `delay_ms`, each HTTP
+    request of every contender waits that long (bench.contenders: the round trip)."""
     results = []
     for rows, contenders in sizes.items():
         path = timetable(rows)
         for number in range(rounds):
-            print(f"ingest {rows:,} rows, round {number + 1} of {rounds}", flush=True)
+            trip = f", {delay_ms:g} ms a request" if delay_ms else ""
+            print(f"ingest {rows:,} rows{trip}, round {number + 1} of {rounds}", flush=True)
             order = contenders[number % len(contenders) :] + contenders[: number % len(contenders)]
             for name in order:
-                results.append({**run_contender(moto, name, path), "size": rows, "round": number})
+                results.append({**run_contender(moto, name, path, delay_ms), "size": rows, "round": number})
     return results
 
 
@@ -168,63 +175,6 @@ def parse_benchmark(rows: int, repeats: int = 5) -> dict[str, float]:
     ours_us = statistics.median(times["ours"]) / rows * 1e6
     csv_us = statistics.median(times["csv"]) / rows * 1e6
     return {"rows": rows, "ours_us_per_row": ours_us, "csv_us_per_row": csv_us, "ratio": ours_us / csv_us}
-
-
-def _import_ms(code: str) -> float:
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    total = 0
-    for line in done.stderr.splitlines():
-        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\S.*)$", line)
-        if match and not match[2].startswith(" "):
-            total += int(match[1])
-    return total / 1000
-
-
-def import_benchmark(repeats: int = 9) -> dict[str, float]:
-    samples: dict[str, list[float]] = {"entry": [], "base": []}
-    for _ in range(repeats):
-        samples["base"].append(_import_ms("import boto3, chalice.app"))
-        samples["entry"].append(_import_ms("import app"))
-    base, entry = statistics.median(samples["base"]), statistics.median(samples["entry"])
-    probe = "import app, sys; print([m for m in sys.modules if m.startswith(('icalendar', 'chalicelib.exports'))])"
-    lazy = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
-    return {
-        "boto3_and_chalice_ms": base,
-        "entry_point_ms": entry,
-        "ours_ms": entry - base,
-        "added": (entry - base) / base,
-        "feeds_imported_at_start": lazy.stdout.strip() != "[]",
-    }
-
-
-def package_benchmark() -> dict[str, Any]:
-    """The deployment zip Chalice builds (terraform format builds the same zip and,
-    unlike the default format, accepts S3 event handlers)."""
-    with tempfile.TemporaryDirectory() as out:
-        subprocess.run(
-            [str(BIN / "chalice"), "package", "--pkg-format", "terraform", "--stage", "dev", out],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        archive = Path(out) / "deployment.zip"
-        with zipfile.ZipFile(archive) as contents:
-            ours = sum(i.compress_size for i in contents.infolist() if i.filename.startswith(("app.py", "chalicelib/")))
-            chalice = sum(i.compress_size for i in contents.infolist() if i.filename.startswith("chalice/"))
-            files = len(contents.infolist())
-        return {
-            "zip_bytes": archive.stat().st_size,
-            "our_code_bytes": ours,
-            "chalice_runtime_bytes": chalice,
-            "files": files,
-        }
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
@@ -618,6 +568,7 @@ def main() -> int:
                 + (ingest_benchmarks(moto, {million: everyone}, 1) if million else [])
             ),
         )
+        phase("ingest_round_trip", lambda: round_trip_benchmark(moto, args.quick))
         phase("parse", lambda: parse_benchmark(max(sizes)))
         phase("query", lambda: query_benchmark(moto, query_rows, query_requests))
         phase("routes", lambda: routes_benchmark(moto, 5 if args.quick else 30))
@@ -627,8 +578,7 @@ def main() -> int:
             phase("scale", lambda: scale_benchmark(moto, *((30, 3) if args.quick else ())))
     finally:
         moto.stop()
-    phase("imports", import_benchmark)
-    phase("package", package_benchmark)
+    phase("cold_start", lambda: cold_start_benchmark(5 if args.quick else 21))
     phase("local_stack", local_stack_latency)
     phase("page_load", lambda: page_load_benchmark(runs=1 if args.quick else 5))
     results["duration_s"] = spent + time.monotonic() - started

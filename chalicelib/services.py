@@ -1,28 +1,36 @@
-"""The AWS-backed services the handlers use, wired from the settings on first use."""
+"""The AWS-backed services the handlers use, wired from the settings on first use.
+
+A read needs the performances and the indexes only. The other adapters (the ingest's: the
+lease, S3, the files' records, the unit of work and its writes; and the releases) are
+imported where they are first set up: a cold start pays for every module it imports.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage import clients as aws
-from chalicelib.storage.bucket import ScheduleBucket
 from chalicelib.storage.indexes import Indexes
-from chalicelib.storage.lease import LeaseStore
 from chalicelib.storage.performances import PerformanceStore
-from chalicelib.storage.releases import Releases
-from chalicelib.storage.sending import Backoff
-from chalicelib.storage.sources import SourceRecords
-from chalicelib.storage.unit_of_work import Clients, Tables, UnitOfWork
+
+if TYPE_CHECKING:
+    from chalicelib.storage.bucket import ScheduleBucket
+    from chalicelib.storage.lease import LeaseStore
+    from chalicelib.storage.releases import Releases
+    from chalicelib.storage.sending import Backoff
+    from chalicelib.storage.sources import SourceRecords
+    from chalicelib.storage.unit_of_work import UnitOfWork
 
 
 @dataclass
 class Writes:
-    """How the ingest's batch writes go: retries and how many are in flight at once."""
+    """How the ingest's batch writes go: retries (None: the writer's own) and how many
+    are in flight at once."""
 
-    backoff: Backoff = field(default_factory=Backoff)
+    backoff: Backoff | None = None
     concurrency: int = 4
 
 
@@ -34,13 +42,27 @@ class Services:
 
     settings: Settings
     performances: PerformanceStore
-    sources: SourceRecords
     indexes: Indexes
-    releases: Releases
     writes: Writes = field(default_factory=Writes)
 
     @cached_property
+    def releases(self) -> Releases:
+        """The releases and their pages of changes: what `/changes` lists, and the ingest writes."""
+        from chalicelib.storage.releases import Releases
+
+        return Releases(aws.client("dynamodb"), self.settings.bookkeeping_table)
+
+    @cached_property
+    def sources(self) -> SourceRecords:
+        """The files' records and manifests: the ingest's, and a preview's."""
+        from chalicelib.storage.sources import SourceRecords
+
+        return SourceRecords(aws.client("dynamodb"), self.settings.bookkeeping_table)
+
+    @cached_property
     def lease(self) -> LeaseStore:
+        from chalicelib.storage.lease import LeaseStore
+
         return LeaseStore(aws.client("dynamodb"), self.settings.bookkeeping_table)
 
     @cached_property
@@ -48,10 +70,15 @@ class Services:
         return aws.client("s3")
 
     def bucket(self, name: str) -> ScheduleBucket:
+        from chalicelib.storage.bucket import ScheduleBucket
+
         return ScheduleBucket(self.s3_client, name)
 
     def unit_of_work(self, *, wait_seconds: float) -> UnitOfWork:
         """One run of the ingest (the API never writes), once it holds the lease: `with`."""
+        from chalicelib.storage.sending import Backoff
+        from chalicelib.storage.unit_of_work import Clients, Tables, UnitOfWork
+
         settings = self.settings
         return UnitOfWork(
             Tables(settings.performances_table, settings.bookkeeping_table, settings.schedule_bucket),
@@ -63,7 +90,7 @@ class Services:
             settings.notify_topic_arn,
             self.lease,
             wait_seconds=wait_seconds,
-            backoff=self.writes.backoff,
+            backoff=self.writes.backoff or Backoff(),
             concurrency=self.writes.concurrency,
         )
 
@@ -75,9 +102,7 @@ def get_services() -> Services:
     return Services(
         settings=settings,
         performances=PerformanceStore(dynamodb, settings.performances_table),
-        sources=SourceRecords(dynamodb, settings.bookkeeping_table),
         indexes=Indexes(dynamodb, settings.bookkeeping_table),
-        releases=Releases(dynamodb, settings.bookkeeping_table),
     )
 
 

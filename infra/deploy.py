@@ -5,8 +5,9 @@
 
 1. CloudFormation creates or updates the stack in infra/template.yaml;
 2. its outputs become the functions' environment and their IAM policies, in a
-   generated copy of the project under build/deploy/<stage>/, and `chalice deploy`
-   runs there (its state stays in .chalice/deployed/ as usual);
+   generated copy of the project under build/deploy/<stage>/; the package is built
+   there with its bytecode (infra/package.py), and `chalice deploy` runs there (its
+   state stays in .chalice/deployed/ as usual);
 3. the ingest functions' failed events are sent to the dead-letter queue.
 
 With --dry-run every step and generated file is printed and no AWS call is made.
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.cost import describe
+from infra.package import LEFT_OUT, build_package
 from infra.policies import POLICY_FILES, render_policy
 from infra.stack import TEMPLATE, environment
 
@@ -285,6 +287,10 @@ def deploy(
     for name, document in policies(stage, outputs, xray=xray).items():
         steps.show(f"{name} (for {', '.join(POLICY_FILES[name])})", document)
     steps.step(
+        f"chalice package, then add hash-based bytecode to the package (leaving out {', '.join(LEFT_OUT)})",
+        lambda: build_package(target, stage, region),
+    )
+    steps.step(
         f"chalice deploy --stage {stage}   (Lambda functions, API Gateway, the S3 triggers)",
         lambda: _chalice(target, "deploy", "--stage", stage),
     )
@@ -315,6 +321,7 @@ def deploy(
 
         def redeploy() -> None:
             build_project(stage, outputs, target, xray=xray)
+            build_package(target, stage, region)
             _chalice(target, "deploy", "--stage", stage)
 
         steps.step(

@@ -360,10 +360,11 @@ class TestDeploySteps:
                 "[1] Estimate what it costs a month",
                 "[2] Deploy the resource stack festival-schedule-prod",
                 "[3] Generate build/deploy/prod/",
-                "[4] chalice deploy --stage prod",
-                "[5] Tag the API and its stage 'api' with {'project': 'festival-schedule', 'stage': 'prod'}",
-                "[6] Throttle the API stage to 200 requests/s, bursts of 400",
-                "[7] Send events that fail 2 retries",
+                "[4] chalice package, then add hash-based bytecode to the package",
+                "[5] chalice deploy --stage prod",
+                "[6] Tag the API and its stage 'api' with {'project': 'festival-schedule', 'stage': 'prod'}",
+                "[7] Throttle the API stage to 200 requests/s, bursts of 400",
+                "[8] Send events that fail 2 retries",
             ):
                 assert step in done.stdout
             assert "total" in done.stdout and "$15.05" in done.stdout  # the README's middle row

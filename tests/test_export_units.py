@@ -130,20 +130,3 @@ def test_a_utc_festival_reads_the_same_in_every_client() -> None:
     [event] = run_node("parse-calendar.mjs", feed)["icaljs"]
     assert (event["start"], event["end"]) == ("2026-07-03T21:00:00.000Z", "2026-07-03T22:30:00.000Z")
     assert festival.years() == (2026, 2026)
-
-
-def test_the_api_starts_without_the_exports() -> None:
-    """The exports (and icalendar) are imported when a feed is asked for, not at a cold start."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    probe = "import app, sys; print([m for m in sys.modules if m.startswith(('icalendar', 'chalicelib.exports'))])"
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=Path(__file__).resolve().parents[1],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert done.stdout.strip() == "[]"

@@ -18,12 +18,16 @@ test process only, where the server runs (see ../shared/FIELD-NOTES.md):
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import importlib.util
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -181,6 +185,12 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
         tags = aws["lambda"].list_tags(Resource=function["FunctionArn"])["Tags"]
         assert tags.items() >= {"project": "festival-schedule", "stage": "dev"}.items()  # and Chalice's own
     assert functions[prefix]["Environment"]["Variables"]["AWS_CALLS"] == "fail-fast"
+    # Every function runs the package the deploy added bytecode to (tests/test_cold_start.py).
+    [package] = (rehearsal["project"] / "build" / "deploy" / "dev" / ".chalice" / "deployments").glob("*.zip")
+    with zipfile.ZipFile(package) as archive:
+        assert importlib.util.cache_from_source("chalicelib/services.py") in archive.namelist()
+    uploaded = base64.b64encode(hashlib.sha256(package.read_bytes()).digest()).decode()
+    assert {f["CodeSha256"] for f in functions.values()} == {uploaded}
     concurrency = aws["lambda"].get_function_concurrency(FunctionName=f"{prefix}-ingest_performances")
     assert concurrency["ReservedConcurrentExecutions"] == 1
     for name in ingest:

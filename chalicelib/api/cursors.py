@@ -7,11 +7,12 @@ import binascii
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import NotFoundError
 
-from chalicelib.storage.batch import Key
+if TYPE_CHECKING:  # the batch writer is the ingest's: the API's cold start does without it
+    from chalicelib.storage.batch import Key
 
 
 class UnknownCursor(NotFoundError):

@@ -8,13 +8,13 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalice.app import BadRequestError
 
 from chalicelib.sets.model import SET_ID
-from chalicelib.storage.releases import release_id
 from chalicelib.timetable import clock
 
 DEFAULT_LIMIT = 50
@@ -149,18 +149,21 @@ EXCLUSIVE: dict[str, tuple[tuple[str, str], ...]] = {
 
 # Python's `$` also matches before a final newline and its `\d` any script's digits:
 # the checks use fullmatch and ASCII classes, so that they read as the ECMA-262 patterns do.
-_PATTERNS = {
-    name: re.compile(pattern.removeprefix("^").removesuffix("$"))
-    for name, pattern in (
-        ("moment", MOMENT_PATTERN),
-        ("date", DATE_PATTERN),
-        ("moment_or_date", _MOMENT_OR_DATE["pattern"]),
-        ("release", RELEASE_PATTERN),
-        ("cursor", CURSOR_PATTERN),
-        ("file", FILE.schema["pattern"]),
-    )
+_PATTERNS: dict[str, str] = {
+    "moment": MOMENT_PATTERN,
+    "date": DATE_PATTERN,
+    "moment_or_date": _MOMENT_OR_DATE["pattern"],
+    "release": RELEASE_PATTERN,
+    "cursor": CURSOR_PATTERN,
+    "file": FILE.schema["pattern"],
+    "name": NAME_PATTERN,
 }
-_NAME = re.compile(NAME_PATTERN)
+
+
+@cache
+def _pattern(name: str) -> re.Pattern[str]:
+    """Compiled when first asked for: a cold start pays only for the ones its request needs."""
+    return re.compile(_PATTERNS[name].removeprefix("^").removesuffix("$"))
 
 
 class InvalidParameter(BadRequestError):
@@ -184,13 +187,13 @@ class Params:
                 raise InvalidParameter(first, f"give either {first} or {second}, not both")
         # Only the form: whether a page gave this cursor is the listing's to say (`Cursor.decode`).
         cursor = self._given.get("cursor")
-        if cursor is not None and not _PATTERNS["cursor"].fullmatch(cursor):
+        if cursor is not None and not _pattern("cursor").fullmatch(cursor):
             raise InvalidParameter("cursor", f"expected the `next` value of a previous page, got {_shown(cursor)}")
 
     def file(self) -> str | None:
         """`file`: a name under uploads/ that ends in .csv."""
         text = self._given.get("file")
-        if text is not None and not _PATTERNS["file"].fullmatch(text):
+        if text is not None and not _pattern("file").fullmatch(text):
             raise InvalidParameter("file", f"expected a file name that ends in .csv, got {_shown(text)}")
         return text
 
@@ -218,7 +221,7 @@ class Params:
         text = self._given.get(name)
         if text is None:
             return None
-        if not _PATTERNS["moment_or_date"].fullmatch(text):
+        if not _pattern("moment_or_date").fullmatch(text):
             raise InvalidParameter(name, f"expected {_MOMENT_FORM} (years 1000 to 9999), got {_shown(text)}")
         moment = clock.parse_moment(text)
         return clock.parse_date_strict(text) * clock.MINUTES_PER_DAY if moment is None else moment
@@ -227,14 +230,16 @@ class Params:
         """`since` as the release id to list releases after: a release id as given, or a
         festival-local moment as the id a release made at that moment would have."""
         text = self._given.get("since")
-        if text is None or _PATTERNS["release"].fullmatch(text):
+        if text is None or _pattern("release").fullmatch(text):
             return text
-        moment = clock.parse_moment(text) if _PATTERNS["moment"].fullmatch(text) else None
+        moment = clock.parse_moment(text) if _pattern("moment").fullmatch(text) else None
         if moment is None:
             raise InvalidParameter(
                 "since",
                 f"expected a release id (as in /changes) or YYYY-MM-DDTHH:MM (years 1000 to 9999), got {_shown(text)}",
             )
+        from chalicelib.storage.releases import release_id
+
         try:
             return release_id(clock.local_datetime(moment, zone))
         except OverflowError:  # in UTC, a moment of 9999-12-31 can be in the year 10000: after every release
@@ -246,7 +251,7 @@ class Params:
         text = self._given.get(name)
         if text is None:
             return None
-        if not _NAME.search(text):
+        if not _pattern("name").search(text):
             raise InvalidParameter(name, "expected a name, got an empty value (or only spaces)")
         if len(text) > MAX_NAME_BYTES:
             raise InvalidParameter(name, f"no stage or artist name is longer than {MAX_NAME_BYTES} characters")
@@ -273,7 +278,7 @@ class Params:
         text = self._given.get(name)
         if text is None:
             return None
-        if not _PATTERNS["date"].fullmatch(text):
+        if not _pattern("date").fullmatch(text):
             raise InvalidParameter(
                 name, f"expected a festival day as YYYY-MM-DD (years 1000 to 9999), got {_shown(text)}"
             )

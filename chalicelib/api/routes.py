@@ -2,14 +2,15 @@
 
 Every list is one DynamoDB Query per page (a stage's times are one key range; days,
 artists and the stage list have their own index), so a request's cost is bounded
-whatever the table holds. Nothing here ever Scans.
+whatever the table holds. Nothing here ever Scans. What only some routes need (releases,
+the exports, the ingest's planner) is imported by them: a cold start pays for every module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
@@ -24,12 +25,12 @@ from chalicelib.sets.index import now_and_next
 from chalicelib.sets.items import from_item
 from chalicelib.sets.model import SET_ID, Set, set_version
 from chalicelib.settings import UPLOAD_PREFIX
-from chalicelib.storage.batch import Item
 from chalicelib.storage.indexes import SLOTS, Head
 from chalicelib.storage.performances import BY_ARTIST, BY_DAY, Page
-from chalicelib.storage.releases import KIND as RELEASE_KIND
-from chalicelib.storage.releases import RELEASE_ID, release_id
 from chalicelib.timetable import clock
+
+if TYPE_CHECKING:  # the batch writer is the ingest's: the API's cold start does without it
+    from chalicelib.storage.batch import Item
 
 # /days lists each day's stages: a page holds at most this many days, so that it reads a
 # bounded amount (docs/architecture.md, "Reads").
@@ -56,8 +57,7 @@ class ScheduleApi:
     def __init__(self, services: Services, base: str = "", origin: str = "") -> None:
         self._performances = services.performances
         self._indexes = services.indexes
-        self._releases = services.releases
-        self._sources = services.sources
+        self._services = services  # for what only some routes use (set up on first use)
         self._head: Head | None = None
         self._set: tuple[Set, str] | None = None  # the set `/performances/{id}` answers, and its version
         self._settings = services.settings
@@ -173,31 +173,35 @@ class ScheduleApi:
             if item is None:
                 raise NotFound(f"no performance with id {set_id}: it was removed, or never existed")
             found = from_item(item)
-            self._set = found, set_version(found, self._sources.live_version(found.source))
+            self._set = found, set_version(found, self._services.sources.live_version(found.source))
         return self._set
 
     def changes(self, query: Mapping[str, str] | None) -> dict[str, Any]:
         """The festival's releases, newest first, each with its counts and first changes."""
+        from chalicelib.storage.releases import KIND
+
         params = Params(query, "/changes")
         since = params.since(self._zone)
-        cursor = Cursor(["changes", since or ""], ("pk", "sk"), {"pk": RELEASE_KIND})
+        cursor = Cursor(["changes", since or ""], ("pk", "sk"), {"pk": KIND})
         start_key = cursor.decode(params.get("cursor"), check=lambda key: since is None or key["sk"] > since)
-        page = self._releases.newest(after=since, limit=params.limit(), start_key=start_key)
+        page = self._services.releases.newest(after=since, limit=params.limit(), start_key=start_key)
         return _page([release.as_json(self._base) for release in page.releases], cursor, Page([], page.last_key))
 
     def release_changes(self, raw_release: str, query: Mapping[str, str] | None) -> dict[str, Any]:
         """Every change of one release, a page at a time."""
+        from chalicelib.storage.releases import RELEASE_ID
+
         params = Params(query, "/changes/{release}")
         release_id = unquote(raw_release)
         if not RELEASE_ID.fullmatch(release_id):
             raise InvalidParameter("release", f"expected a release id as /changes gives it, got {_shown(release_id)}")
-        release = self._releases.release(release_id)
+        release = self._services.releases.release(release_id)
         if release is None:
             raise NotFound(f"no release {release_id}")
         cursor = Cursor(["release", release_id], ("page",), {})
         start = cursor.decode(params.get("cursor"), check=lambda key: key["page"].isdigit())
         number = int(start["page"]["S"]) if start else 0
-        changes = self._releases.changes(release, number) if number < release.pages else []
+        changes = self._services.releases.changes(release, number) if number < release.pages else []
         following = {"page": {"S": str(number + 1)}} if number + 1 < release.pages else None
         return {
             "release": release.release,
@@ -278,7 +282,7 @@ class ScheduleApi:
 
         Params(query, route)
         release = self.head().release
-        current = self._releases.release(release) if release else None
+        current = self._services.releases.release(release) if release else None
         note = current.note if current else ""
         festival = festival_of(self._exported_sets(), self._settings, release, self._origin, note)
         if not route.endswith(".xml"):
@@ -297,6 +301,7 @@ class ScheduleApi:
         from chalicelib.ingest.preview import answered_preview, refused_preview
         from chalicelib.storage.committed import PreviewFestival
         from chalicelib.storage.plans import Header, PlanFile, PlanTooLarge
+        from chalicelib.storage.releases import release_id
 
         params = Params(query, "/previews")
         source = UPLOAD_PREFIX + (params.file() or "preview.csv")
@@ -306,11 +311,11 @@ class ScheduleApi:
         computed_at = release_id(now)
         version = Version(source, "", {}, f"preview of a file uploaded as {source}", "request body")
         day_change = self._settings.day_change_minutes
-        festival = PreviewFestival(self._indexes, self._sources, self._performances)
+        festival = PreviewFestival(self._indexes, self._services.sources, self._performances)
         writes = PlanFile(Header("preview", source, "request body"), day_change)
         planner = Planner(
             version,
-            self._sources.record(source),
+            self._services.sources.record(source),
             festival,
             writes,
             now=computed_at,

@@ -7,11 +7,13 @@ indexes. Items are read in DynamoDB's low-level form and turned into sets by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.sets.items import key_of
-from chalicelib.storage.batch import Item, Key
 from chalicelib.timetable import clock
+
+if TYPE_CHECKING:  # the batch writer is the ingest's: the API's cold start does without it
+    from chalicelib.storage.batch import Item, Key
 
 BY_DAY = "by_day"
 BY_ARTIST = "by_artist"
