@@ -29,6 +29,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.ingest.authorship import read_authorship
 from chalicelib.ingest.events import ObjectEvent
 from chalicelib.ingest.messages import email_text, subject_for, summary_of
 from chalicelib.ingest.metrics import record_outcome
@@ -229,6 +230,7 @@ class Run:
             what=what,
             label=(current.version_id or current.etag) if current else self.event.version,
             note=note,
+            authorship=read_authorship(current.metadata if current else None),
         )
         planner = Planner(
             version,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO, Protocol
 from zoneinfo import ZoneInfo
 
+from chalicelib.ingest.authorship import Authorship
 from chalicelib.ingest.messages import summary_of
 from chalicelib.ingest.report import REMOVED, Report
 from chalicelib.sets.changes import UNCHANGED, Changelog
@@ -67,6 +68,7 @@ class Version:
     what: str  # what this run does, in words for the report and the message
     label: str  # the version, for the report
     note: str = ""  # the organiser's release note
+    authorship: Authorship = field(default_factory=Authorship)  # how it came, and who made it
 
 
 @dataclass
@@ -367,6 +369,10 @@ class Planner:
                 "pages": len(pages),
                 "report": location,
                 "note": self.version.note,
+                "action": self.version.authorship.action,
+                "author": self.version.authorship.author,
+                "rollback_of": self.version.authorship.rollback_of,
+                "version": self.version.processed.get("version_id", ""),
             }
         full = report.as_dict()
         summary = summary_of(full, location)
