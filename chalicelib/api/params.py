@@ -130,6 +130,7 @@ ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "/schedule.xml": (),
     "/artists/{artist}/performances": (LIMIT, CURSOR),
     "/openapi.json": (),
+    "/releases": (LIMIT, CURSOR),
 }
 # Pairs of parameters a route takes at most one of (the first is named in the refusal).
 # OpenAPI cannot relate separate parameters, so such a route's query is described as one
