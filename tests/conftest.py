@@ -248,5 +248,78 @@ def festival_module() -> Iterator[Festival]:
             yield shared
 
 
+PASSWORD = "Festival-organiser-2026"  # noqa: S105 - moto's accounts, in tests only
+
+
+@pytest.fixture(scope="session")
+def moto_keys_server() -> Iterator[str]:
+    """moto's server on a free loopback port, for the organisers' pool's signing keys: moto
+    serves a pool's JWKS at /{pool}/.well-known/jwks.json on its server only (in-process
+    moto has no address), and the API fetches them over HTTP, as in Lambda."""
+    from moto.server import ThreadedMotoServer
+
+    from local.run import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@dataclass
+class Organisers:
+    """The festival's organiser accounts on moto's Cognito, and signing in as them."""
+
+    festival: Festival
+    pool: str
+    app_client: str
+
+    @property
+    def cognito(self) -> Any:
+        return boto3.client("cognito-idp", region_name=REGION)
+
+    def invite(self, email: str, group: str | None, *, password: str | None = PASSWORD) -> None:
+        """An account in a group; with `password`, already past its first sign-in."""
+        self.cognito.admin_create_user(
+            UserPoolId=self.pool,
+            Username=email,
+            TemporaryPassword="Temporary-pass-1",
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+            MessageAction="SUPPRESS",
+        )
+        if group:
+            self.cognito.admin_add_user_to_group(UserPoolId=self.pool, Username=email, GroupName=group)
+        if password:
+            self.cognito.admin_set_user_password(UserPoolId=self.pool, Username=email, Password=password, Permanent=True)
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> str:
+        """The token POST /sessions answers."""
+        answer = self.festival.client.http.post(
+            "/sessions",
+            body=json.dumps({"email": email, "password": password}),
+            headers={"Content-Type": "application/json"},
+        )
+        assert answer.status_code == 200, answer.body
+        token: str = json.loads(answer.body)["token"]
+        return token
+
+
+PUBLISHER, EDITOR = "pia@example.org", "ed@example.org"
+
+
+@pytest.fixture
+def organisers(festival: Festival, moto_keys_server: str, monkeypatch: pytest.MonkeyPatch) -> Organisers:
+    """A versioned bucket (as production's) and two organisers: a publisher and an editor."""
+    festival.s3.put_bucket_versioning(Bucket=festival.bucket, VersioningConfiguration={"Status": "Enabled"})
+    pool = festival.outputs["OrganiserPoolId"]
+    monkeypatch.setenv("ORGANISER_JWKS_URL", f"{moto_keys_server}/{pool}/.well-known/jwks.json")
+    reset_services()
+    found = Organisers(festival, pool, festival.outputs["OrganiserClientId"])
+    found.invite(PUBLISHER, "publishers")
+    found.invite(EDITOR, "editors")
+    return found
+
+
 def csv_text(*rows: str, header: str = HEADER) -> str:
     return header + "".join(row + "\n" for row in rows)

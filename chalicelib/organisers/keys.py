@@ -1,6 +1,7 @@
 """The pool's signing keys (its JWKS), fetched once per container and kept: a token signed
-by a key not among them makes one more fetch (Cognito rotated its keys), at most once a
-minute, so that tokens with made-up key ids cannot make every request fetch."""
+by a key not among them makes one more fetch (Cognito rotated its keys); such refetches
+happen at most once a minute, so that tokens with made-up key ids cannot make every
+request fetch."""
 
 from __future__ import annotations
 
@@ -36,17 +37,21 @@ class PoolKeys:
         self._fetch = fetch
         self._clock = clock
         self._keys: dict[str, PublicKey] | None = None
-        self._fetched_at = 0.0
+        self._refetched_at: float | None = None
         self._lock = threading.Lock()
         self.fetches = 0
 
     def for_kid(self, kid: str) -> dict[str, PublicKey]:
-        """The keys, fetched again first when `kid` is not among them (and the last fetch
-        is over a minute old)."""
+        """The keys, fetched again first when `kid` is not among them (unless they were
+        fetched again for that less than a minute ago)."""
         with self._lock:
-            if self._keys is None or (kid not in self._keys and self._clock() - self._fetched_at >= REFETCH_SECONDS):
+            if self._keys is None:
                 self._keys = self._load()
-                self._fetched_at = self._clock()
+            elif kid not in self._keys and (
+                self._refetched_at is None or self._clock() - self._refetched_at >= REFETCH_SECONDS
+            ):
+                self._refetched_at = self._clock()
+                self._keys = self._load()
             return self._keys
 
     def _load(self) -> dict[str, PublicKey]:
