@@ -108,9 +108,9 @@ def _create_accounts(cognito: Any, resources: dict[str, Any], values: dict[str, 
                 continue
             properties = _resolve(body.get("Properties", {}), {**values, **made})
             if kind == "UserPool":
-                made[key] = cognito.create_user_pool(PoolName=properties.pop("UserPoolName"), **properties)[
-                    "UserPool"
-                ]["Id"]
+                made[key] = cognito.create_user_pool(PoolName=properties.pop("UserPoolName"), **properties)["UserPool"][
+                    "Id"
+                ]
             elif kind == "UserPoolClient":
                 made[key] = cognito.create_user_pool_client(**properties)["UserPoolClient"]["ClientId"]
             else:

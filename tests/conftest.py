@@ -248,7 +248,7 @@ def festival_module() -> Iterator[Festival]:
             yield shared
 
 
-PASSWORD = "Festival-organiser-2026"  # noqa: S105 - moto's accounts, in tests only
+PASSWORD = "Festival-organiser-2026"
 
 
 @pytest.fixture(scope="session")
@@ -291,7 +291,9 @@ class Organisers:
         if group:
             self.cognito.admin_add_user_to_group(UserPoolId=self.pool, Username=email, GroupName=group)
         if password:
-            self.cognito.admin_set_user_password(UserPoolId=self.pool, Username=email, Password=password, Permanent=True)
+            self.cognito.admin_set_user_password(
+                UserPoolId=self.pool, Username=email, Password=password, Permanent=True
+            )
 
     def sign_in(self, email: str, password: str = PASSWORD) -> str:
         """The token POST /sessions answers."""

@@ -331,9 +331,9 @@ class TestPublishing:
         publisher = organisers.sign_in(PUBLISHER)
         status, draft, _ = call(festival, "PUT", DRAFT_PATH, organisers.sign_in(EDITOR), NEXT, csv=True)
         assert status == 200 and draft["status"] == "ok"
-        assert festival.s3.get_object(
-            Bucket=festival.bucket, Key=f"drafts/{FILE}", VersionId=draft["draft_version"]
-        )["Metadata"] == {"author": EDITOR}
+        assert festival.s3.get_object(Bucket=festival.bucket, Key=f"drafts/{FILE}", VersionId=draft["draft_version"])[
+            "Metadata"
+        ] == {"author": EDITOR}
         before = live(festival)
         with caplog.at_level(logging.INFO, logger="festival.organisers"):
             status, accepted, _ = call(
@@ -408,7 +408,9 @@ class TestRollingBack:
             states.append(live(festival))
         later, middle, first = history(festival, publisher)
 
-        status, rolled, _ = call(festival, "POST", f"/releases/{later['release']}/rollback", publisher, {"note": "Oops"})
+        status, rolled, _ = call(
+            festival, "POST", f"/releases/{later['release']}/rollback", publisher, {"note": "Oops"}
+        )
         assert status == 202 and rolled["file"] == FILE
         deliver_copy(festival, FILE, rolled["upload_version"])
         assert live(festival) == states[1]  # the same sets, with the same ids

@@ -89,5 +89,3 @@ def roll_back(bucket: OrganiserBucket, history: History, who: Organiser, release
         expected=current,
     )
     return Accepted(file, version, before.version)
-
-
