@@ -450,6 +450,20 @@ class TestRollingBack:
         status, body, _ = call(festival, "POST", f"/releases/{latest['release']}/rollback", publisher, {})
         assert status == 409 and "changed since" in body["Message"]
 
+    def test_an_unknown_query_parameter_is_400_once_signed_in(self, organisers: Organisers) -> None:
+        festival = organisers.festival
+        token = organisers.sign_in(PUBLISHER)
+        for method, path, csv in (
+            ("GET", "/releases?bogus=1", False),
+            ("POST", "/releases?bogus=1", False),
+            ("PUT", f"{DRAFT_PATH}?bogus=1", True),
+            ("POST", "/releases/2026-06-01T12:00:00.000Z/rollback?bogus=1", False),
+        ):
+            status, body, _ = call(festival, method, path, token, NEXT if csv else {}, csv=csv)
+            assert status == 400 and body["Message"].startswith("bogus: unknown parameter"), (method, path)
+        status, body, _ = call(festival, "GET", "/releases?limit=0", token)
+        assert status == 400 and body["Message"].startswith("limit")
+
     def test_an_unknown_or_malformed_release_is_404_or_400(self, organisers: Organisers) -> None:
         festival = organisers.festival
         publisher = organisers.sign_in(PUBLISHER)

@@ -74,6 +74,8 @@ class Accounts:
                 return Refusal("wrong")
             if code in _BAD_NEW_PASSWORD and new_password:
                 return Refusal("new-password", str(error.response.get("Error", {}).get("Message", "")))
+            if code in _BAD_NEW_PASSWORD:  # an e-mail Cognito cannot even look up
+                return Refusal("wrong")
             if code in _BUSY:
                 return Refusal("busy")
             raise
