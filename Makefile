@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help venv browser clients test lint run bench deploy destroy cost replay publish clean
+.PHONY: help venv browser clients test lint run bench deploy destroy cost replay publish organiser clean
 
 help:
 	@echo "make run     start the whole system locally (moto + API + S3 event bridge)"
@@ -69,6 +69,10 @@ replay: $(STAMP)
 # make publish DRAFT="day 1.csv" STAGE=dev|prod [NOTE="..."] (or BUCKET=... for make run's local stack)
 publish: $(STAMP)
 	$(BIN)/python -m infra.publish --draft "$(DRAFT)" $(if $(STAGE),--stage "$(STAGE)") $(if $(BUCKET),--bucket "$(BUCKET)") $(if $(NOTE),--note "$(NOTE)")
+
+# make organiser EMAIL=ana@example.org ROLE=publisher|editor STAGE=dev|prod (or POOL=... for make run's local stack)
+organiser: $(STAMP)
+	$(BIN)/python -m infra.organisers --email "$(EMAIL)" --role "$(ROLE)" $(if $(STAGE),--stage "$(STAGE)") $(if $(POOL),--pool "$(POOL)")
 
 # make cost [ROWS=10000] [REQUESTS=100000]: the monthly estimate, from the prices the README's table uses
 cost: $(STAMP)
