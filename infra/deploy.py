@@ -133,6 +133,9 @@ def predicted_outputs(stage: str, region: str) -> dict[str, str]:
         "NotifyTopicArn": f"arn:aws:sns:{region}:{account}:{prefix}-ingest",
         "IngestDeadLetterQueueArn": f"arn:aws:sqs:{region}:{account}:{prefix}-ingest-dlq",
         "AlarmTopicArn": f"arn:aws:sns:{region}:{account}:{prefix}-alarms",
+        "OrganiserPoolId": f"{region}_<pool-id>",
+        "OrganiserPoolArn": f"arn:aws:cognito-idp:{region}:{account}:userpool/{region}_<pool-id>",
+        "OrganiserClientId": "<app-client-id>",
     }
 
 

@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from chalicelib.services import reset_services
 from infra.stack import create_stack, environment
+from local import moto_cognito  # noqa: F401  (moto's CloudFormation makes the template's Cognito pool)
 from tests import dynamodb_limits
 
 pytest.register_assert_rewrite("tests.iam_plugin")
