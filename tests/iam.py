@@ -7,9 +7,9 @@ resources matched with IAM's `*` and `?` wildcards, which is all our policies us
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote
 
 Need = tuple[str, str]  # (action, resource ARN)
 
