@@ -2,12 +2,11 @@
 resources, and fails the stack on an output that names one): the user pool, its app
 clients and groups of infra/template.yaml are made in moto's own Cognito, from the
 template's properties, as CloudFormation would make them in AWS. Imported by the
-harnesses that build the stack on moto (tests/conftest.py, bench/), and run as
-`python -m local.moto_cognito` in place of `python -m moto.server` by `make run`."""
+harnesses that build the stack on moto in their own process (tests/conftest.py), and by
+`local.moto_server`, moto's server with these in it (`make run`, the benchmarks)."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from moto.cloudformation import parsing
@@ -154,9 +153,3 @@ class UserPoolGroup(_Kept, CloudFormationModel):
 # moto reads its list of resource types once: read it again with these in it.
 for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
     cached.cache_clear()
-
-
-if __name__ == "__main__":
-    from moto.server import main
-
-    sys.exit(main(sys.argv[1:]))

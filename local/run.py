@@ -238,7 +238,7 @@ class LocalStack:
         self._environment()
         if not self.external:
             self.moto = _start(
-                [sys.executable, "-m", "local.moto_cognito", "-H", "127.0.0.1", "-p", str(self.aws_port)],
+                [sys.executable, "-m", "local.moto_server", "-H", "127.0.0.1", "-p", str(self.aws_port)],
                 dict(os.environ),
                 self.logs / "moto.log",
             )
