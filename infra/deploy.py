@@ -118,9 +118,8 @@ def deploy_stack(
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 
-def predicted_outputs(stage: str, region: str) -> dict[str, str]:
+def predicted_outputs(stage: str, region: str, account: str = "<account-id>") -> dict[str, str]:
     """What the stack's outputs will look like, for a dry run that may not ask AWS."""
-    account = "<account-id>"
     prefix = stack_name(stage)
     bucket = f"{prefix}-{account}-{region}"
     return {
@@ -133,9 +132,9 @@ def predicted_outputs(stage: str, region: str) -> dict[str, str]:
         "NotifyTopicArn": f"arn:aws:sns:{region}:{account}:{prefix}-ingest",
         "IngestDeadLetterQueueArn": f"arn:aws:sqs:{region}:{account}:{prefix}-ingest-dlq",
         "AlarmTopicArn": f"arn:aws:sns:{region}:{account}:{prefix}-alarms",
-        "OrganiserPoolId": f"{region}_<pool-id>",
-        "OrganiserPoolArn": f"arn:aws:cognito-idp:{region}:{account}:userpool/{region}_<pool-id>",
-        "OrganiserClientId": "<app-client-id>",
+        "OrganiserPoolId": f"{region}_poolid",
+        "OrganiserPoolArn": f"arn:aws:cognito-idp:{region}:{account}:userpool/{region}_poolid",
+        "OrganiserClientId": "appclientid",
     }
 
 

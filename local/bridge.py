@@ -55,8 +55,7 @@ class EventBridge:
 
     def raise_removals(self) -> int:
         """Queue the events S3 would have sent for the deletes moto kept quiet about."""
-        assert self._watcher is not None
-        records = self._watcher.removals()
+        records = self._watcher.removals() if self._watcher is not None else []
         for record in records:
             self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps({"Records": [record]}))
         return len(records)

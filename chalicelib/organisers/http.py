@@ -106,10 +106,8 @@ def _no_query(request: Any) -> None:
         raise InvalidParameter(unknown[0], "unknown parameter; this route takes none")
 
 
-def _text(body: dict[str, Any], name: str, longest: int, *, required: bool = True) -> str | None:
+def _text(body: dict[str, Any], name: str, longest: int) -> str:
     value = body.get(name)
-    if value is None and not required:
-        return None
     if not isinstance(value, str) or not value or len(value) > longest:
         raise BadRequestError(f"{name}: expected a string of 1 to {longest} characters")
     return value
@@ -141,11 +139,10 @@ def sign_in(request: Any, services: Services) -> Response:
         body = _json_body(request)
         typed = _text(body, "email", MAX_EMAIL_CHARS)
         password = _text(body, "password", MAX_PASSWORD_CHARS)
-        new_password = _text(body, "new_password", MAX_PASSWORD_CHARS, required=False)
+        new_password = _text(body, "new_password", MAX_PASSWORD_CHARS) if "new_password" in body else None
     except BadRequestError as problem:
         audit("sign-in", "invalid", 400, who=typed, reason=str(problem))
         raise
-    assert typed is not None and password is not None
     result = services.accounts.sign_in(typed.strip(), password, new_password)
     if isinstance(result, Session):
         if result.role is None:
@@ -213,8 +210,8 @@ def publish(request: Any, services: Services) -> Response:
     try:
         _no_query(request)
         body = _json_body(request)
-        file = _file(_text(body, "file", 300) or "")
-        draft_version = _text(body, "draft_version", MAX_VERSION_CHARS) or ""
+        file = _file(_text(body, "file", 300))
+        draft_version = _text(body, "draft_version", MAX_VERSION_CHARS)
         note = _note(body)
     except BadRequestError as problem:
         audit("publish", "invalid", 400, who=who.email, role=who.role, reason=str(problem))
