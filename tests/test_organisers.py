@@ -481,3 +481,14 @@ def test_the_harness_makes_the_templates_pool_groups_and_app_client(organisers: 
     }
     app = cognito.describe_user_pool_client(UserPoolId=organisers.pool, ClientId=organisers.app_client)
     assert app["UserPoolClient"]["ExplicitAuthFlows"] == ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+
+
+def test_importing_the_api_loads_no_organiser_module() -> None:
+    """A public read's cold start does not pay for the organisers' side: its modules are
+    imported by the organiser routes' handlers only."""
+    import subprocess
+    import sys
+
+    code = "import sys, app; print(sorted(m for m in sys.modules if m.startswith('chalicelib.organisers')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == "[]"
