@@ -77,6 +77,14 @@ def current_stack(cloudformation: Any, stage: str) -> dict[str, Any] | None:
     return None if stack["StackStatus"] == "DELETE_COMPLETE" else stack
 
 
+def stage_output(cloudformation: Any, stage: str, name: str) -> str | None:
+    """One output of the stage's stack; None when there is no stack (say so, and deploy first)."""
+    stack = current_stack(cloudformation, stage)
+    if stack is None:
+        return None
+    return str({o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}[name])
+
+
 def bucket_exists(s3: Any, bucket: str) -> bool:
     try:
         s3.head_bucket(Bucket=bucket)

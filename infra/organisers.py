@@ -53,15 +53,14 @@ def main(argv: list[str] | None = None) -> int:
 
     pool = args.pool
     if pool is None:
-        from infra.deploy import current_stack, stack_name
+        from infra.deploy import stack_name, stage_output
 
         if not args.stage:
             parser.error("give --stage (or --pool)")
-        stack = current_stack(boto3.client("cloudformation"), args.stage)
-        if stack is None:
+        pool = stage_output(boto3.client("cloudformation"), args.stage, "OrganiserPoolId")
+        if pool is None:
             print(f"no stack {stack_name(args.stage)}: deploy first", file=sys.stderr)
             return 2
-        pool = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}["OrganiserPoolId"]
     created = invite(boto3.client("cognito-idp"), pool, args.email, args.role)
     if created:
         print(f"invited {args.email} as a {args.role}: Cognito mails them a temporary password, good for 7 days")

@@ -211,10 +211,35 @@ def _atomic_moto_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(DynamoDBBackend, name, locked)
 
 
+def _conditional_moto_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """S3 writes a CopyObject only if the destination still matches `If-Match` (its ETag)
+    or, with `If-None-Match: *`, holds nothing (412 otherwise); moto 5.2.5 checks both on
+    PutObject but ignores them on a copy. A rollback relies on them, so the harness checks
+    them as S3 does, with moto's own error (never in production code)."""
+    from moto.s3.exceptions import MissingKey, PreconditionFailed
+    from moto.s3.responses import S3Response
+
+    copy = S3Response.copy_object
+
+    def conditional(self: Any) -> Any:
+        current = self.backend.get_object(self.bucket_name, self.parse_key_name())
+        if_match, if_none_match = self.headers.get("If-Match"), self.headers.get("If-None-Match")
+        if if_match and current is None:
+            raise MissingKey
+        if if_match and if_match.replace('"', "") != current.etag.replace('"', ""):
+            raise PreconditionFailed("If-Match")
+        if if_none_match == "*" and current is not None:
+            raise PreconditionFailed("If-None-Match")
+        return copy(self)
+
+    monkeypatch.setattr(S3Response, "copy_object", conditional)
+
+
 @contextmanager
 def _festival(monkeypatch: pytest.MonkeyPatch) -> Iterator[Festival]:
     dynamodb_limits.enforce(monkeypatch)
     _atomic_moto_dynamodb(monkeypatch)
+    _conditional_moto_copies(monkeypatch)
     with mock_aws():
         outputs = create_stack(boto3.client("cloudformation", region_name=REGION), "festival-test", TEST_STACK)
         for name, value in environment(outputs).items():

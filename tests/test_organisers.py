@@ -17,22 +17,8 @@ from joserfc import jwk, jwt
 from moto.utilities.utils import load_resource
 
 from tests.conftest import EDITOR, PASSWORD, PUBLISHER, REGION, Festival, Organisers, csv_text
+from tests.test_previews import HEADER, LIVE, NEXT
 
-HEADER = "stage,date,start,end,artist,genre,notes,status\n"
-LIVE = csv_text(
-    "Main,2026-07-03,18:00,19:00,Opener,indie,,",
-    "Main,2026-07-03,20:00,21:00,Headliner,,,",
-    "Tent,2026-07-04,14:00,15:00,Afternoon,,,",
-    "Tent,2026-07-04,16:00,17:00,Leaves,,,",
-    header=HEADER,
-)
-NEXT = csv_text(
-    "Main,2026-07-03,18:00,19:00,Opener,indie pop,,",  # changed (its genre)
-    "Tent,2026-07-03,20:00,21:00,Headliner,,,",  # moves indoors
-    "Tent,2026-07-04,14:00,15:00,Afternoon,,,cancelled",  # cancelled
-    "Main,2026-07-04,22:00,23:00,Newcomer,,,",  # new (Leaves is gone)
-    header=HEADER,
-)
 LATER = csv_text(
     "Main,2026-07-03,18:00,19:00,Opener,indie pop,,",
     "Tent,2026-07-03,20:00,21:00,Headliner,,,",
@@ -449,6 +435,26 @@ class TestRollingBack:
         festival.put(f"uploads/{FILE}", LATER)  # its event is on its way
         status, body, _ = call(festival, "POST", f"/releases/{latest['release']}/rollback", publisher, {})
         assert status == 409 and "changed since" in body["Message"]
+
+    def test_a_version_uploaded_while_the_rollback_copies_wins_and_the_rollback_is_409(
+        self, organisers: Organisers
+    ) -> None:
+        from chalicelib.services import get_services
+
+        festival = organisers.festival
+        festival.upload(f"uploads/{FILE}", LIVE)
+        festival.upload(f"uploads/{FILE}", NEXT)
+        publisher = organisers.sign_in(PUBLISHER)
+        latest = history(festival, publisher)[0]
+
+        def upload_first(**_: Any) -> None:  # between the rollback's look and its copy
+            festival.put(f"uploads/{FILE}", LATER)
+
+        get_services().s3_client.meta.events.register_first("before-call.s3.CopyObject", upload_first)
+        status, body, _ = call(festival, "POST", f"/releases/{latest['release']}/rollback", publisher, {})
+        assert status == 409 and "changed while" in body["Message"]
+        current = festival.s3.get_object(Bucket=festival.bucket, Key=f"uploads/{FILE}")
+        assert current["Body"].read().decode() == LATER and "action" not in current["Metadata"]
 
     def test_an_unknown_query_parameter_is_400_once_signed_in(self, organisers: Organisers) -> None:
         festival = organisers.festival
