@@ -122,7 +122,11 @@ def _organiser(method: str, summary: str, description: str, responses: dict[str,
             "summary": summary,
             "description": description,
             "security": [{"organiser": []}],
-            "responses": {**responses, **_UNAUTHORISED},
+            "responses": {
+                **responses,
+                **_UNAUTHORISED,
+                "415": {"description": "The body is not sent as the type the route takes."},
+            },
             **more,
         }
     }
@@ -186,7 +190,6 @@ def _organiser_routes() -> dict[str, Any]:
                 "200": _json(_ref("DraftPreview"), "The draft's preview and version"),
                 "400": _json(_ref("Error"), "A malformed file name."),
                 "413": _json(_ref("Error"), "The body is over 2 MB."),
-                "415": {"description": "The body is not sent as text/csv."},
                 "503": _json(_ref("Error"), "An upload is being applied; try again after Retry-After seconds."),
             },
             parameters=[_path("file", "The file's name under uploads/, URL-encoded (`day%201.csv`).", _ORGANISER_FILE)],
