@@ -59,7 +59,7 @@ class TestTemplate:
         assert template["Conditions"]["HasCdn"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ApiDomain"}, ""]}]}
         assert template["Parameters"]["ApiDomain"]["Default"] == ""  # off unless `make deploy CDN=1`
         [distribution] = resources(template, "AWS::CloudFront::Distribution").values()
-        [policy] = resources(template, "AWS::CloudFront::CachePolicy").values()
+        policy = template["Resources"]["CdnCachePolicy"]
         assert distribution["Condition"] == policy["Condition"] == "HasCdn"
         keyed = policy["Properties"]["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
         assert keyed["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
@@ -82,14 +82,30 @@ class TestTemplate:
 
     def test_the_cdn_passes_the_organisers_previews_to_the_api_uncached(self, template: dict[str, Any]) -> None:
         [distribution] = resources(template, "AWS::CloudFront::Distribution").values()
-        [previews] = distribution["Properties"]["DistributionConfig"]["CacheBehaviors"]
-        assert previews["PathPattern"] == "/previews" and "POST" in previews["AllowedMethods"]
+        behaviours = {b["PathPattern"]: b for b in distribution["Properties"]["DistributionConfig"]["CacheBehaviors"]}
+        previews = behaviours["/previews"]
+        assert "POST" in previews["AllowedMethods"]
         assert previews["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
         assert previews["ViewerProtocolPolicy"] == "https-only"
         [policy] = resources(template, "AWS::CloudFront::OriginRequestPolicy").values()
         forwarded = policy["Properties"]["OriginRequestPolicyConfig"]
         assert forwarded["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["Content-Type"]}
         assert forwarded["CookiesConfig"] == {"CookieBehavior": "none"}
+
+    def test_the_cdn_passes_the_organiser_routes_with_their_token_and_keeps_nothing(
+        self, template: dict[str, Any]
+    ) -> None:
+        [distribution] = resources(template, "AWS::CloudFront::Distribution").values()
+        behaviours = {b["PathPattern"]: b for b in distribution["Properties"]["DistributionConfig"]["CacheBehaviors"]}
+        policy = template["Resources"]["CdnOrganiserRequests"]["Properties"]["CachePolicyConfig"]
+        keyed = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+        assert keyed["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["Authorization"]}
+        assert policy["DefaultTTL"] == 0 and policy["MaxTTL"] <= 1  # and the API answers no-store
+        for path in ("/sessions", "/drafts/*", "/releases", "/releases/*"):
+            behaviour = behaviours[path]
+            assert behaviour["CachePolicyId"] == {"Ref": "CdnOrganiserRequests"}
+            assert {"POST", "PUT", "GET"} <= set(behaviour["AllowedMethods"])
+            assert behaviour["ViewerProtocolPolicy"] == "https-only"
 
     def test_the_bucket_is_versioned_encrypted_private_and_tls_only(self, template: dict[str, Any]) -> None:
         [bucket] = resources(template, "AWS::S3::Bucket").values()
