@@ -409,6 +409,7 @@ def test_an_editor_keeps_drafts_but_is_not_offered_publish_or_roll_back(page: An
     previewed(page, "sample/saturday.csv")
     expect(page.locator("#publish-button")).to_be_hidden()
     expect(page.locator("#publish-status")).to_contain_text("Only publishers publish")
+    assert axe_problems(page) == [], "signed in, with the history"
     page.click("#sign-out")
     expect(page.locator("#sign-in")).to_be_visible()
     expect(page.locator("#history")).to_be_hidden()
