@@ -148,6 +148,9 @@ def forged(kind: str, organisers: Organisers) -> str:
                 AuthParameters={"USERNAME": PUBLISHER, "PASSWORD": PASSWORD},
             )["AuthenticationResult"]["AccessToken"]
         )
+    if kind == "not ASCII":
+        header, payload, signature = signed(claims(organisers)).split(".")
+        return f"{header}.{payload}é.{signature}"
     if kind == "in no group":
         return signed(claims(organisers, **{"cognito:groups": ["admins"]}))
     raise AssertionError(kind)
@@ -164,6 +167,7 @@ FORGERIES = [
     "another app client's",
     "an access token (token_use access)",
     "in no group",
+    "not ASCII",
 ]
 
 

@@ -128,7 +128,7 @@ def role_of(groups: list[Any]) -> str | None:
 
 def _parts(token: str) -> list[str]:
     parts = token.split(".")
-    if len(token) > MAX_TOKEN_LENGTH or len(parts) != 3 or not all(parts):
+    if len(token) > MAX_TOKEN_LENGTH or not token.isascii() or len(parts) != 3 or not all(parts):
         raise Refused("not a signed JWT")
     return parts
 
