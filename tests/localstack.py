@@ -58,6 +58,18 @@ class Stack:
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")
 
+    def sign_in(self, email: str) -> str:
+        """An organiser's token from POST /sessions."""
+        request = urllib.request.Request(
+            self.api + "/sessions",
+            data=json.dumps({"email": email, "password": ORGANISER_PASSWORD}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            token: str = json.loads(response.read())["token"]
+        return token
+
     def client(self, service: str) -> Any:
         return boto3.client(
             service,

@@ -112,7 +112,17 @@ _UNAUTHORISED = {
     "403": _json(_ref("Error"), "The organiser's role may not do this (editors may not publish or roll back)."),
 }
 _ORGANISER_FILE = {"type": "string", "pattern": r"^[^\x00-\x1f\x7f]{1,200}\.[Cc][Ss][Vv]$"}
-_NOTE = {"type": "string", "maxLength": 500, "description": "The release note (any language, at most 500 characters)."}
+# What a note may hold (`ingest.notes.read_note`): no control character but tabs and line
+# breaks, no C1 control, bidirectional control or noncharacter (lone surrogates no JSON encoder
+# writes; regex engines other than Python's cannot name them).
+_NOTE = {
+    "type": "string",
+    "maxLength": 500,
+    "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069"
+    "\\ufdd0-\\ufdef\\ufffe\\uffff]*$",
+    "description": "The release note: any language, at most 500 characters, no control characters but tabs and "
+    "line breaks.",
+}
 
 
 def _organiser(method: str, summary: str, description: str, responses: dict[str, Any], **more: Any) -> Any:
