@@ -6,12 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help venv browser clients test lint run bench deploy destroy cost replay publish clean
+.PHONY: help venv browser clients test lint run bench deploy destroy cost replay publish organiser clean
 
 help:
 	@echo "make run     start the whole system locally (moto + API + S3 event bridge)"
 	@echo "make test    run every test"
-	@echo "make lint    ruff, mypy and bandit"
+	@echo "make lint    ruff, mypy, bandit, checkov (the template) and parliament (the IAM policies)"
 	@echo "make bench   run the benchmarks and write docs/benchmarks.md"
 	@echo "make cost    estimate the monthly AWS bill (ROWS=rows a day, REQUESTS=API requests a day)"
 
@@ -47,13 +47,27 @@ clients: $(CLIENTS)
 test: $(STAMP) browser $(CLIENTS)
 	REQUIRE_CLIENTS=1 $(BIN)/python -m pytest
 
-lint: $(STAMP)
+# checkov (CloudFormation) and parliament (IAM policies) pin what they need, which clashes
+# with the dev requirements: they live in a virtualenv of their own.
+LINT_VENV := .venv-lint
+LINT_TOOLS := checkov==3.3.30 parliament==1.6.4
+LINT_STAMP := $(LINT_VENV)/.installed-$(shell echo "$(LINT_TOOLS)" | cksum | cut -d' ' -f1)
+$(LINT_STAMP):
+	@test -x $(LINT_VENV)/bin/python || $(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(LINT_TOOLS)
+	@rm -f $(LINT_VENV)/.installed-*
+	@touch $@
+
+lint: $(STAMP) $(LINT_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/bandit -q -c pyproject.toml -r app.py chalicelib local infra
+	$(LINT_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f infra/template.yaml
+	@rm -rf build/policies && $(BIN)/python -m infra.policies build/policies
+	$(LINT_VENV)/bin/parliament --directory build/policies --minimum_severity LOW < /dev/null
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis tests/clients/node_modules
+	rm -rf $(VENV) $(LINT_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis tests/clients/node_modules
 
 run: $(STAMP)
 	$(BIN)/python -m local.run
@@ -69,6 +83,10 @@ replay: $(STAMP)
 # make publish DRAFT="day 1.csv" STAGE=dev|prod [NOTE="..."] (or BUCKET=... for make run's local stack)
 publish: $(STAMP)
 	$(BIN)/python -m infra.publish --draft "$(DRAFT)" $(if $(STAGE),--stage "$(STAGE)") $(if $(BUCKET),--bucket "$(BUCKET)") $(if $(NOTE),--note "$(NOTE)")
+
+# make organiser EMAIL=ana@example.org ROLE=publisher|editor STAGE=dev|prod (or POOL=... for make run's local stack)
+organiser: $(STAMP)
+	$(BIN)/python -m infra.organisers --email "$(EMAIL)" --role "$(ROLE)" $(if $(STAGE),--stage "$(STAGE)") $(if $(POOL),--pool "$(POOL)")
 
 # make cost [ROWS=10000] [REQUESTS=100000]: the monthly estimate, from the prices the README's table uses
 cost: $(STAMP)

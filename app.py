@@ -175,6 +175,49 @@ def preview_upload() -> Response:
     return previews.answer(answer)
 
 
+# The organisers' routes: a bearer token and a role each (checked in chalicelib.organisers,
+# the same on `chalice local` as in Lambda), no CORS (only the app's own page calls them).
+# Imported inside each handler, as the exports are: a public read never loads them.
+@app.route("/sessions", methods=["POST"], cors=False)
+def sign_in() -> Response:
+    """Sign in with an e-mail and a password: a token to send as Authorization: Bearer."""
+    from chalicelib.organisers import http
+
+    return http.sign_in(app.current_request, get_services())
+
+
+@app.route("/drafts/{file}", methods=["PUT"], content_types=["text/csv"], cors=False)
+def keep_draft(file: str) -> Response:
+    """Keep a timetable CSV as a draft and answer its preview, with the draft's version."""
+    from chalicelib.organisers import http
+
+    return http.keep_draft(app.current_request, get_services(), file)
+
+
+@app.route("/releases", methods=["POST"], cors=False)
+def publish_draft() -> Response:
+    """Publish a draft's exact version, with a note (publishers)."""
+    from chalicelib.organisers import http
+
+    return http.publish(app.current_request, get_services())
+
+
+@app.route("/releases", methods=["GET"], cors=False)
+def list_releases() -> Response:
+    """The history: every release, newest first, with its action, author and note."""
+    from chalicelib.organisers import http
+
+    return http.history(app.current_request, get_services())
+
+
+@app.route("/releases/{release}/rollback", methods=["POST"], cors=False)
+def roll_back_release(release: str) -> Response:
+    """Make a file what it was before its latest release (publishers)."""
+    from chalicelib.organisers import http
+
+    return http.roll_back(app.current_request, get_services(), release)
+
+
 @app.route("/calendar.ics")
 def calendar() -> Response:
     """An iCalendar feed to subscribe to: the festival, a stage, an artist, or picked sets."""

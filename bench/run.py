@@ -64,7 +64,7 @@ class Moto:
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, "-m", "local.moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

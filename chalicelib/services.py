@@ -24,6 +24,12 @@ if TYPE_CHECKING:
     from chalicelib.storage.sources import SourceRecords
     from chalicelib.storage.unit_of_work import UnitOfWork
 
+if TYPE_CHECKING:  # the organisers' side is imported by its routes only
+    from chalicelib.organisers.accounts import Accounts
+    from chalicelib.organisers.bucket import OrganiserBucket
+    from chalicelib.organisers.history import History
+    from chalicelib.organisers.keys import PoolKeys
+
 
 @dataclass
 class Writes:
@@ -68,6 +74,31 @@ class Services:
     @cached_property
     def s3_client(self) -> Any:
         return aws.client("s3")
+
+    @cached_property
+    def organiser_keys(self) -> PoolKeys:
+        """The organisers' pool's signing keys, fetched once per container."""
+        from chalicelib.organisers.keys import PoolKeys
+
+        return PoolKeys(self.settings.organiser_keys_url)
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        from chalicelib.organisers.accounts import Accounts
+
+        return Accounts(aws.client("cognito-idp"), self.settings.organiser_pool_id, self.settings.organiser_client_id)
+
+    @cached_property
+    def organiser_bucket(self) -> OrganiserBucket:
+        from chalicelib.organisers.bucket import OrganiserBucket
+
+        return OrganiserBucket(self.s3_client, self.settings.schedule_bucket)
+
+    @cached_property
+    def history(self) -> History:
+        from chalicelib.organisers.history import History
+
+        return History(aws.client("dynamodb"), self.settings.bookkeeping_table)
 
     def bucket(self, name: str) -> ScheduleBucket:
         from chalicelib.storage.bucket import ScheduleBucket

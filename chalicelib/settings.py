@@ -38,6 +38,22 @@ class Settings:
     # Where clients reach the API (`https://d1.cloudfront.net`), for feeds' absolute links;
     # empty: the request's own Host. `make deploy CDN=1` sets it to the CDN's address.
     public_origin: str = ""
+    # The organisers' Cognito user pool and the organiser page's app client; where the
+    # pool's signing keys are (empty: Cognito's own address, from the pool's issuer;
+    # `make run` points it at moto's server, which serves them under its own host).
+    organiser_pool_id: str = ""
+    organiser_client_id: str = ""
+    organiser_jwks_url: str = ""
+
+    @property
+    def organiser_issuer(self) -> str:
+        """The `iss` of the pool's tokens: Cognito's address of the pool, in its region."""
+        region = self.organiser_pool_id.partition("_")[0]
+        return f"https://cognito-idp.{region}.amazonaws.com/{self.organiser_pool_id}"
+
+    @property
+    def organiser_keys_url(self) -> str:
+        return self.organiser_jwks_url or f"{self.organiser_issuer}/.well-known/jwks.json"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -88,4 +104,7 @@ def get_settings() -> Settings:
         day_change_minutes=_parse_day_change(env.get("DAY_CHANGE", clock.hh_mm(clock.DEFAULT_DAY_CHANGE))),
         festival_name=env.get("FESTIVAL_NAME", "Festival"),
         public_origin=_parse_public_origin(env.get("PUBLIC_ORIGIN", "")),
+        organiser_pool_id=env.get("ORGANISER_POOL_ID", ""),
+        organiser_client_id=env.get("ORGANISER_CLIENT_ID", ""),
+        organiser_jwks_url=env.get("ORGANISER_JWKS_URL", ""),
     )

@@ -79,6 +79,14 @@ def current_stack(cloudformation: Any, stage: str) -> dict[str, Any] | None:
     return None if stack["StackStatus"] == "DELETE_COMPLETE" else stack
 
 
+def stage_output(cloudformation: Any, stage: str, name: str) -> str | None:
+    """One output of the stage's stack; None when there is no stack (say so, and deploy first)."""
+    stack = current_stack(cloudformation, stage)
+    if stack is None:
+        return None
+    return str({o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}[name])
+
+
 def bucket_exists(s3: Any, bucket: str) -> bool:
     try:
         s3.head_bucket(Bucket=bucket)
@@ -120,9 +128,8 @@ def deploy_stack(
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 
-def predicted_outputs(stage: str, region: str) -> dict[str, str]:
+def predicted_outputs(stage: str, region: str, account: str = "<account-id>") -> dict[str, str]:
     """What the stack's outputs will look like, for a dry run that may not ask AWS."""
-    account = "<account-id>"
     prefix = stack_name(stage)
     bucket = f"{prefix}-{account}-{region}"
     return {
@@ -135,6 +142,9 @@ def predicted_outputs(stage: str, region: str) -> dict[str, str]:
         "NotifyTopicArn": f"arn:aws:sns:{region}:{account}:{prefix}-ingest",
         "IngestDeadLetterQueueArn": f"arn:aws:sqs:{region}:{account}:{prefix}-ingest-dlq",
         "AlarmTopicArn": f"arn:aws:sns:{region}:{account}:{prefix}-alarms",
+        "OrganiserPoolId": f"{region}_poolid",
+        "OrganiserPoolArn": f"arn:aws:cognito-idp:{region}:{account}:userpool/{region}_poolid",
+        "OrganiserClientId": "appclientid",
     }
 
 

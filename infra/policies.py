@@ -28,3 +28,23 @@ def render_policy(name: str, outputs: dict[str, str], function_prefix: str) -> d
     text = Template((CHALICE_DIR / name).read_text()).substitute(placeholders(outputs, function_prefix))
     document: dict[str, Any] = json.loads(text)
     return document
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m infra.policies DIR`: every policy as `make deploy` renders it for a stage
+    (outputs predicted, no AWS call), into DIR, for `make lint`'s parliament."""
+    import sys
+
+    from infra.deploy import APP_NAME, predicted_outputs
+
+    target = Path((argv if argv is not None else sys.argv[1:])[0])
+    target.mkdir(parents=True, exist_ok=True)
+    outputs = predicted_outputs("prod", "eu-west-1", account="123456789012")
+    for name in POLICY_FILES:
+        document = render_policy(name, outputs, f"{APP_NAME}-prod")
+        (target / name).write_text(json.dumps(document, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -61,15 +61,14 @@ def main(argv: list[str] | None = None) -> int:
 
     bucket = args.bucket
     if bucket is None:
-        from infra.deploy import current_stack, stack_name
+        from infra.deploy import stack_name, stage_output
 
         if not args.stage:
             parser.error("give --stage (or --bucket)")
-        stack = current_stack(boto3.client("cloudformation"), args.stage)
-        if stack is None:
+        bucket = stage_output(boto3.client("cloudformation"), args.stage, "ScheduleBucketName")
+        if bucket is None:
             print(f"no stack {stack_name(args.stage)}: deploy first", file=sys.stderr)
             return 2
-        bucket = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}["ScheduleBucketName"]
     if args.note is not None and len(args.note) > MAX_NOTE_CHARS:
         print(f"the note is {len(args.note)} characters; at most {MAX_NOTE_CHARS}", file=sys.stderr)
         return 2

@@ -16,11 +16,14 @@ ENVIRONMENT = {
     "PerformancesTableName": "PERFORMANCES_TABLE",
     "BookkeepingTableName": "BOOKKEEPING_TABLE",
     "NotifyTopicArn": "NOTIFY_TOPIC_ARN",
+    "OrganiserPoolId": "ORGANISER_POOL_ID",
+    "OrganiserClientId": "ORGANISER_CLIENT_ID",
 }
 
 
 def create_stack(cloudformation: Any, name: str, parameters: dict[str, str], *, timeout: float = 120) -> dict[str, str]:
-    """Create the stack, wait for it, and return its outputs by name."""
+    """Create the stack, wait for it, and return its outputs by name. (On moto, its
+    Cognito resources need local.moto_cognito imported where moto runs.)"""
     cloudformation.create_stack(
         StackName=name,
         TemplateBody=TEMPLATE.read_text(),

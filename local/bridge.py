@@ -3,7 +3,13 @@ notifications to an SQS queue, and the bridge hands each event to the same handl
 Lambda would run, with a Lambda-like context. A handler that raises is retried twice
 after a delay, then the event is dropped with a log line, as Lambda's async retries do.
 A message that is not an S3 event is logged and deleted; nothing a message holds stops
-the bridge (it would otherwise leave every later upload silently never ingested)."""
+the bridge (it would otherwise leave every later upload silently never ingested).
+
+The bucket is versioned, as production's, and there moto sends no event for a delete
+that leaves a version behind (a delete marker, or one version of several deleted by its
+id), where S3 sends `ObjectRemoved:DeleteMarkerCreated` or `ObjectRemoved:Delete`. So the
+bridge watches the uploads' versions (`DeleteWatcher`) and puts the event S3 would have
+sent on the same queue, so that the local stack runs the same paths as production."""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import logging
 import threading
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote_plus
 
 from chalice.local import LambdaContext
 
@@ -26,20 +33,32 @@ RETRY_DELAY_SECONDS = 2
 class EventBridge:
     """Polls the notification queue and invokes the handler for each S3 event."""
 
-    def __init__(self, sqs: Any, queue_url: str, created: Handler, removed: Handler) -> None:
+    def __init__(
+        self, sqs: Any, queue_url: str, created: Handler, removed: Handler, watcher: DeleteWatcher | None = None
+    ) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
         self._created = created
         self._removed = removed
+        self._watcher = watcher
 
     def run(self, stop: threading.Event) -> None:
         """Deliver events until `stop` is set."""
         while not stop.is_set():
             try:
+                if self._watcher is not None:
+                    self.raise_removals()
                 self.poll_once()
             except Exception:
                 if not stop.wait(0.5):
                     log.warning("could not read the event queue; retrying", exc_info=True)
+
+    def raise_removals(self) -> int:
+        """Queue the events S3 would have sent for the deletes moto kept quiet about."""
+        records = self._watcher.removals() if self._watcher is not None else []
+        for record in records:
+            self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps({"Records": [record]}))
+        return len(records)
 
     def poll_once(self) -> int:
         """Receive one batch and deliver each of its events; the number of messages."""
@@ -102,3 +121,52 @@ def _records(body: str) -> list[dict[str, Any]] | str:
     ):
         return "Records is not a list of records with an eventName"
     return records
+
+
+class DeleteWatcher:
+    """The deletes under a prefix of a versioned moto bucket that moto sends no event for,
+    found by comparing the versions it lists with those it listed before."""
+
+    def __init__(self, s3: Any, bucket: str, prefix: str) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+        self._prefix = prefix
+        self._seen = self._versions()
+
+    def _versions(self) -> dict[tuple[str, str], bool]:
+        """Every version and delete marker under the prefix: (key, version id) -> is a marker."""
+        found: dict[tuple[str, str], bool] = {}
+        for page in self._s3.get_paginator("list_object_versions").paginate(Bucket=self._bucket, Prefix=self._prefix):
+            for version in page.get("Versions", []):
+                found[(version["Key"], version["VersionId"])] = False
+            for marker in page.get("DeleteMarkers", []):
+                found[(marker["Key"], marker["VersionId"])] = True
+        return found
+
+    def removals(self) -> list[dict[str, Any]]:
+        """The event records S3 would have sent since the last look."""
+        now = self._versions()
+        keys_left = {key for key, _ in now}
+        records = [
+            self._record(key, version, "ObjectRemoved:DeleteMarkerCreated")
+            for (key, version), marker in now.items()
+            if marker and (key, version) not in self._seen
+        ]
+        records += [  # a version deleted by its id (moto announces the key's last one itself)
+            self._record(key, version, "ObjectRemoved:Delete")
+            for key, version in self._seen
+            if (key, version) not in now and key in keys_left
+        ]
+        self._seen = now
+        return records
+
+    def _record(self, key: str, version: str, name: str) -> dict[str, Any]:
+        return {
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "eventName": name,
+            "s3": {
+                "bucket": {"name": self._bucket, "arn": f"arn:aws:s3:::{self._bucket}"},
+                "object": {"key": quote_plus(key), "versionId": version},
+            },
+        }

@@ -5,7 +5,9 @@
 - `chalice local` serves the API and the schedule page (PORT, default 8000);
 - the bucket's real event notifications go to an SQS queue, from which a bridge
   invokes the same Lambda handlers AWS would;
-- a sample festival is uploaded through that same path at start.
+- a sample festival is uploaded through that same path at start;
+- the organisers' pool (moto's Cognito) gets a publisher and an editor: ORGANISER_EMAIL
+  and ORGANISER_PASSWORD, EDITOR_EMAIL and EDITOR_PASSWORD, generated and printed when unset.
 
 FESTIVAL_TIMEZONE, DAY_CHANGE and FESTIVAL_NAME from the environment win over
 .chalice/config.json, for the ingest and the API alike (see local/serve.py).
@@ -22,6 +24,7 @@ import http.client
 import json
 import logging
 import os
+import secrets
 import signal
 import socket
 import subprocess  # nosec B404  (starts moto and chalice with fixed argvs, never a shell)
@@ -30,6 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +141,33 @@ def _chalice_environment() -> dict[str, str]:
     return values
 
 
-def _print_banner(api: str, endpoint: str, bucket: str, topic: str, region: str) -> None:
+@dataclass(frozen=True)
+class Account:
+    """An organiser of the local stack, to sign in as."""
+
+    email: str
+    password: str
+    role: str
+
+
+def local_accounts() -> list[Account]:
+    """The publisher and the editor `make run` makes, from the environment or generated
+    (a password the pool's policy takes: 12 characters or more, upper and lower case, digits)."""
+
+    def password(name: str) -> str:
+        return os.environ.get(name) or f"Fest-{secrets.token_urlsafe(9)}-9a"
+
+    return [
+        Account(
+            os.environ.get("ORGANISER_EMAIL") or "publisher@festival.local", password("ORGANISER_PASSWORD"), "publisher"
+        ),
+        Account(os.environ.get("EDITOR_EMAIL") or "editor@festival.local", password("EDITOR_PASSWORD"), "editor"),
+    ]
+
+
+def _print_banner(
+    api: str, endpoint: str, bucket: str, topic: str, region: str, accounts: list[Account], pool: str
+) -> None:
     festival = (
         f"{os.environ.get('FESTIVAL_NAME', 'Festival')}, {os.environ.get('FESTIVAL_TIMEZONE', 'UTC')}"
         f" time, days change at {os.environ.get('DAY_CHANGE', '06:00')}"
@@ -146,12 +176,18 @@ def _print_banner(api: str, endpoint: str, bucket: str, topic: str, region: str)
         f"AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION={region} .venv/bin/aws "
         f"--endpoint-url {endpoint}"
     )
+    signing_in = "\n".join(
+        f"  {account.role.capitalize():<14} {account.email}   password {account.password}" for account in accounts
+    )
     print(
         f"""
 Festival schedule is running locally: {festival}.
 
   Schedule page  {api}/
-  Organiser      {api}/organiser   (drop a CSV, e.g. local/sample/friday.csv as sample/friday.csv)
+  Organiser      {api}/organiser   (sign in as below, drop a CSV: kept as a draft, previewed, published)
+{signing_in}
+                 (another: AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \\
+                  AWS_DEFAULT_REGION={region} make organiser EMAIL=you@example.org ROLE=editor POOL={pool})
   API            {api}/stages   (description: {api}/openapi.json)
   Bucket         {bucket}   (upload to uploads/, reports appear in reports/)
   Topic          {topic}   (its messages are printed here as they arrive)
@@ -202,7 +238,7 @@ class LocalStack:
         self._environment()
         if not self.external:
             self.moto = _start(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.aws_port)],
+                [sys.executable, "-m", "local.moto_server", "-H", "127.0.0.1", "-p", str(self.aws_port)],
                 dict(os.environ),
                 self.logs / "moto.log",
             )
@@ -216,7 +252,16 @@ class LocalStack:
         self._start_threads(outputs)
         _wait_until(lambda: _answers(self.port, "/stages"), "chalice local", 60, self.stop)
         self._load_sample()
-        _print_banner(self.api, self.endpoint, self.bucket, outputs["NotifyTopicArn"], self.region)
+        accounts = self._organisers(outputs["OrganiserPoolId"])
+        _print_banner(
+            self.api,
+            self.endpoint,
+            self.bucket,
+            outputs["NotifyTopicArn"],
+            self.region,
+            accounts,
+            outputs["OrganiserPoolId"],
+        )
 
     def _environment(self) -> None:
         os.environ.update(_chalice_environment())
@@ -240,6 +285,10 @@ class LocalStack:
             self._client("cloudformation"), STACK_NAME, {"Stage": "local", "ScheduleBucketName": self.bucket}
         )
         os.environ.update(environment(outputs))
+        # moto serves the pool's signing keys under its own host; the tokens' `iss` names AWS's.
+        os.environ["ORGANISER_JWKS_URL"] = f"{self.endpoint}/{outputs['OrganiserPoolId']}/.well-known/jwks.json"
+        # Versioned as production's (moto's CloudFormation skips VersioningConfiguration).
+        self._client("s3").put_bucket_versioning(Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"})
         sqs = self._client("sqs")
         events = sqs.create_queue(
             QueueName=EVENT_QUEUE, Attributes={"VisibilityTimeout": str(EVENT_VISIBILITY_SECONDS)}
@@ -274,9 +323,10 @@ class LocalStack:
 
     def _start_threads(self, outputs: dict[str, str]) -> None:
         from app import ingest_performances, remove_performances
-        from local.bridge import EventBridge
+        from local.bridge import DeleteWatcher, EventBridge
 
-        bridge = EventBridge(self._client("sqs"), self.event_queue, ingest_performances, remove_performances)
+        watcher = DeleteWatcher(self._client("s3"), self.bucket, "uploads/")
+        bridge = EventBridge(self._client("sqs"), self.event_queue, ingest_performances, remove_performances, watcher)
         self.threads = [
             threading.Thread(target=bridge.run, args=(self.stop,), name="s3-events", daemon=True),
             threading.Thread(target=self._print_notifications, name="sns", daemon=True),
@@ -312,6 +362,14 @@ class LocalStack:
             return {item["Key"] for item in listed} >= set(keys)
 
         _wait_until(reported, "the sample festival", 120, self.stop)
+
+    def _organisers(self, pool: str) -> list[Account]:
+        from infra.organisers import invite
+
+        accounts = local_accounts()
+        for account in accounts:
+            invite(self._client("cognito-idp"), pool, account.email, account.role, password=account.password)
+        return accounts
 
     def close(self) -> None:
         self.stop.set()

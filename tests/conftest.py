@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from chalicelib.services import reset_services
 from infra.stack import create_stack, environment
+from local import moto_cognito  # noqa: F401  (moto's CloudFormation makes the template's Cognito pool)
 from tests import dynamodb_limits
 
 pytest.register_assert_rewrite("tests.iam_plugin")
@@ -238,10 +239,35 @@ def _atomic_moto_s3(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(S3Response, name, locked)
 
 
+def _conditional_moto_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """S3 writes a CopyObject only if the destination still matches `If-Match` (its ETag)
+    or, with `If-None-Match: *`, holds nothing (412 otherwise); moto 5.2.5 checks both on
+    PutObject but ignores them on a copy. A rollback relies on them, so the harness checks
+    them as S3 does, with moto's own error (never in production code)."""
+    from moto.s3.exceptions import MissingKey, PreconditionFailed
+    from moto.s3.responses import S3Response
+
+    copy = S3Response.copy_object
+
+    def conditional(self: Any) -> Any:
+        current = self.backend.get_object(self.bucket_name, self.parse_key_name())
+        if_match, if_none_match = self.headers.get("If-Match"), self.headers.get("If-None-Match")
+        if if_match and current is None:
+            raise MissingKey
+        if if_match and if_match.replace('"', "") != current.etag.replace('"', ""):
+            raise PreconditionFailed("If-Match")
+        if if_none_match == "*" and current is not None:
+            raise PreconditionFailed("If-None-Match")
+        return copy(self)
+
+    monkeypatch.setattr(S3Response, "copy_object", conditional)
+
+
 @contextmanager
 def _festival(monkeypatch: pytest.MonkeyPatch) -> Iterator[Festival]:
     dynamodb_limits.enforce(monkeypatch)
     _atomic_moto_dynamodb(monkeypatch)
+    _conditional_moto_copies(monkeypatch)  # before the lock: its check runs inside it
     _atomic_moto_s3(monkeypatch)
     with mock_aws():
         outputs = create_stack(boto3.client("cloudformation", region_name=REGION), "festival-test", TEST_STACK)
@@ -275,6 +301,81 @@ def festival_module() -> Iterator[Festival]:
         _fake_credentials(monkeypatch)
         with _festival(monkeypatch) as shared:
             yield shared
+
+
+PASSWORD = "Festival-organiser-2026"
+
+
+@pytest.fixture(scope="session")
+def moto_keys_server() -> Iterator[str]:
+    """moto's server on a free loopback port, for the organisers' pool's signing keys: moto
+    serves a pool's JWKS at /{pool}/.well-known/jwks.json on its server only (in-process
+    moto has no address), and the API fetches them over HTTP, as in Lambda."""
+    from moto.server import ThreadedMotoServer
+
+    from local.run import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@dataclass
+class Organisers:
+    """The festival's organiser accounts on moto's Cognito, and signing in as them."""
+
+    festival: Festival
+    pool: str
+    app_client: str
+
+    @property
+    def cognito(self) -> Any:
+        return boto3.client("cognito-idp", region_name=REGION)
+
+    def invite(self, email: str, group: str | None, *, password: str | None = PASSWORD) -> None:
+        """An account in a group; with `password`, already past its first sign-in."""
+        self.cognito.admin_create_user(
+            UserPoolId=self.pool,
+            Username=email,
+            TemporaryPassword="Temporary-pass-1",
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+            MessageAction="SUPPRESS",
+        )
+        if group:
+            self.cognito.admin_add_user_to_group(UserPoolId=self.pool, Username=email, GroupName=group)
+        if password:
+            self.cognito.admin_set_user_password(
+                UserPoolId=self.pool, Username=email, Password=password, Permanent=True
+            )
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> str:
+        """The token POST /sessions answers."""
+        answer = self.festival.client.http.post(
+            "/sessions",
+            body=json.dumps({"email": email, "password": password}),
+            headers={"Content-Type": "application/json"},
+        )
+        assert answer.status_code == 200, answer.body
+        token: str = json.loads(answer.body)["token"]
+        return token
+
+
+PUBLISHER, EDITOR = "pia@example.org", "ed@example.org"
+
+
+@pytest.fixture
+def organisers(festival: Festival, moto_keys_server: str, monkeypatch: pytest.MonkeyPatch) -> Organisers:
+    """A versioned bucket (as production's) and two organisers: a publisher and an editor."""
+    festival.s3.put_bucket_versioning(Bucket=festival.bucket, VersioningConfiguration={"Status": "Enabled"})
+    pool = festival.outputs["OrganiserPoolId"]
+    monkeypatch.setenv("ORGANISER_JWKS_URL", f"{moto_keys_server}/{pool}/.well-known/jwks.json")
+    reset_services()
+    found = Organisers(festival, pool, festival.outputs["OrganiserClientId"])
+    found.invite(PUBLISHER, "publishers")
+    found.invite(EDITOR, "editors")
+    return found
 
 
 def csv_text(*rows: str, header: str = HEADER) -> str:

@@ -9,12 +9,28 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote
 
 Need = tuple[str, str]  # (action, resource ARN)
 
 
 def needs(service: str, operation: str, params: dict[str, Any], region: str, account: str) -> list[Need]:
     """The (action, resource) pairs IAM checks for one call."""
+    if service == "s3" and operation == "CopyObject":  # reads the source (at its version), writes the copy
+        source = params["CopySource"]  # botocore has made it `bucket/key?versionId=...`, quoted, by now
+        if isinstance(source, dict):
+            path, version = f"{source['Bucket']}/{source['Key']}", source.get("VersionId")
+        else:
+            path, _, version = source.partition("?versionId=")
+            path = unquote(path)
+        read = "s3:GetObjectVersion" if version else "s3:GetObject"
+        return [
+            (read, f"arn:aws:s3:::{path}"),
+            ("s3:PutObject", f"arn:aws:s3:::{params['Bucket']}/{params['Key']}"),
+        ]
+    if service == "cognito-idp":
+        pool = f"arn:aws:cognito-idp:{region}:{account}:userpool/{params['UserPoolId']}"
+        return [(f"cognito-idp:{operation}", pool)]
     if service == "s3":
         action = f"s3:{operation}"
         if operation in ("GetObject", "HeadObject"):

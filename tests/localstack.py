@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 REGION = "eu-west-1"
 T = TypeVar("T")
+# The local stack's organisers (make run takes them from the environment).
+PUBLISHER, EDITOR = "pia@example.org", "ed@example.org"
+ORGANISER_PASSWORD = "Festival-organiser-2026"
 
 
 def poll(check: Callable[[], T | None], what: str, timeout: float = 60) -> T:
@@ -54,6 +57,18 @@ class Stack:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")
+
+    def sign_in(self, email: str) -> str:
+        """An organiser's token from POST /sessions."""
+        request = urllib.request.Request(
+            self.api + "/sessions",
+            data=json.dumps({"email": email, "password": ORGANISER_PASSWORD}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            token: str = json.loads(response.read())["token"]
+        return token
 
     def client(self, service: str) -> Any:
         return boto3.client(
@@ -89,6 +104,10 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
         AWS_DEFAULT_REGION=REGION,
         AWS_CONFIG_FILE="/dev/null",
         AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+        ORGANISER_EMAIL=PUBLISHER,
+        ORGANISER_PASSWORD=ORGANISER_PASSWORD,
+        EDITOR_EMAIL=EDITOR,
+        EDITOR_PASSWORD=ORGANISER_PASSWORD,
     )
     output = workdir / "output.txt"
     with output.open("w") as sink:

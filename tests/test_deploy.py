@@ -33,6 +33,8 @@ UNTAGGABLE = {
     "AWS::CloudFront::CachePolicy",
     "AWS::CloudFront::OriginRequestPolicy",
     "AWS::CloudFront::Function",
+    "AWS::Cognito::UserPoolClient",
+    "AWS::Cognito::UserPoolGroup",
 }
 
 
@@ -57,7 +59,7 @@ class TestTemplate:
         assert template["Conditions"]["HasCdn"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ApiDomain"}, ""]}]}
         assert template["Parameters"]["ApiDomain"]["Default"] == ""  # off unless `make deploy CDN=1`
         [distribution] = resources(template, "AWS::CloudFront::Distribution").values()
-        [policy] = resources(template, "AWS::CloudFront::CachePolicy").values()
+        policy = template["Resources"]["CdnCachePolicy"]
         assert distribution["Condition"] == policy["Condition"] == "HasCdn"
         keyed = policy["Properties"]["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
         assert keyed["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
@@ -80,8 +82,9 @@ class TestTemplate:
 
     def test_the_cdn_passes_the_organisers_previews_to_the_api_uncached(self, template: dict[str, Any]) -> None:
         [distribution] = resources(template, "AWS::CloudFront::Distribution").values()
-        [previews] = distribution["Properties"]["DistributionConfig"]["CacheBehaviors"]
-        assert previews["PathPattern"] == "/previews" and "POST" in previews["AllowedMethods"]
+        behaviours = {b["PathPattern"]: b for b in distribution["Properties"]["DistributionConfig"]["CacheBehaviors"]}
+        previews = behaviours["/previews"]
+        assert "POST" in previews["AllowedMethods"]
         assert previews["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
         assert previews["ViewerProtocolPolicy"] == "https-only"
         [policy] = resources(template, "AWS::CloudFront::OriginRequestPolicy").values()
@@ -89,13 +92,25 @@ class TestTemplate:
         assert forwarded["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["Content-Type"]}
         assert forwarded["CookiesConfig"] == {"CookieBehavior": "none"}
 
+    def test_the_cdn_passes_the_organiser_routes_with_their_token_and_keeps_nothing(
+        self, template: dict[str, Any]
+    ) -> None:
+        [distribution] = resources(template, "AWS::CloudFront::Distribution").values()
+        behaviours = {b["PathPattern"]: b for b in distribution["Properties"]["DistributionConfig"]["CacheBehaviors"]}
+        policy = template["Resources"]["CdnOrganiserRequests"]["Properties"]["CachePolicyConfig"]
+        keyed = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+        assert keyed["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["Authorization"]}
+        assert policy["DefaultTTL"] == 0 and policy["MaxTTL"] <= 1  # and the API answers no-store
+        for path in ("/sessions", "/drafts/*", "/releases", "/releases/*"):
+            behaviour = behaviours[path]
+            assert behaviour["CachePolicyId"] == {"Ref": "CdnOrganiserRequests"}
+            assert {"POST", "PUT", "GET"} <= set(behaviour["AllowedMethods"])
+            assert behaviour["ViewerProtocolPolicy"] == "https-only"
+
     def test_the_bucket_is_versioned_encrypted_private_and_tls_only(self, template: dict[str, Any]) -> None:
         [bucket] = resources(template, "AWS::S3::Bucket").values()
         properties = bucket["Properties"]
-        assert properties["VersioningConfiguration"] == {
-            "Fn::If": ["Versioned", {"Status": "Enabled"}, {"Ref": "AWS::NoValue"}]
-        }
-        assert template["Conditions"]["Versioned"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "Stage"}, "local"]}]}
+        assert properties["VersioningConfiguration"] == {"Status": "Enabled"}  # every stage, `make run`'s too
         [rule] = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
         assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
         assert all(
@@ -178,7 +193,7 @@ class TestTemplate:
             if body["Type"] not in UNTAGGABLE:
                 properties = body["Properties"]
                 listed = properties.get("Tags") or properties.get("ResourceTags") or []
-                tags = {tag["Key"]: tag["Value"] for tag in listed}
+                tags = {tag["Key"]: tag["Value"] for tag in listed} or properties.get("UserPoolTags")
                 assert tags == {"project": {"Ref": "Project"}, "stage": {"Ref": "Stage"}}, name
 
     def test_outputs_give_every_name_and_arn(self, template: dict[str, Any]) -> None:
@@ -252,6 +267,8 @@ class TestDeploySteps:
             "PERFORMANCES_TABLE": "festival-schedule-prod-performances",
             "BOOKKEEPING_TABLE": "festival-schedule-prod-bookkeeping",
             "NOTIFY_TOPIC_ARN": outputs["NotifyTopicArn"],
+            "ORGANISER_POOL_ID": outputs["OrganiserPoolId"],
+            "ORGANISER_CLIENT_ID": outputs["OrganiserClientId"],
             "PUBLIC_ORIGIN": "",  # no CDN: links name the request's own host
         }
         ingest = json.loads((project / ".chalice" / "policy-ingest.json").read_text())

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser_plugin import DESKTOP, PHONE, needs_chromium, screenshot, watched
-from tests.localstack import BIN, ROOT, Stack, poll, running_stack
+from tests.localstack import BIN, EDITOR, ORGANISER_PASSWORD, PUBLISHER, ROOT, Stack, poll, running_stack
 from tests.test_planner_page import axe_problems
 
 pytestmark = needs_chromium
@@ -262,8 +262,11 @@ def test_a_file_over_2_mb_and_a_busy_api_are_said_not_shown_as_a_blank_page(page
 
 def test_day_tabs_and_views_work_from_the_keyboard(page: Any, stack: Stack) -> None:
     open_page(page, stack)
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "file"  # the first stop: choose a file
+    stops = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("document.activeElement.id"))
+    assert stops == ["email", "password", "sign-in-button", "file"]  # sign in, then choose a file
     page.fill("#name", "late.csv")
     drop(page, "late.csv", LATE)
     previewed(page, "late.csv")
@@ -343,3 +346,80 @@ def test_the_copied_command_publishes_the_file_with_its_note(browser: Any, stack
     assert release["note"] == note and release["source"] == "uploads/encore $1.csv"
     assert page.problems == []
     context.close()
+
+
+def sign_in(page: Any, email: str) -> None:
+    page.fill("#email", email)
+    page.fill("#password", ORGANISER_PASSWORD)
+    page.click("#sign-in-button")
+    expect(page.locator("#who")).to_contain_text(email)
+
+
+def test_a_publisher_on_a_phone_signs_in_publishes_a_draft_and_rolls_it_back(
+    browser: Any, stack: Stack, tmp_path: Path
+) -> None:
+    context = browser.new_context(**PHONE, service_workers="block")
+    page = watched(context.new_page())
+    open_page(page, stack)
+    sign_in(page, PUBLISHER)
+    expect(page.locator("#history-list li.release").first).to_be_visible()
+    before = live_set(stack, "Hôtel Étoiles")
+    fixed = REUPLOAD.replace(TYPO[1], TYPO[0])  # no rejected row: publishable
+    page.fill("#name", "sample/friday.csv")
+    drop(page, "friday.csv", fixed)
+    previewed(page, "sample/friday.csv")
+    expect(page.locator("#publish-button")).to_be_visible()
+    drafts = stack.client("s3").list_object_versions(Bucket=stack.bucket, Prefix="drafts/sample/friday.csv")
+    assert drafts.get("Versions"), "the dropped file is kept as a draft"
+    for target in ("#publish-button", "#sign-out", "#history-more"):
+        box = page.locator(target).bounding_box() if page.locator(target).is_visible() else None
+        assert box is None or (box["height"] >= 44 and box["width"] >= 44), target
+    page.fill("#note", "Hôtel Étoiles starts a quarter hour earlier")
+    page.click("#publish-button")
+    expect(page.locator("#publish-status")).to_contain_text("Published")
+    newest = page.locator("#history-list li.release").first
+    expect(newest).to_have_attribute("data-action", "publish", timeout=30_000)
+    expect(newest).to_contain_text(PUBLISHER)
+    expect(newest).to_contain_text("Hôtel Étoiles starts a quarter hour earlier")
+    moved = poll(
+        lambda: (lambda s: s if s["start"] != before["start"] else None)(live_set(stack, "Hôtel Étoiles")),
+        "the published move",
+    )
+    assert moved["id"] == before["id"] and moved["start"].endswith("20:00")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.evaluate("document.getElementById('history-title').scrollIntoView()")
+    screenshot(page, "organiser-history-phone", tmp_path)
+
+    newest.locator("button.rollback").click()
+    expect(page.locator("#history-list li.release").first).to_have_attribute("data-action", "rollback", timeout=30_000)
+    expect(page.locator("#history-list li.release").first).to_contain_text(PUBLISHER)
+    poll(lambda: live_set(stack, "Hôtel Étoiles")["start"] == before["start"], "the rollback")
+    assert live_set(stack, "Hôtel Étoiles")["id"] == before["id"]
+    assert page.problems == []
+    context.close()
+
+
+def test_an_editor_keeps_drafts_but_is_not_offered_publish_or_roll_back(page: Any, stack: Stack) -> None:
+    open_page(page, stack)
+    sign_in(page, EDITOR)
+    expect(page.locator("#history-list li.release").first).to_be_visible()
+    expect(page.locator("#history-list button.rollback")).to_have_count(0)
+    page.fill("#name", "sample/saturday.csv")
+    drop(page, "saturday.csv", (ROOT / "local" / "sample" / "saturday.csv").read_text(encoding="utf-8"))
+    previewed(page, "sample/saturday.csv")
+    expect(page.locator("#publish-button")).to_be_hidden()
+    expect(page.locator("#publish-status")).to_contain_text("Only publishers publish")
+    assert axe_problems(page) == [], "signed in, with the history"
+    page.click("#sign-out")
+    expect(page.locator("#sign-in")).to_be_visible()
+    expect(page.locator("#history")).to_be_hidden()
+    assert page.evaluate("sessionStorage.length") == 0 and page.context.cookies() == []
+
+
+def test_a_wrong_password_is_said_and_signs_no_one_in(page: Any, stack: Stack) -> None:
+    open_page(page, stack)
+    page.fill("#email", PUBLISHER)
+    page.fill("#password", "not-the-password")
+    page.click("#sign-in-button")
+    expect(page.locator("#account-status")).to_have_text("Wrong e-mail or password.")
+    expect(page.locator("#history")).to_be_hidden()

@@ -104,6 +104,161 @@ def _preview_route() -> Any:
     }
 
 
+_UNAUTHORISED = {
+    "401": {
+        **_json(_ref("Error"), "No valid token (a wrong e-mail or password, for POST /sessions)."),
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": 'Bearer realm="organisers"'}},
+    },
+    "403": _json(_ref("Error"), "The organiser's role may not do this (editors may not publish or roll back)."),
+}
+_ORGANISER_FILE = {"type": "string", "pattern": r"^[^\x00-\x1f\x7f]{1,200}\.[Cc][Ss][Vv]$"}
+# What a note may hold (`ingest.notes.read_note`): no control character but tabs and line
+# breaks, no C1 control, bidirectional control or noncharacter (lone surrogates no JSON encoder
+# writes; regex engines other than Python's cannot name them).
+_NOTE = {
+    "type": "string",
+    "maxLength": 500,
+    "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069"
+    "\\ufdd0-\\ufdef\\ufffe\\uffff]*$",
+    "description": "The release note: any language, at most 500 characters, no control characters but tabs and "
+    "line breaks.",
+}
+
+
+def _organiser(method: str, summary: str, description: str, responses: dict[str, Any], **more: Any) -> Any:
+    """An organiser route: a bearer token (POST /sessions gives it), no CORS."""
+    return {
+        method: {
+            "summary": summary,
+            "description": description,
+            "security": [{"organiser": []}],
+            "responses": {
+                **responses,
+                **_UNAUTHORISED,
+                "415": {"description": "The body is not sent as the type the route takes."},
+            },
+            **more,
+        }
+    }
+
+
+def _body(schema: dict[str, Any], *, required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def _organiser_routes() -> dict[str, Any]:
+    conflict = _json(_ref("Error"), "The release cannot be rolled back now; `later` names a later release of the file.")
+    accepted = {
+        "type": "object",
+        "required": ["file", "upload_version", "report"],
+        "properties": {
+            "file": _STRING,
+            "upload_version": {"type": "string", "description": "The version of uploads/{file} written."},
+            "draft_version": _STRING,
+            "release": _RELEASE,
+            "restores_version": _STRING,
+            "report": {"type": "string", "description": "Where the ingest's report on it will be."},
+        },
+    }
+    sign_in = {
+        "type": "object",
+        "required": ["email", "password"],
+        "properties": {
+            "email": {"type": "string", "minLength": 1, "maxLength": 320},
+            "password": {"type": "string", "minLength": 1, "maxLength": 256},
+            "new_password": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 256,
+                "description": "A new account's first sign-in: the password to use from now on.",
+            },
+        },
+    }
+    return {
+        "/sessions": {
+            "post": {
+                "summary": "Sign in: a token for the organiser routes",
+                "description": "A wrong e-mail and a wrong password get the same 401. A new account's first sign-in "
+                "answers 409 NewPasswordRequired: send the temporary password again with `new_password`.",
+                "requestBody": _body(sign_in),
+                "responses": {
+                    "200": _json(_ref("Session"), "Signed in: send `token` as Authorization: Bearer."),
+                    "400": _json(_ref("Error"), "A malformed body, or a new password the pool's policy refuses."),
+                    "409": _json(_ref("Error"), "The account's first sign-in: a new password is required."),
+                    "415": {"description": "The body is not sent as application/json."},
+                    "429": _json(_ref("Error"), "Too many sign-ins; try again later."),
+                    **_UNAUTHORISED,
+                },
+            }
+        },
+        "/drafts/{file}": _organiser(
+            "put",
+            "Keep a timetable CSV as a draft and preview it (editors and publishers)",
+            "Kept as a new version of drafts/{file}, its author in its metadata; the answer is the preview "
+            "POST /previews gives, with `draft_version` to publish.",
+            {
+                "200": _json(_ref("DraftPreview"), "The draft's preview and version"),
+                "400": _json(_ref("Error"), "A malformed file name."),
+                "413": _json(_ref("Error"), "The body is over 2 MB."),
+                "503": _json(_ref("Error"), "An upload is being applied; try again after Retry-After seconds."),
+            },
+            parameters=[_path("file", "The file's name under uploads/, URL-encoded (`day%201.csv`).", _ORGANISER_FILE)],
+            requestBody={
+                "required": True,
+                "content": {"text/csv": {"schema": {"description": f"At most {MAX_PREVIEW_BYTES:,} bytes."}}},
+            },
+        ),
+        "/releases": {
+            **_organiser(
+                "get",
+                "The history: every release, newest first, with its action, author and note",
+                "An upload straight to the bucket has no author (`via: bucket`).",
+                {
+                    "200": _json(_ref("HistoryPage"), "OK"),
+                    "400": _json(_ref("Error"), "A malformed parameter."),
+                    "404": _json(_ref("Error"), "A cursor no page gave."),
+                },
+                parameters=_query("/releases"),
+            ),
+            **_organiser(
+                "post",
+                "Publish a draft's exact version, with a note (publishers)",
+                "A server-side copy of drafts/{file} at `draft_version` to uploads/{file}, which the ingest applies.",
+                {
+                    "202": _json(accepted, "Written; the release follows within seconds."),
+                    "400": _json(_ref("Error"), "A malformed body."),
+                    "404": _json(_ref("Error"), "No draft of that file at that version."),
+                },
+                requestBody=_body(
+                    {
+                        "type": "object",
+                        "required": ["file", "draft_version"],
+                        "properties": {
+                            "file": _ORGANISER_FILE,
+                            "draft_version": {"type": "string", "minLength": 1, "maxLength": 1024},
+                            "note": _NOTE,
+                        },
+                    }
+                ),
+            ),
+        },
+        "/releases/{release}/rollback": _organiser(
+            "post",
+            "Roll back a file's latest release (publishers)",
+            "The file's version before the release is copied back as its newest version: a new release, "
+            "action `rollback`.",
+            {
+                "202": _json(accepted, "Written; the rollback's release follows within seconds."),
+                "400": _json(_ref("Error"), "A malformed release id or body."),
+                "404": _json(_ref("Error"), "No such release."),
+                "409": conflict,
+            },
+            parameters=[_path("release", "A release id, as /releases gives it.", _RELEASE)],
+            requestBody=_body({"type": "object", "properties": {"note": _NOTE}}, required=False),
+        ),
+    }
+
+
 def _page_of(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "object",
@@ -359,6 +514,42 @@ SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": False,
     },
+    "Session": {
+        "type": "object",
+        "required": ["token", "expires_in", "role", "email"],
+        "properties": {
+            "token": _STRING,
+            "expires_in": {"type": "integer", "description": "Seconds the token is valid for."},
+            "role": {"enum": ["publisher", "editor"]},
+            "email": _STRING,
+        },
+        "additionalProperties": False,
+    },
+    "DraftPreview": {
+        "allOf": [
+            _ref("Preview"),
+            {"type": "object", "required": ["draft_version"], "properties": {"draft_version": _STRING}},
+        ]
+    },
+    "HistoryPage": _page_of(
+        {
+            "type": "object",
+            "required": ["release", "at", "file", "action", "author", "via", "counts", "total"],
+            "properties": {
+                "release": _RELEASE,
+                "at": _RELEASE,
+                "file": {"type": "string", "description": "The file, under uploads/."},
+                "action": {"enum": ["upload", "publish", "rollback", "edit", "removal"]},
+                "author": {"type": ["string", "null"], "description": "The organiser's e-mail; null for the bucket."},
+                "via": {"enum": ["api", "bucket"], "description": "Through the organiser API, or straight to S3."},
+                "note": _STRING,
+                "rollback_of": _RELEASE,
+                "counts": _ref("Counts"),
+                "total": {"type": "integer", "minimum": 1},
+            },
+            "additionalProperties": False,
+        }
+    ),
     "Error": {
         "type": "object",
         "required": ["Code", "Message"],
@@ -438,6 +629,17 @@ def openapi_spec() -> dict[str, Any]:
             ),
             "/schedule.xml": _feed("/schedule.xml", "The frab / c3voc schedule as XML", "application/xml"),
             "/openapi.json": _route("/openapi.json", "This description", [], {"type": "object"}, errors=False),
+            **_organiser_routes(),
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "organiser": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "The token POST /sessions gives (a Cognito ID token, valid an hour).",
+                }
+            },
+        },
     }

@@ -136,8 +136,7 @@ ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "/schedule.xml": (),
     "/artists/{artist}/performances": (LIMIT, CURSOR),
     "/openapi.json": (),
-    "PATCH /performances/{performance_id}": (DRY_RUN,),
-    "/stages/{stage}/delays": (DRY_RUN,),
+    "/releases": (LIMIT, CURSOR),
 }
 # Pairs of parameters a route takes at most one of (the first is named in the refusal).
 # OpenAPI cannot relate separate parameters, so such a route's query is described as one

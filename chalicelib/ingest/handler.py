@@ -30,6 +30,7 @@ from typing import Any, BinaryIO, Protocol
 
 from botocore.exceptions import ClientError
 
+from chalicelib.ingest.authorship import read_authorship
 from chalicelib.ingest.events import ObjectEvent
 from chalicelib.ingest.messages import email_text, subject_for, summary_of
 from chalicelib.ingest.metrics import record_outcome, record_pending_found
@@ -275,6 +276,7 @@ class Run:
             label=label,
             report=self._location(source),
             note=note,
+            authorship=read_authorship(current.metadata if current else None),
         )
         writes = self.uow.new_plan(source, label, settings.day_change_minutes, undo=not preview)
         planner = Planner(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO, Protocol
 from zoneinfo import ZoneInfo
 
+from chalicelib.ingest.authorship import Authorship
 from chalicelib.ingest.messages import summary_of
 from chalicelib.ingest.report import REMOVED, Report
 from chalicelib.sets.changes import UNCHANGED, Change, Changelog
@@ -75,6 +76,7 @@ class Version:
     label: str  # the version, for the report
     report: str = ""  # where the report is (`s3://...`), for the message and the release
     note: str = ""  # the organiser's release note
+    authorship: Authorship = field(default_factory=Authorship)  # how it came, and who made it
 
 
 @dataclass
@@ -361,6 +363,10 @@ class Planner:
                 pages=pages,
                 report=self.version.report,
                 note=self.version.note,
+                action=self.version.authorship.action,
+                author=self.version.authorship.author,
+                rollback_of=self.version.authorship.rollback_of,
+                version=self.version.processed.get("version_id", ""),
             )
         full = report.as_dict()
         record.summary = summary_of(full, self.version.report)

@@ -94,6 +94,13 @@ class Release:
     pages: int = 0  # pages of changes
     report: str = ""
     note: str = ""
+    # How it came (`ingest.authorship`): upload, publish, rollback, edit or removal; the
+    # organiser who made it ("" for the bucket's); the release it rolls back; the object
+    # version it made live ("" for a removal). Never shown by the public API.
+    action: str = "upload"
+    author: str = ""
+    rollback_of: str = ""
+    version: str = ""
 
     @property
     def complete(self) -> bool:
@@ -146,6 +153,10 @@ class Releases(BookkeepingTable):
         }
         if release.note:
             item["note"] = {"S": release.note}
+        item["action"] = {"S": release.action}
+        for name in ("author", "rollback_of", "version"):
+            if getattr(release, name):
+                item[name] = {"S": getattr(release, name)}
         return item
 
     @staticmethod
@@ -160,6 +171,10 @@ class Releases(BookkeepingTable):
             pages=int(item["pages"]["N"]),
             report=item.get("report", {}).get("S", ""),
             note=item.get("note", {}).get("S", ""),
+            action=item.get("action", {}).get("S", "upload"),
+            author=item.get("author", {}).get("S", ""),
+            rollback_of=item.get("rollback_of", {}).get("S", ""),
+            version=item.get("version", {}).get("S", ""),
         )
 
     def newest(self, *, after: str | None, limit: int, start_key: Key | None = None) -> ReleasePage:

@@ -1,8 +1,10 @@
-// How to publish the previewed file, with its names filled in: the page cannot publish
-// (no account; that stays with whoever holds the bucket's write rights), so it writes the
-// exact commands, quoted for a POSIX shell, each with a copy button, and the S3 console's steps.
+// How to publish the previewed file. A signed-in publisher publishes the draft's exact
+// version from here (with the release note), once its preview has no errors; for everyone
+// else (and for automation) the page writes the exact commands, quoted for a POSIX shell,
+// each with a copy button, and the S3 console's steps.
 
 import { $, announce, el, plural } from "./dom.js";
+import { words } from "./organiser-words.js";
 
 const MAX_NOTE = 500;
 const BUCKET_PLACEHOLDER = "BUCKET";
@@ -83,7 +85,9 @@ function steps(bucket) {
 }
 
 // The publish section for a preview: renders once, then follows the name and the note.
-export function createPublish(bucket) {
+// `session()` is the signed-in organiser, if any; `publish(name, draftVersion, note)` asks
+// the API to publish a draft.
+export function createPublish(bucket, { session = () => null, publish = null } = {}) {
   const target = $("publish");
   const note = el("textarea");
   note.id = "note";
@@ -96,10 +100,42 @@ export function createPublish(bucket) {
   noteHint.id = "note-hint";
   const caution = el("p", "caution");
   const intro = el("p", "");
-  target.replaceChildren(caution, intro,
-    el("div", "field note-field", el("label", "", "Release note"), note, noteHint, noteProblem), steps(bucket));
+  const publishButton = el("button", "primary", "");
+  publishButton.type = "button";
+  publishButton.id = "publish-button";
+  const publishStatus = el("p", "status", "");
+  publishStatus.id = "publish-status";
+  publishStatus.setAttribute("role", "status");
+  const now = el("div", "publish-now", publishButton, publishStatus);
+  now.id = "publish-now";
+  const byHand = el("details", "by-hand", el("summary", "", words.orByHand), intro, steps(bucket));
+  target.replaceChildren(caution,
+    el("div", "field note-field", el("label", "", words.publishNote), note, noteHint, noteProblem), now, byHand);
   target.querySelector(".note-field label").htmlFor = "note";
   let current = null;
+
+  publishButton.addEventListener("click", async () => {
+    if (!current || !current.draftVersion || !publish) return;
+    const text = note.value.trim();
+    if ([...text].length > MAX_NOTE) { note.focus(); return; }
+    publishButton.disabled = true;
+    publishStatus.textContent = words.publishing;
+    let answer;
+    try {
+      answer = await publish(current.name, current.draftVersion, text);
+    } catch (error) {
+      answer = { status: 0, body: { Message: words.unreachable } };
+    }
+    if (answer.status === 202) {
+      publishStatus.textContent = words.published(current.name);
+      announce(words.published(current.name));
+      target.dataset.published = current.draftVersion;
+    } else {
+      publishButton.disabled = false;
+      publishStatus.textContent = words.publishFailed(answer.body && answer.body.Message ? answer.body.Message
+        : answer.status);
+    }
+  });
 
   function fill() {
     if (!current) return;
@@ -116,8 +152,19 @@ export function createPublish(bucket) {
   }
   note.addEventListener("input", fill);
 
-  return function show({ name, local, preview }) {
-    current = { name, local };
+  return function show({ name, local, preview, draftVersion = null }) {
+    current = { name, local, draftVersion };
+    const organiser = session();
+    const clean = preview.status === "ok" && !(preview.rejected || 0);
+    const mayPublish = Boolean(organiser && organiser.role === "publisher" && draftVersion && clean);
+    now.hidden = !organiser;
+    publishButton.hidden = !mayPublish;
+    publishButton.disabled = false;
+    publishButton.textContent = words.publishButton(name);
+    publishStatus.textContent = !organiser || mayPublish ? ""
+      : organiser.role !== "publisher" ? words.editorsMayNot(name) : words.fixFirst;
+    byHand.open = !organiser;
+    delete target.dataset.published;
     const folder = name.includes("/") ? name.slice(0, name.lastIndexOf("/") + 1) : "";
     const base = name.slice(folder.length);
     target.querySelector(".console .folder").textContent = folder;

@@ -1,8 +1,9 @@
-// The organiser's page: see what a timetable CSV would change before publishing it. The
-// file is sent as it is to POST /previews (which stores nothing) under the name it would
-// be published as; the answer is shown as a verdict, the file's rejected rows with the
-// cells to fix, the changes, the file's sets by festival day, and the commands that
-// publish it. The page itself publishes nothing.
+// The organiser's page: see what a timetable CSV would change before publishing it. Signed
+// in, the file is kept as a draft (PUT drafts/{name}) and previewed; a publisher publishes
+// that draft's exact version from here, and the history below rolls releases back. Signed
+// out, the file is sent to POST /previews (which stores nothing). The answer is shown as a
+// verdict, the file's rejected rows with the cells to fix, the changes, the file's sets by
+// festival day, and how to publish it.
 
 import { $, announce, base, el, plural } from "./dom.js";
 import { createStore } from "./storage.js";
@@ -12,6 +13,9 @@ import { renderChanges } from "./organiser-changes.js";
 import { fileSets, table } from "./organiser-sets.js";
 import { createDays } from "./organiser-grid.js";
 import { createPublish } from "./organiser-publish.js";
+import { createCaller, current, forget, signIn } from "./organiser-session.js";
+import { createHistory } from "./organiser-history.js";
+import { words } from "./organiser-words.js";
 
 const MAX_BYTES = 2 * 1024 * 1024;  // what POST /previews takes
 const NAME = /^[^\x00-\x1f\x7f]{1,200}\.csv$/iu;  // what its `file` parameter takes
@@ -19,7 +23,19 @@ const NAME = /^[^\x00-\x1f\x7f]{1,200}\.csv$/iu;  // what its `file` parameter t
 const settings = JSON.parse($("organiser-data").textContent || "{}");
 const store = createStore(base);
 const showDays = createDays(store);
-const showPublish = createPublish(settings.bucket || "");
+const call = createCaller(() => { showAccount(); $("account-status").textContent = words.sessionEnded; });
+const history = createHistory({ call, zone: settings.timezone, mayRollBack: () => (current() || {}).role === "publisher" });
+const showPublish = createPublish(settings.bucket || "", {
+  session: current,
+  async publish(name, draftVersion, note) {
+    const before = history.newest();
+    const answer = await call("releases", {
+      method: "POST", body: JSON.stringify({ file: name, draft_version: draftVersion, note }),
+    });
+    if (answer.status === 202) history.awaitRelease(before);
+    return answer;
+  },
+});
 
 let file = null;     // { local: its own name, bytes }
 let asked = 0;       // previews asked for: only the latest one's answer is shown
@@ -62,6 +78,66 @@ function remember(local, name) {
   store.set("names", Object.fromEntries([...kept, [local, name]]));
 }
 
+// Signing in and out.
+for (const [id, text] of [["account-title", words.signInTitle], ["account-hint", words.signInHint],
+  ["email-label", words.email], ["password-label", words.password], ["new-password-label", words.newPassword],
+  ["new-password-hint", words.newPasswordHint], ["sign-in-button", words.signIn], ["sign-out", words.signOut],
+  ["history-title", words.historyTitle], ["history-hint", words.historyHint], ["history-more", words.historyMore]]) {
+  $(id).textContent = text;
+}
+
+function showAccount() {
+  const session = current();
+  $("sign-in").hidden = Boolean(session);
+  $("signed-in").hidden = !session;
+  $("history").hidden = !session;
+  $("account-status").textContent = "";
+  document.body.dataset.role = session ? session.role : "";
+  if (session) {
+    $("who").textContent = words.signedIn(session.email, session.role);
+    history.load();
+  }
+  lastKey = null;  // a file previewed before signing in is kept as a draft when previewed again
+}
+
+$("sign-in").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const status = $("account-status");
+  status.textContent = words.signingIn;
+  let result;
+  try {
+    result = await signIn($("email").value.trim(), $("password").value, $("new-password").value || null);
+  } catch (error) {
+    status.textContent = words.unreachable;
+    return;
+  }
+  if (result.ok) {
+    $("password").value = "";
+    $("new-password").value = "";
+    $("new-password-field").hidden = true;
+    showAccount();
+    announce(words.signedIn(result.session.email, result.session.role));
+    if (file) preview(true);
+    return;
+  }
+  if (result.code === "NewPasswordRequired") {
+    $("new-password-field").hidden = false;
+    $("new-password").focus();
+    status.textContent = words.newPasswordRequired;
+  } else if (result.status === 401) {
+    status.textContent = words.wrongPassword;
+  } else {
+    status.textContent = words.cannotSignIn(result.message || result.status);
+  }
+});
+
+$("sign-out").addEventListener("click", () => {
+  forget();
+  showAccount();
+  $("account-status").textContent = words.signedOut;
+  $("email").focus();
+});
+
 function show(preview, name) {
   const text = decode(file.bytes, preview.encoding);
   const all = records(text, preview.delimiter || ",");
@@ -72,7 +148,7 @@ function show(preview, name) {
   renderProblems($("problems-body"), preview, found, all, text);
   renderChanges($("changes"), preview);
   showDays(fileSets(found, preview));
-  showPublish({ name, local: file.local, preview });
+  showPublish({ name, local: file.local, preview, draftVersion: preview.draft_version || null });
   report.dataset.previewed = name;
   report.dataset.status = preview.status;
   const changed = (preview.changelog || []).length;
@@ -102,11 +178,17 @@ async function preview(again = false) {
   let response = null;
   let body = null;
   try {
-    response = await fetch(`previews?file=${encodeURIComponent(name)}`, {
-      method: "POST", body: file.bytes, cache: "no-store",
-      headers: { "Content-Type": "text/csv", Accept: "application/json" },
-    });
-    try { body = await response.json(); } catch (error) { /* not JSON: said below */ }
+    if (current()) {  // kept as a draft, and previewed
+      const answer = await call(`drafts/${encodeURIComponent(name)}`, { method: "PUT", body: file.bytes, type: "text/csv" });
+      response = { ok: answer.ok, status: answer.status, statusText: "", headers: answer.headers };
+      body = answer.body;
+    } else {
+      response = await fetch(`previews?file=${encodeURIComponent(name)}`, {
+        method: "POST", body: file.bytes, cache: "no-store",
+        headers: { "Content-Type": "text/csv", Accept: "application/json" },
+      });
+      try { body = await response.json(); } catch (error) { /* not JSON: said below */ }
+    }
   } catch (error) {
     if (mine === asked) { waiting = false; fail("The schedule API cannot be reached: try again with signal.", true); }
     return;
@@ -157,4 +239,5 @@ $("file").addEventListener("change", () => choose($("file").files[0]));
 $("name").addEventListener("input", () => { if (!file) namedFirst = true; });
 $("name").addEventListener("change", () => { if (file) preview(); });
 $("choose").addEventListener("submit", (event) => { event.preventDefault(); preview(true); });
+showAccount();
 setState("ready");

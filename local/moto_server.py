@@ -1,0 +1,13 @@
+"""`python -m local.moto_server -H 127.0.0.1 -p PORT`: moto's server, whose CloudFormation
+makes the template's Cognito resources too (local.moto_cognito)."""
+
+from __future__ import annotations
+
+import sys
+
+from moto.server import main
+
+import local.moto_cognito  # noqa: F401  (registers the Cognito resources with moto's CloudFormation)
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
