@@ -21,6 +21,7 @@ from typing import Any
 
 from chalicelib.edits.model import Edit, StageDelay
 from chalicelib.edits.rules import FileEdit, Refused, delayed, edited_file, placed, reviewed
+from chalicelib.ingest import authorship
 from chalicelib.ingest.notes import METADATA as NOTE
 from chalicelib.ingest.notes import encode_note
 from chalicelib.ingest.plan import Planner, Version
@@ -36,9 +37,6 @@ from chalicelib.storage.sources import SourceRecord, version_of
 from chalicelib.timetable import clock
 from chalicelib.timetable.cells import RowChange
 
-# Who wrote a version and how, in its metadata, as the organisers' API writes them (the
-# accounts branch's `ingest.authorship`: `action`, and `author` encoded as a note is).
-ACTION, AUTHOR, EDIT = "action", "author", "edit"
 # The API's function reads the file, reads it again edited and plans it within API Gateway's
 # 29 s: files up to what `POST /previews` takes (larger ones are edited and uploaded whole).
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -206,10 +204,19 @@ class Editor:
         services = self._services
         computed_at = release_id(self._now())
         planner = Planner(
-            Version(source, self._files.bucket, {}, f"an edit of {source} by {author}", "edit", note),
+            Version(
+                source,
+                self._files.bucket,
+                {},
+                f"an edit of {source} by {author}",
+                "edit",
+                note,
+                authorship=authorship.Authorship(authorship.EDIT, author),
+            ),
             record,
             CommittedFestival(services.indexes, services.sources, services.performances),
-            PlanFile(Header(EDIT, source, "edit"), self._day_change),  # never applied: the ingest plans its own
+            # Never applied: the ingest plans the version this writes on its own.
+            PlanFile(Header(authorship.EDIT, source, "edit"), self._day_change),
             now=computed_at,
             zone=services.settings.zone,
             day_change=self._day_change,
@@ -253,8 +260,8 @@ _RACED = "another change of the file was written first (it is being released): s
 
 
 def _metadata(author: str, note: str) -> dict[str, str]:
-    """Who made the version and why, as S3 metadata carries it (see `ingest.notes`)."""
-    metadata = {AUTHOR: encode_note(author), ACTION: EDIT}
+    """Who made the version and why, as S3 metadata carries it (`ingest.authorship`, `ingest.notes`)."""
+    metadata = authorship.metadata(authorship.EDIT, author)
     if note:
         metadata[NOTE] = encode_note(note)
     return metadata
