@@ -218,6 +218,22 @@ def roll_back_release(release: str) -> Response:
     return http.roll_back(app.current_request, get_services(), release)
 
 
+@app.route("/performances/{performance_id}", methods=["PATCH"], cors=False)
+def edit_performance(performance_id: str) -> Response:
+    """Delay, cancel, restore or move a live set in its own file (publishers; If-Match)."""
+    from chalicelib.organisers import http
+
+    return http.edit_set(app.current_request, get_services(), performance_id)
+
+
+@app.route("/stages/{stage}/delays", methods=["POST"], cors=False)
+def delay_stage(stage: str) -> Response:
+    """Delay the rest of a stage's festival day: every set from `from` on (publishers)."""
+    from chalicelib.organisers import http
+
+    return http.delay_stage(app.current_request, get_services(), stage)
+
+
 @app.route("/calendar.ics")
 def calendar() -> Response:
     """An iCalendar feed to subscribe to: the festival, a stage, an artist, or picked sets."""

@@ -416,6 +416,7 @@ class TestReadingTheBody:
         ("body", "expected"),
         [
             ({"delay": 15}, Edit(delay=15)),
+            ({"delay": 15.0}, Edit(delay=15)),  # JSON's 15.0 is the integer 15 (as JSON Schema reads it)
             ({"delay": -5, "note": "  rain  "}, Edit(delay=-5, note="rain")),
             ({"start": "23:30", "end": "25:00"}, Edit(start=23 * 60 + 30, end=25 * 60)),
             ({"stage": " Tent ", "status": ""}, Edit(stage="Tent", cancelled=False)),
@@ -436,6 +437,7 @@ class TestReadingTheBody:
             ({"delay": 1440}, "1440 is not a delay"),
             ({"delay": "15"}, "is not a whole number of minutes"),
             ({"delay": True}, "is not a whole number of minutes"),
+            ({"delay": 15.5}, "is not a whole number of minutes"),
             ({"delay": 5, "start": "20:00"}, "not both"),
             ({"start": "8pm"}, 'start "8pm" is not a time in the form HH:MM'),
             ({"end": "30:00"}, "is not a time of day"),

@@ -1,15 +1,16 @@
-"""The edges of on-the-day edits, ready to be wired behind the organisers' sign-in
-(`PATCH /performances/{id}`, `POST /stages/{stage}/delays`, publishers only): the request's
-JSON, `If-Match` and `?dry_run=1` in, the editor's outcome (`chalicelib.edits.service`) out
-as HTTP. 428 without `If-Match`; 412 with the set as it is now and its ETag when it or its
-file changed; 422 with the reason (and the file, line and columns) when a rule refuses; 202
-with each file's new version; 200 with the preview of each file for a dry run. Nothing is
-written unless the answer is 202."""
+"""The edges of on-the-day edits (`PATCH /performances/{id}`, `POST /stages/{stage}/delays`,
+called by the organisers' routes once a publisher is signed in: `organisers.http`): the
+request's JSON, `If-Match` and `?dry_run=1` in, the editor's outcome
+(`chalicelib.edits.service`) out as HTTP, never cached. 428 without `If-Match`; 412 with the
+set as it is now and its ETag when it or its file changed (with Retry-After instead of an
+ETag while the file's newer version is being released); 422 with the reason (and the file,
+line and columns) when a rule refuses; 202 with each file's new version; 200 with the
+preview of each file for a dry run. Nothing is written unless the answer is 202."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -17,7 +18,7 @@ from chalice.app import Response
 
 from chalicelib.api import caching
 from chalicelib.api.params import Params
-from chalicelib.api.previews import RETRY_SECONDS, error
+from chalicelib.api.previews import RETRY_SECONDS
 from chalicelib.api.shapes import path_value, performance_json
 from chalicelib.edits.model import read_delay, read_edit
 from chalicelib.edits.rules import Refused
@@ -25,6 +26,10 @@ from chalicelib.edits.service import MAX_FILE_BYTES, Applied, Editor, Missing, O
 from chalicelib.services import Services
 from chalicelib.sets.model import SET_ID
 from chalicelib.storage.files import TimetableFiles
+
+# How soon a file's version being released is live, for a 412 that says so (the ingest
+# takes seconds).
+RELEASING_SECONDS = 5
 
 
 def edit_set(
@@ -37,8 +42,10 @@ def edit_set(
     author: str,
     origin: str,
     base: str,
+    seen: Callable[[Outcome], None] = lambda outcome: None,
 ) -> Response:
-    """`PATCH /performances/{id}`: the edit in `body`, made from the set's ETag in `If-Match`."""
+    """`PATCH /performances/{id}`: the edit in `body`, made from the set's ETag in `If-Match`.
+    `seen` is told the editor's outcome, when there is one (for the audit line)."""
     dry_run = Params(query, "PATCH /performances/{performance_id}").dry_run()
     set_id = unquote(raw_id)
     if not SET_ID.fullmatch(set_id):
@@ -60,6 +67,7 @@ def edit_set(
         author=author,
         dry_run=dry_run,
     )
+    seen(outcome)
     return answer(outcome, services, origin=origin, base=base)
 
 
@@ -72,14 +80,17 @@ def delay_stage(
     author: str,
     origin: str,
     base: str,
+    seen: Callable[[Outcome], None] = lambda outcome: None,
 ) -> Response:
     """`POST /stages/{stage}/delays`: every set on the stage from `from` to the end of that
-    festival day moved by `minutes`."""
+    festival day moved by `minutes`. `seen` as for `edit_set`."""
     dry_run = Params(query, "/stages/{stage}/delays").dry_run()
     delay = read_delay(path_value(raw_stage), _json(body))
     if isinstance(delay, str):
         return error(400, "BadRequestError", delay)
-    return answer(_editor(services).delay(delay, author=author, dry_run=dry_run), services, origin=origin, base=base)
+    outcome = _editor(services).delay(delay, author=author, dry_run=dry_run)
+    seen(outcome)
+    return answer(outcome, services, origin=origin, base=base)
 
 
 def answer(outcome: Outcome, services: Services, *, origin: str, base: str) -> Response:
@@ -98,7 +109,10 @@ def answer(outcome: Outcome, services: Services, *, origin: str, base: str) -> R
         headers = {}
         if outcome.current is not None:
             body["performance"] = performance_json(outcome.current, base, services.settings.zone)
+        if outcome.version:
             headers["ETag"] = caching.set_tag(origin, outcome.version)
+        else:  # its file's newer version is being released: read the set again once it is
+            headers["Retry-After"] = str(RELEASING_SECONDS)
         return _json_response(412, body, headers)
     if isinstance(outcome, Missing):
         return error(404, "NotFoundError", outcome.reason)
@@ -116,6 +130,10 @@ def _json(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return None
+
+
+def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    return _json_response(status, {"Code": code, "Message": message}, headers)
 
 
 def _json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.api.params import DATE_PATTERN as _DATE
-from chalicelib.api.params import EXCLUSIVE, RELEASE_PATTERN, ROUTE_PARAMETERS
+from chalicelib.api.params import EXCLUSIVE, NAME_PATTERN, RELEASE_PATTERN, ROUTE_PARAMETERS
 from chalicelib.api.params import MOMENT_PATTERN as _MOMENT
 from chalicelib.api.previews import MAX_PREVIEW_BYTES
 from chalicelib.sets.model import SET_ID
+from chalicelib.timetable import clock
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -550,6 +551,18 @@ SCHEMAS: dict[str, Any] = {
             "additionalProperties": False,
         }
     ),
+    "EditPreview": {
+        "allOf": [
+            _ref("Preview"),
+            {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "description": "The file this preview is of (under uploads/)."}
+                },
+            },
+        ]
+    },
     "Error": {
         "type": "object",
         "required": ["Code", "Message"],
@@ -558,9 +571,188 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+# A time as a timetable writes it: 00:00 to 23:59, and 24:00 to 29:59 for the small hours.
+_TIME_OF_SET = {"type": "string", "pattern": "^([01][0-9]|2[0-9]):[0-5][0-9]$"}
+# Less than a day either way, as `edits.model.MAX_DELAY_MINUTES` (not imported here: the
+# description is read without loading the edits).
+_MAX_DELAY = clock.MINUTES_PER_DAY - 1
+_DELAY = {
+    "type": "integer",
+    "minimum": -_MAX_DELAY,
+    "maximum": _MAX_DELAY,
+    "not": {"const": 0},
+    "description": "Minutes later (earlier when negative); a set stays in its festival day.",
+}
+_CHANGES = ("start", "end", "stage", "status", "delay")
+
+
+def _edit_routes() -> tuple[dict[str, Any], dict[str, Any]]:
+    """PATCH /performances/{performance_id} (beside its GET) and POST /stages/{stage}/delays."""
+    edit = {
+        "type": "object",
+        "properties": {
+            "start": {**_TIME_OF_SET, "description": "The new start, within the set's festival day."},
+            "end": {**_TIME_OF_SET, "description": "The new end (the next time it names after the start)."},
+            "stage": {
+                "type": "string",
+                "pattern": f"^[^\\r\\n]*{NAME_PATTERN}[^\\r\\n]*$",
+                "description": "Another stage (a name on one line).",
+            },
+            "status": {"enum": ["cancelled", ""], "description": "`cancelled`, or empty to restore the set."},
+            "delay": _DELAY,
+            "note": _NOTE,
+        },
+        "additionalProperties": False,
+        "anyOf": [{"required": [name]} for name in _CHANGES],
+        "not": {"required": ["delay"], "anyOf": [{"required": ["start"]}, {"required": ["end"]}]},
+        "description": "Any of start, end, stage and status, or a delay (start and end move together); a note.",
+    }
+    delay = {
+        "type": "object",
+        "required": ["from", "minutes"],
+        "properties": {
+            "from": {
+                **_MOMENT_STRING,
+                "description": "Every set on the stage starting at or after this moment, to "
+                "the end of its festival day.",
+            },
+            "minutes": _DELAY,
+            "note": _NOTE,
+        },
+        "additionalProperties": False,
+    }
+    written = {
+        "type": "object",
+        "required": ["files", "previews"],
+        "properties": {
+            "files": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["file", "version"],
+                    "properties": {
+                        "file": {"type": "string", "description": "The object key, under uploads/."},
+                        "version": {"type": "string", "description": "Its new version (its ETag when unversioned)."},
+                    },
+                    "additionalProperties": False,
+                },
+            },
+            "previews": {"type": "array", "items": _ref("EditPreview")},
+        },
+        "additionalProperties": False,
+    }
+    previewed = {
+        "type": "object",
+        "required": ["previews"],
+        "properties": {"previews": {"type": "array", "items": _ref("EditPreview")}},
+        "additionalProperties": False,
+    }
+    refused = {
+        "allOf": [
+            _ref("Error"),
+            {
+                "type": "object",
+                "properties": {
+                    "file": _STRING,
+                    "line": {"type": "integer", "minimum": 1},
+                    "columns": {"type": "array", "items": _STRING},
+                },
+            },
+        ]
+    }
+    stale = {
+        "description": "The set changed since it was read (or its file did): the set as it is now, and its ETag to "
+        "edit it from; or, while the file's newer version is being released, Retry-After instead of an ETag.",
+        "headers": {"ETag": {"schema": _STRING}, "Retry-After": {"schema": _STRING}},
+        "content": {
+            "application/json": {
+                "schema": {
+                    "allOf": [_ref("Error"), {"type": "object", "properties": {"performance": _ref("Performance")}}]
+                }
+            }
+        },
+    }
+    answers = {
+        "200": _json(previewed, "`?dry_run=1`: what the edit would change, each file's preview; nothing written."),
+        "202": _json(written, "Written as each file's next version; its release follows within seconds."),
+        "400": _json(_ref("Error"), "A malformed body or parameter; the message says what is wrong."),
+        "422": _json(
+            refused,
+            "The rules refuse the edit (an overlap, past the day change, over 12 hours, a value the "
+            "file's encoding cannot hold, another file's slot): why, and where in the file.",
+        ),
+        "503": _json(_ref("Error"), "An upload is being applied; try again after Retry-After seconds."),
+    }
+    patch = _organiser(
+        "patch",
+        "Delay, cancel, restore or move a live set (publishers)",
+        "The set's row is rewritten in its own CSV file (every other byte kept) and written back as the file's next "
+        "version, only while the file is still the version read; the ingest releases it as any upload (action "
+        "`edit`). Send If-Match with the set's ETag from GET /performances/{performance_id}.",
+        {
+            **answers,
+            "404": _json(_ref("Error"), "No such performance."),
+            "412": stale,
+            "428": _json(_ref("Error"), "No If-Match: an edit is made from the set as read."),
+        },
+        parameters=[
+            _path("performance_id", "The set's id, as the API gives it.", _SET_ID),
+            {
+                "name": "If-Match",
+                "in": "header",
+                "required": True,
+                "description": "The set's ETag, from GET /performances/{performance_id}.",
+                "schema": {"type": "string", "pattern": '^"[0-9a-f]{24}"$'},
+            },
+            *_query("PATCH /performances/{performance_id}"),
+        ],
+        requestBody=_body(edit),
+    )
+    delays = _organiser(
+        "post",
+        "Delay the rest of a stage's festival day (publishers)",
+        "Every set on the stage starting at or after `from`, to the end of that festival day, moves by `minutes`: "
+        "one new version of each file they come from, or none at all.",
+        {**answers, "412": _json(_ref("Error"), "One of the files changed meanwhile; nothing written.")},
+        parameters=[_path("stage", "Stage name, URL-encoded."), *_query("/stages/{stage}/delays")],
+        requestBody=_body(delay),
+    )
+    return patch, {"/stages/{stage}/delays": delays}
+
+
+def _set_path(edit: dict[str, Any]) -> dict[str, Any]:
+    """GET /performances/{performance_id}, whose ETag is the set's own (the If-Match of its
+    edit: the link says so), and the PATCH that edits the set."""
+    read = _route(
+        "/performances/{performance_id}",
+        "One performance by its stable id, wherever it is now",
+        [_path("performance_id", "The set's id, as the API gives it.", _SET_ID)],
+        _ref("Performance"),
+    )
+    ok = read["get"]["responses"]["200"]
+    ok["headers"] = {
+        "ETag": {
+            "schema": _STRING,
+            "description": "The set's own: it changes when the set or its file's live version does. Send it as "
+            "If-Match to edit the set.",
+        }
+    }
+    ok["links"] = {
+        "EditTheSet": {
+            "operationRef": "#/paths/~1performances~1{performance_id}/patch",
+            "parameters": {
+                "path.performance_id": "$request.path.performance_id",
+                "header.If-Match": "$response.header.ETag",
+            },
+        }
+    }
+    return {**read, **edit}
+
+
 def openapi_spec() -> dict[str, Any]:
     """The API description; every route and response the app has."""
     stage = _path("stage", "Stage name, URL-encoded.")
+    edit, delays = _edit_routes()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -584,12 +776,7 @@ def openapi_spec() -> dict[str, Any]:
                 [stage, _path("start", "The set's start, YYYY-MM-DDTHH:MM.", {"type": "string", "pattern": _MOMENT})],
                 _ref("Performance"),
             ),
-            "/performances/{performance_id}": _route(
-                "/performances/{performance_id}",
-                "One performance by its stable id, wherever it is now",
-                [_path("performance_id", "The set's id, as the API gives it.", _SET_ID)],
-                _ref("Performance"),
-            ),
+            "/performances/{performance_id}": _set_path(edit),
             "/changes": _route(
                 "/changes",
                 "The schedule's releases, newest first, each with the sets it added, moved, changed, "
@@ -630,6 +817,7 @@ def openapi_spec() -> dict[str, Any]:
             "/schedule.xml": _feed("/schedule.xml", "The frab / c3voc schedule as XML", "application/xml"),
             "/openapi.json": _route("/openapi.json", "This description", [], {"type": "object"}, errors=False),
             **_organiser_routes(),
+            **delays,
         },
         "components": {
             "schemas": SCHEMAS,

@@ -115,6 +115,8 @@ def _unknown(body: dict[str, Any], fields: tuple[str, ...]) -> str | None:
 
 def _minutes(value: Any) -> int | str:
     """Whole minutes, not zero, less than a day either way; or why not (after the field's name)."""
+    if isinstance(value, float) and value.is_integer():  # JSON does not tell 15.0 from 15
+        value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
         return f"{_json_value(value)} is not a whole number of minutes"
     if value == 0 or abs(value) > MAX_DELAY_MINUTES:

@@ -36,6 +36,7 @@ from chalicelib.storage.releases import release_id
 from chalicelib.storage.sources import SourceRecord, version_of
 from chalicelib.timetable import clock
 from chalicelib.timetable.cells import RowChange
+from chalicelib.timetable.rows import MAX_KEY_BYTES
 
 # The API's function reads the file, reads it again edited and plans it within API Gateway's
 # 29 s: files up to what `POST /previews` takes (larger ones are edited and uploaded whole).
@@ -65,7 +66,9 @@ class Stale:
 
     reason: str
     current: Set | None  # the set as it is now
-    version: str = ""  # its version now (`sets.model.set_version`): its ETag's
+    # Its version now (`sets.model.set_version`): its ETag's. "" while a newer version of its
+    # file is being released: no version live now can be edited from until that lands.
+    version: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,12 +135,12 @@ class Editor:
             return change
         planned = self._planned(found.source, record, [(found, change)], head.release, author, edit.note)
         if not isinstance(planned, _Planned):
-            return planned if not isinstance(planned, Stale) else Stale(planned.reason, found, version)
+            return planned if not isinstance(planned, Stale) else Stale(planned.reason, found)
         if dry_run:
             return Previewed([planned.preview])
         written = self._files.write(planned.read, planned.edit.data, _metadata(author, edit.note))
         if written is None:
-            return Stale(_RACED, found, version)
+            return Stale(_RACED, found)
         return Applied([written], [planned.preview])
 
     def delay(self, delay: StageDelay, *, author: str, dry_run: bool = False) -> Outcome:
@@ -172,6 +175,8 @@ class Editor:
 
     def _stage_sets(self, delay: StageDelay) -> list[Set]:
         """The stage's sets from `since` to the end of that festival day (every page)."""
+        if len(delay.stage.encode("utf-8", "surrogateescape")) > MAX_KEY_BYTES["stage"]:
+            return []  # no set has such a stage, and DynamoDB refuses a key that long
         day = clock.festival_day(delay.since, self._day_change)
         _, day_end = clock.day_bounds(day, self._day_change)
         found, start_key = [], None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
@@ -293,3 +294,97 @@ def roll_back(request: Any, services: Services, raw_release: str) -> Response:
             "report": f"{REPORT_PREFIX}{accepted.file}.json",
         },
     )
+
+
+# What the audit line says of an edit's answer, by its status.
+_EDIT_OUTCOMES = {
+    200: "dry-run",
+    202: "ok",
+    400: "invalid",
+    404: "not-found",
+    412: "stale",
+    422: "refused",
+    428: "precondition-required",
+    503: "busy",
+}
+
+
+def edit_set(request: Any, services: Services, raw_id: str) -> Response:
+    """PATCH /performances/{id} (publishers): the set's row rewritten in its own file, as
+    that file's next version; `If-Match` with the set's ETag; `?dry_run=1` previews it."""
+    set_id = unquote(raw_id)
+    who = authorised(request, services, "edit", publishers_only=True, performance=set_id)
+    if isinstance(who, Response):
+        return who
+    from chalicelib.api import edits
+
+    return _edited(
+        request,
+        services,
+        "edit",
+        {"who": who.email, "role": who.role, "performance": set_id},
+        lambda body, origin, base, seen: edits.edit_set(
+            services,
+            raw_id,
+            body,
+            request.headers,
+            request.query_params,
+            author=who.email,
+            origin=origin,
+            base=base,
+            seen=seen,
+        ),
+    )
+
+
+def delay_stage(request: Any, services: Services, raw_stage: str) -> Response:
+    """POST /stages/{stage}/delays (publishers): every set on the stage from `from` to the
+    end of that festival day moved by `minutes`, one new version of each file it touches."""
+    stage = unquote(raw_stage)
+    who = authorised(request, services, "delay", publishers_only=True, stage=stage)
+    if isinstance(who, Response):
+        return who
+    from chalicelib.api import edits
+
+    return _edited(
+        request,
+        services,
+        "delay",
+        {"who": who.email, "role": who.role, "stage": stage},
+        lambda body, origin, base, seen: edits.delay_stage(
+            services, raw_stage, body, request.query_params, author=who.email, origin=origin, base=base, seen=seen
+        ),
+    )
+
+
+def _edited(
+    request: Any,
+    services: Services,
+    action: str,
+    about: dict[str, Any],
+    made: Callable[[bytes, str, str, Callable[[Any], None]], Response],
+) -> Response:
+    """An edit's answer (`made` from the body, the origin and the base), with its audit line:
+    the outcome, the files and versions written, or why not."""
+    from chalicelib.edits.service import Applied
+
+    body = request.raw_body or b""
+    dry_run = (request.query_params or {}).get("dry_run") == "1"
+    try:
+        if len(body) > MAX_BODY_BYTES:
+            raise BadRequestError(f"the body is {len(body):,} bytes; at most {MAX_BODY_BYTES:,}")
+        base = api_base(request.context, services.settings.public_origin)
+        origin = public_origin(request.headers, base, services.settings.public_origin)
+        outcomes: list[Any] = []
+        response = made(body, origin, base, outcomes.append)
+    except BadRequestError as problem:  # answered here, so that it too is never cached
+        audit(action, "invalid", 400, reason=str(problem), dry_run=dry_run or None, **about)
+        return error(400, "BadRequestError", str(problem))
+    status = response.status_code
+    details: dict[str, Any] = {}
+    if outcomes and isinstance(outcomes[0], Applied):
+        details["files"] = [f"{w.key}@{w.version_id or w.etag}" for w in outcomes[0].written]
+    elif status >= 400:
+        details["reason"] = json.loads(response.body).get("Message", "")[:300]
+    audit(action, _EDIT_OUTCOMES.get(status, str(status)), status, dry_run=dry_run or None, **about, **details)
+    return response
