@@ -175,6 +175,16 @@ def preview_upload() -> Response:
     return previews.answer(answer)
 
 
+@app.route("/fixes", methods=["POST"], content_types=["text/csv"])
+def fix_cell() -> Response:
+    """A timetable CSV with one of its preview's fixes written in (send Accept: text/csv);
+    nothing is stored."""
+    from chalicelib.api import fixes
+
+    request: Any = app.current_request
+    return fixes.fixed(request.raw_body or b"", request.query_params)
+
+
 # The organisers' routes: a bearer token and a role each (checked in chalicelib.organisers,
 # the same on `chalice local` as in Lambda), no CORS (only the app's own page calls them).
 # Imported inside each handler, as the exports are: a public read never loads them.

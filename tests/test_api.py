@@ -492,8 +492,8 @@ def test_each_route_is_checked_and_described_from_one_declaration_of_its_paramet
 
     for path in set(spec["paths"]) - ORGANISER_ROUTES:
         assert list(_declared(path)) == [p.name for p in ROUTE_PARAMETERS[path]], path
-    # /previews is a POST: probed in tests/test_previews.py.
-    for path in set(app.routes) - PAGE_ROUTES - ORGANISER_ROUTES - {"/previews"}:
+    # /previews and /fixes are POSTs: probed in tests/test_previews.py and tests/test_fixes.py.
+    for path in set(app.routes) - PAGE_ROUTES - ORGANISER_ROUTES - {"/previews", "/fixes"}:
         probe = festival.client.http.get(
             path.format(
                 stage="Main",

@@ -83,13 +83,17 @@ class TestTemplate:
     def test_the_cdn_passes_the_organisers_previews_to_the_api_uncached(self, template: dict[str, Any]) -> None:
         [distribution] = resources(template, "AWS::CloudFront::Distribution").values()
         behaviours = {b["PathPattern"]: b for b in distribution["Properties"]["DistributionConfig"]["CacheBehaviors"]}
-        previews = behaviours["/previews"]
-        assert "POST" in previews["AllowedMethods"]
-        assert previews["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
-        assert previews["ViewerProtocolPolicy"] == "https-only"
+        for path in ("/previews", "/fixes"):
+            previews = behaviours[path]
+            assert "POST" in previews["AllowedMethods"]
+            assert previews["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
+            assert previews["ViewerProtocolPolicy"] == "https-only"
         [policy] = resources(template, "AWS::CloudFront::OriginRequestPolicy").values()
         forwarded = policy["Properties"]["OriginRequestPolicyConfig"]
-        assert forwarded["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["Content-Type"]}
+        assert forwarded["HeadersConfig"] == {
+            "HeaderBehavior": "whitelist",
+            "Headers": ["Content-Type", "Accept", "If-Match"],
+        }
         assert forwarded["CookiesConfig"] == {"CookieBehavior": "none"}
 
     def test_the_cdn_passes_the_organiser_routes_with_their_token_and_keeps_nothing(
@@ -106,6 +110,26 @@ class TestTemplate:
             assert behaviour["CachePolicyId"] == {"Ref": "CdnOrganiserRequests"}
             assert {"POST", "PUT", "GET"} <= set(behaviour["AllowedMethods"])
             assert behaviour["ViewerProtocolPolicy"] == "https-only"
+
+    def test_the_cdn_passes_an_edit_with_its_token_and_if_match_and_still_caches_a_sets_public_read(
+        self, template: dict[str, Any]
+    ) -> None:
+        [distribution] = resources(template, "AWS::CloudFront::Distribution").values()
+        behaviours = {b["PathPattern"]: b for b in distribution["Properties"]["DistributionConfig"]["CacheBehaviors"]}
+        assert behaviours["/stages/*/delays"]["CachePolicyId"] == {"Ref": "CdnOrganiserRequests"}
+        edit = behaviours["/performances/*"]
+        assert "PATCH" in edit["AllowedMethods"] and edit["CachedMethods"] == ["GET", "HEAD"]
+        assert edit["ViewerProtocolPolicy"] == "https-only"
+        assert edit["OriginRequestPolicyId"] == {"Ref": "CdnPreviewRequests"}  # Content-Type, Accept, If-Match
+        sets = template["Resources"]["CdnSetRequests"]["Properties"]["CachePolicyConfig"]
+        api = template["Resources"]["CdnCachePolicy"]["Properties"]["CachePolicyConfig"]
+        keyed = sets["ParametersInCacheKeyAndForwardedToOrigin"]
+        assert keyed["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["Authorization"]}
+        # A GET without a token is keyed and kept as every other read is.
+        assert {k: v for k, v in keyed.items() if k != "HeadersConfig"} == {
+            k: v for k, v in api["ParametersInCacheKeyAndForwardedToOrigin"].items() if k != "HeadersConfig"
+        }
+        assert (sets["MinTTL"], sets["DefaultTTL"], sets["MaxTTL"]) == (api["MinTTL"], api["DefaultTTL"], api["MaxTTL"])
 
     def test_the_bucket_is_versioned_encrypted_private_and_tls_only(self, template: dict[str, Any]) -> None:
         [bucket] = resources(template, "AWS::S3::Bucket").values()

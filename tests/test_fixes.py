@@ -150,3 +150,87 @@ def test_what_is_not_suggested(rows: list[str]) -> None:
 def test_each_end_form_is_kept() -> None:
     fixes, _ = suggested("stage,date,start,end,artist\nMain,2026-07-03,12:30,1:15:00,Early\n")
     assert [(fix.value, fix.suggested) for fix in fixes] == [("1:15:00", "13:15:00")]
+
+
+def fix_request(festival: Festival, data: bytes, fix: dict[str, Any]) -> Any:
+    """POST /fixes, as the organiser's page sends a tapped fix."""
+    from urllib.parse import urlencode
+
+    query = urlencode({name: fix[name] for name in ("line", "column", "value", "suggested")})
+    return festival.client.http.post(
+        f"/fixes?{query}", body=data, headers={"Content-Type": "text/csv", "Accept": "text/csv"}
+    )
+
+
+class TestOneTap:
+    """POST /fixes writes one fix into the file, every other byte kept; the page previews
+    the answer again (chalicelib/api/fixes.py)."""
+
+    def test_each_fix_applied_in_turn_gives_a_preview_without_errors(self, festival: Festival) -> None:
+        data = TYPED.encode()
+        first = preview(festival, data)
+        for fix in first["fixes"]:  # one tap each
+            answer = fix_request(festival, data, fix)
+            assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+            assert answer.headers["Content-Type"] == "text/csv"
+            data = answer.body
+        assert data == applied(TYPED.encode(), first["fixes"])
+        second = preview(festival, data)
+        assert (second["status"], second["rejected"], second["errors"]) == ("ok", 0, [])
+        assert "fixes" not in second
+
+    def test_a_windows_1252_file_keeps_its_encoding_delimiter_quotes_and_line_breaks(self, festival: Festival) -> None:
+        data = (
+            'stage;date;start;end;artist;notes\r\n"Scène  Est";2026-07-03;23:30;13:45;Bébé;"a; b"\r\n'
+            "Scène Est;2026-07-04;20:00;21:00;Garçon;\r\n"
+            "Scène Est;2026-07-04;22:00;23:00;Noël;\r\n"
+        ).encode("cp1252")
+        fixes = preview(festival, data)["fixes"]
+        assert [(f["line"], f["column"], f["value"], f["suggested"]) for f in fixes] == [
+            (2, "end", "13:45", "01:45"),
+            (2, "stage", "Scène  Est", "Scène Est"),
+        ]
+        for fix in fixes:
+            data = fix_request(festival, data, fix).body
+        assert data == (
+            'stage;date;start;end;artist;notes\r\n"Scène Est";2026-07-03;23:30;01:45;Bébé;"a; b"\r\n'
+            "Scène Est;2026-07-04;20:00;21:00;Garçon;\r\n"
+            "Scène Est;2026-07-04;22:00;23:00;Noël;\r\n"
+        ).encode("cp1252")
+        assert preview(festival, data)["status"] == "ok"
+
+    def test_a_fix_the_file_no_longer_matches_is_409_and_what_cannot_be_written_422(self, festival: Festival) -> None:
+        data = TYPED.encode()
+        fix = {"line": 3, "column": "end", "value": "13:45", "suggested": "01:45"}
+        assert fix_request(festival, data, fix).status_code == 200
+        stale = fix_request(festival, applied(data, [fix]), fix)
+        assert stale.status_code == 409 and '"01:45", not "13:45"' in json.loads(stale.body)["Message"]
+        nowhere = fix_request(festival, data, {**fix, "line": 99})
+        assert nowhere.status_code == 422 and "line 99 holds no row" in json.loads(nowhere.body)["Message"]
+        cp1252 = "stage,date,start,end,artist\nScène  Est,2026-07-03,18:00,19:00,A\n".encode("cp1252")
+        emoji = fix_request(
+            festival, cp1252, {"line": 2, "column": "stage", "value": "Scène  Est", "suggested": "Scène ✓"}
+        )
+        assert emoji.status_code == 422 and "U+2713 CHECK MARK" in json.loads(emoji.body)["Message"]
+
+    @pytest.mark.parametrize(
+        ("query", "words"),
+        [
+            ("column=end&value=a&suggested=b", "line: missing"),
+            ("line=0&column=end&value=a&suggested=b", "line: expected a line number"),
+            ("line=٣&column=end&value=a&suggested=b", "line: expected a line number"),
+            ("line=3&column=artist&value=a&suggested=b", "column: expected one of end, date, stage"),
+            ("line=3&column=end&suggested=b", "value: missing"),
+            ("line=3&column=end&value=a&suggested=b%0Ac", "suggested: a fix is written on one line"),
+            ("line=3&column=end&value=a&suggested=b&bogus=1", "bogus: unknown parameter"),
+        ],
+    )
+    def test_a_malformed_fix_is_400_naming_what_is_wrong(self, festival: Festival, query: str, words: str) -> None:
+        answer = festival.client.http.post(f"/fixes?{query}", body=TYPED.encode(), headers={"Content-Type": "text/csv"})
+        assert answer.status_code == 400 and json.loads(answer.body)["Message"].startswith(words), answer.body
+
+    def test_a_file_over_2_mb_is_413(self, festival: Festival) -> None:
+        big = TYPED.encode() + b" " * (2 * 1024 * 1024)
+        assert (
+            fix_request(festival, big, {"line": 3, "column": "end", "value": "a", "suggested": "b"}).status_code == 413
+        )

@@ -24,7 +24,7 @@ def _query(route: str) -> list[dict[str, Any]]:
     exclusive = EXCLUSIVE.get(route)
     if not exclusive:
         return [
-            {"name": p.name, "in": "query", "required": False, "description": p.description, "schema": p.schema}
+            {"name": p.name, "in": "query", "required": p.required, "description": p.description, "schema": p.schema}
             for p in declared
         ]
     rules = "; ".join(f"give either `{first}` or `{second}`, not both" for first, second in exclusive)
@@ -100,6 +100,32 @@ def _preview_route() -> Any:
                 "413": _json(_ref("Error"), "The body is over 2 MB; upload the file under drafts/ instead."),
                 "415": {"description": "The body is not sent as text/csv."},
                 "503": _json(_ref("Error"), "An upload is being applied; try again after Retry-After seconds."),
+            },
+        }
+    }
+
+
+def _fix_route() -> Any:
+    """POST /fixes: a CSV and one of its preview's fixes in, the fixed CSV out; nothing stored."""
+    csv = {"description": f"The timetable file's bytes, at most {MAX_PREVIEW_BYTES:,} (2 MB)."}
+    return {
+        "post": {
+            "summary": "A timetable CSV with one fix from its preview written in (nothing is stored)",
+            "description": "The cell the fix names is rewritten in the file's own form (its encoding, quoting and "
+            "spacing); every other byte is kept. Send Accept: text/csv. Preview the answer again: it is the file "
+            "as it would be uploaded.",
+            "parameters": _query("/fixes"),
+            "requestBody": {"required": True, "content": {"text/csv": {"schema": csv}}},
+            "responses": {
+                "200": {"description": "The fixed file", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                "400": _json(_ref("Error"), "A malformed parameter."),
+                "409": _json(_ref("Error"), "The cell no longer holds `value`: preview the file again."),
+                "413": _json(_ref("Error"), "The body is over 2 MB."),
+                "415": {"description": "The body is not sent as text/csv."},
+                "422": _json(
+                    _ref("Error"),
+                    "The file cannot be read, the line holds no row, or the file's encoding cannot hold the value.",
+                ),
             },
         }
     }
@@ -785,6 +811,7 @@ def openapi_spec() -> dict[str, Any]:
                 _ref("ChangePage"),
             ),
             "/previews": _preview_route(),
+            "/fixes": _fix_route(),
             "/changes/{release}": _route(
                 "/changes/{release}",
                 "Every change of one release, 50 a page",

@@ -60,6 +60,7 @@ class Parameter:
     name: str
     description: str
     schema: dict[str, Any]
+    required: bool = False
 
 
 LIMIT = Parameter(
@@ -120,6 +121,29 @@ DRY_RUN = Parameter(
     {"type": "string", "enum": ["0", "1"]},
 )
 
+# A fix of one cell, as a preview's `fixes` names it (`POST /fixes`); a cell holds at most
+# 1,000 characters (`timetable.rows.MAX_VALUE_CHARS`), and a CSV of 2 MB fewer lines than this.
+MAX_LINE = 9_999_999
+MAX_CELL_CHARS = 1000
+FIX_LINE = Parameter(
+    "line", "The line the row starts on.", {"type": "integer", "minimum": 1, "maximum": MAX_LINE}, required=True
+)
+FIX_COLUMN = Parameter(
+    "column", "The column, by its name in the contract.", {"enum": ["end", "date", "stage"]}, required=True
+)
+FIX_VALUE = Parameter(
+    "value",
+    "What the cell holds now (trimmed), as the preview said: the fix is refused (409) if the file holds another.",
+    {"type": "string", "maxLength": MAX_CELL_CHARS},
+    required=True,
+)
+FIX_SUGGESTED = Parameter(
+    "suggested",
+    "What to write instead, as the preview suggested (on one line).",
+    {"type": "string", "maxLength": MAX_CELL_CHARS, "pattern": "^[^\\r\\n]*$"},
+    required=True,
+)
+
 # What each route takes, by route path (a method first where two share a path).
 ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "/stages": (LIMIT, CURSOR),
@@ -131,6 +155,7 @@ ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "/changes": (SINCE, LIMIT, CURSOR),
     "/changes/{release}": (CURSOR,),
     "/previews": (FILE,),
+    "/fixes": (FIX_LINE, FIX_COLUMN, FIX_VALUE, FIX_SUGGESTED),
     "/calendar.ics": (STAGE, ARTIST, IDS),
     "/schedule.json": (),
     "/schedule.xml": (),

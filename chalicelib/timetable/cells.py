@@ -184,6 +184,15 @@ class TimetableFile:
         start, end = record.spans[position]
         return _unquoted(self.text[start:end]).strip()
 
+    def value(self, line: int, column: str) -> str | None:
+        """A known column's value in the row on `line`, as the ingest reads it (trimmed); None
+        when the line holds no row or the file has no such column."""
+        self._scan({line})
+        record = self._records.get(line)
+        if record is None or column not in self.index:
+            return None
+        return self._value(record, column)
+
     def rows(self) -> dict[int, Performance | Rejection]:
         """Every data row as the ingest reads it, by line: its set, or why it has none."""
         if self._rows is None:
