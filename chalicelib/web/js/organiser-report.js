@@ -4,6 +4,7 @@
 
 import { alone, bdi, el, plural } from "./dom.js";
 import { columnKey } from "./csv.js";
+import { words } from "./organiser-words.js";
 
 const VERDICTS = {
   ok: ["OK", "Every row is accepted."],
@@ -87,10 +88,36 @@ function rejectedRow(error, byLine, found, lines) {
   return item;
 }
 
-export function renderProblems(target, preview, found, all, text) {
+// A likely fix, with its reason and the button that writes it (`onFix(fix, button)`).
+function fixItem(fix, onFix) {
+  const button = el("button", "", words.fixButton(fix.suggested));
+  button.type = "button";
+  button.setAttribute("aria-label", words.fixLabel(fix.line, fix.column, fix.value, fix.suggested));
+  button.addEventListener("click", () => onFix(fix, button));
+  const item = el("li", "", el("p", "why", el("span", "line", words.fixLine(fix.line, fix.column)),
+    alone("span", "reason", fix.reason)), button);
+  Object.assign(item.dataset, { line: String(fix.line), column: fix.column });
+  return item;
+}
+
+// `onFix`: how a tapped fix is written (none: no fix is offered); `fixed`: the file was
+// fixed on this page ({ name, href } of the fixed copy, to download).
+export function renderProblems(target, preview, found, all, text, { onFix = null, fixed = null } = {}) {
   const errors = preview.errors || [];
   const warnings = preview.warnings || [];
+  const fixes = onFix ? preview.fixes || [] : [];
   const parts = [];
+  if (fixed) {
+    const download = el("a", "", words.downloadFixed(fixed.name));
+    Object.assign(download, { href: fixed.href, download: fixed.name });
+    parts.push(el("p", "fixed-here", words.fixedHere, " ", download));
+  }
+  if (fixes.length) {
+    parts.push(el("h3", "", words.fixesTitle(fixes.length)), el("p", "hint", words.fixesHint));
+    const list = el("ul", "fixes", ...fixes.map((fix) => fixItem(fix, onFix)));
+    list.id = "fixes";
+    parts.push(list);
+  }
   if (!errors.length && !warnings.length) parts.push(el("p", "", "Nothing to fix: no row is rejected, no warning."));
   if (errors.length) {
     const byLine = new Map(all.map((record) => [record.line, record]));

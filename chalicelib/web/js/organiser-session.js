@@ -39,9 +39,9 @@ export async function signIn(email, password, newPassword) {
 // A request to an organiser route with the session's token; `onEnded` runs when the API
 // answers 401 (expired, or signed out elsewhere): the session is forgotten first.
 export function createCaller(onEnded) {
-  return async function call(path, { method = "GET", body, type = "application/json" } = {}) {
+  return async function call(path, { method = "GET", body, type = "application/json", headers: more = {} } = {}) {
     const session = current();
-    const headers = { Accept: "application/json" };
+    const headers = { Accept: "application/json", ...more };
     if (session) headers.Authorization = `Bearer ${session.token}`;
     if (body !== undefined) headers["Content-Type"] = type;
     const response = await fetch(path, { method, body, headers, cache: "no-store" });

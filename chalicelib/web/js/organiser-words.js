@@ -1,5 +1,6 @@
-// Every sentence the organiser's accounts, publishing and history show, in one place, so
-// that each can move into a language's catalogue as it is (a function where a value goes in).
+// Every sentence the organiser's accounts, publishing, history, on-the-day edits and one-tap
+// fixes show, in one place, so that each can move into a language's catalogue as it is (a
+// function where a value goes in).
 
 export const words = {
   signInTitle: "Sign in",
@@ -49,4 +50,64 @@ export const words = {
   rollBackFailed: (message) => `Not rolled back: ${message}`,
   rollbackOf: (release) => `(rolls back ${release})`,
   counts: { new: "new", moved: "moved", changed: "changed", cancelled: "cancelled", removed: "removed" },
+
+  // On the day: a live set changed from the page (publishers).
+  todayTitle: "On the day: change a live set",
+  todayHint: "Tap a set to delay it, cancel or restore it, or move it to another stage or time. Each change is "
+    + "previewed first; applying it writes the set's own CSV file as its next version, released like any upload "
+    + "(the history names you; a rollback undoes it).",
+  todayDays: "Festival days",
+  todayEmpty: "No set plays on this day.",
+  todayFailed: (message) => `The live sets cannot be read: ${message}`,
+  cancelledFlag: "cancelled",
+  editLabel: (artist, stage, when, cancelled) => `${artist}, ${stage}, ${when}${cancelled ? ", cancelled" : ""}: `
+    + "change it",
+  editingSet: (stage, day, when, cancelled) => `${stage} · ${day} ${when}${cancelled ? " · cancelled" : ""}`,
+  delayLegend: "Delay",
+  delayBy: (minutes) => (minutes > 0 ? `+${minutes}` : `\u2212${-minutes}`),
+  delayLabel: (minutes) => (minutes > 0 ? `${minutes} minutes later` : `${-minutes} minutes earlier`),
+  delayMinutes: "Other minutes (negative: earlier)",
+  delayMinutesNeeded: "Give a whole number of minutes other than 0.",
+  delayRest: (stage) => `With the rest of the day on ${stage}: every later set there moves too`,
+  preview: "Preview",
+  statusLegend: "Cancel or restore",
+  cancel: "Cancel this set",
+  restore: "Restore this set",
+  moveLegend: "Move to another stage or time",
+  moveStage: "Stage",
+  moveStart: "Starts",
+  moveEnd: "Ends",
+  previewMove: "Preview the move",
+  nothingToMove: "Change the stage or a time first.",
+  editNote: "Release note (optional)",
+  editPreview: "What it would change",
+  apply: "Apply",
+  close: "Close",
+  previewing: "Previewing…",
+  previewed: (label, count) => `${label}: ${count} ${count === 1 ? "set changes" : "sets change"}, as listed. Apply it?`,
+  delayedSet: (artist, minutes) => `${artist} ${minutes > 0 ? `${minutes} min later` : `${-minutes} min earlier`}`,
+  delayedRest: (stage, minutes) => `${stage} from here on ${minutes > 0 ? `${minutes} min later`
+    : `${-minutes} min earlier`}`,
+  movedSet: (artist) => `${artist} moved`,
+  cancelledSet: (artist) => `${artist} cancelled`,
+  restoredSet: (artist) => `${artist} restored`,
+  changedMeanwhile: "The set changed since you opened it (above, as it is now): choose the change again.",
+  releasingNow: (seconds) => `Another change of its file is being released: try again in about ${seconds} seconds.`,
+  notNow: (message, seconds) => `Not now: ${message} (in about ${seconds} seconds).`,
+  editRefused: (message) => `Not possible: ${message}`,
+  applying: "Applying…",
+  applied: (label) => `Applied: ${label}. Its release is on its way…`,
+  released: (label) => `Released: ${label}.`,
+  notYetReleased: (label) => `Applied: ${label}. Its release has not shown yet: see the history below.`,
+
+  // One-tap fixes in a preview.
+  fixesTitle: (count) => `Likely fixes (${count.toLocaleString()})`,
+  fixesHint: "Each writes one cell of the file here (nothing else in it changes), then previews it again.",
+  fixLabel: (line, column, value, suggested) => `Line ${line}, ${column}: write ${suggested} instead of ${value}`,
+  fixButton: (suggested) => `Write ${suggested}`,
+  fixing: "Writing the fix…",
+  fixFailed: (message) => `The fix cannot be written: ${message}`,
+  fixedHere: "This preview is of the file as fixed on this page; the copy on your device still has the mistakes.",
+  downloadFixed: (name) => `Download the fixed ${name}`,
+  fixLine: (line, column) => `Line ${line}, ${column}: `,
 };

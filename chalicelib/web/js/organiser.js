@@ -1,9 +1,10 @@
 // The organiser's page: see what a timetable CSV would change before publishing it. Signed
 // in, the file is kept as a draft (PUT drafts/{name}) and previewed; a publisher publishes
-// that draft's exact version from here, and the history below rolls releases back. Signed
-// out, the file is sent to POST /previews (which stores nothing). The answer is shown as a
-// verdict, the file's rejected rows with the cells to fix, the changes, the file's sets by
-// festival day, and how to publish it.
+// that draft's exact version from here, changes live sets on the day (organiser-edits.js),
+// and the history below rolls releases back. Signed out, the file is sent to POST /previews
+// (which stores nothing). The answer is shown as a verdict, the file's likely fixes (one tap
+// writes one, through POST /fixes, and previews again) and rejected rows with the cells to
+// fix, the changes, the file's sets by festival day, and how to publish it.
 
 import { $, announce, base, el, plural } from "./dom.js";
 import { createStore } from "./storage.js";
@@ -15,6 +16,7 @@ import { createDays } from "./organiser-grid.js";
 import { createPublish } from "./organiser-publish.js";
 import { createCaller, current, forget, signIn } from "./organiser-session.js";
 import { createHistory } from "./organiser-history.js";
+import { createEdits } from "./organiser-edits.js";
 import { words } from "./organiser-words.js";
 
 const MAX_BYTES = 2 * 1024 * 1024;  // what POST /previews takes
@@ -37,7 +39,10 @@ const showPublish = createPublish(settings.bucket || "", {
   },
 });
 
-let file = null;     // { local: its own name, bytes }
+const edits = createEdits({ call, history, settings });
+
+let file = null;     // { local: its own name, bytes, fixed: whether fixes were written in here }
+let fixedCopy = null;  // the address of the fixed file's copy, to download
 let asked = 0;       // previews asked for: only the latest one's answer is shown
 let lastKey = null;  // the file and name of the latest preview asked for
 let waiting = false; // whether that one is still on its way
@@ -97,6 +102,8 @@ function showAccount() {
     $("who").textContent = words.signedIn(session.email, session.role);
     history.load();
   }
+  if (session && session.role === "publisher") edits.load();
+  else edits.hide();
   lastKey = null;  // a file previewed before signing in is kept as a draft when previewed again
 }
 
@@ -145,12 +152,17 @@ function show(preview, name) {
   const report = $("report");
   report.hidden = false;  // first: the day's grid scrolls to its first change, which needs its layout
   renderVerdict($("verdict"), preview);
-  renderProblems($("problems-body"), preview, found, all, text);
+  if (fixedCopy) URL.revokeObjectURL(fixedCopy);
+  fixedCopy = file.fixed ? URL.createObjectURL(new Blob([file.bytes], { type: "text/csv" })) : null;
+  renderProblems($("problems-body"), preview, found, all, text, {
+    onFix: applyFix, fixed: fixedCopy ? { name: file.local, href: fixedCopy } : null,
+  });
   renderChanges($("changes"), preview);
   showDays(fileSets(found, preview));
   showPublish({ name, local: file.local, preview, draftVersion: preview.draft_version || null });
   report.dataset.previewed = name;
   report.dataset.status = preview.status;
+  report.dataset.fixes = String((preview.fixes || []).length);
   const changed = (preview.changelog || []).length;
   announce(`Preview of uploads/${name}: ${preview.status}, ${plural(preview.rejected || 0, "row")} rejected, `
     + `${plural(changed, "change")}.`);
@@ -204,6 +216,34 @@ async function preview(again = false) {
     remember(file.local, name);
     show(body, name);
   }
+}
+
+// Write one of the preview's fixes into the file (POST fixes: the server rewrites that cell
+// in the file's own encoding and quoting) and preview it again.
+async function applyFix(fix, button) {
+  button.disabled = true;
+  announce(words.fixing);
+  const query = new URLSearchParams({ line: String(fix.line), column: fix.column, value: fix.value,
+    suggested: fix.suggested });
+  let response;
+  try {
+    response = await fetch(`fixes?${query}`, {
+      method: "POST", body: file.bytes, cache: "no-store", headers: { "Content-Type": "text/csv", Accept: "text/csv" },
+    });
+  } catch (error) {
+    button.disabled = false;
+    fail(words.unreachable);
+    return;
+  }
+  if (!response.ok) {
+    let body = null;
+    try { body = await response.json(); } catch (error) { /* said below */ }
+    button.disabled = false;
+    fail(words.fixFailed(body && body.Message ? body.Message : response.status));
+    return;
+  }
+  file = { ...file, bytes: await response.arrayBuffer(), fixed: true };
+  await preview(true);
 }
 
 async function choose(chosen) {
