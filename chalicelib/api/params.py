@@ -137,6 +137,8 @@ ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "/artists/{artist}/performances": (LIMIT, CURSOR),
     "/openapi.json": (),
     "/releases": (LIMIT, CURSOR),
+    "PATCH /performances/{performance_id}": (DRY_RUN,),
+    "/stages/{stage}/delays": (DRY_RUN,),
 }
 # Pairs of parameters a route takes at most one of (the first is named in the refusal).
 # OpenAPI cannot relate separate parameters, so such a route's query is described as one
