@@ -36,6 +36,10 @@ NOT_FOR_A_PLAIN_READ = (
     "chalicelib.storage.plans",
     "chalicelib.storage.topic",
     "chalicelib.storage.unit_of_work",
+    "chalicelib.storage.sending",
+    "chalicelib.storage.files",
+    "chalicelib.edits",
+    "chalicelib.api.edits",
     "chalicelib.exports",
     "icalendar",
     "chalicelib.organiser",
@@ -66,6 +70,7 @@ _PROBE = """
 import json, os, sys
 import app
 entry = set(sys.modules)
+import local.moto_cognito  # the template's Cognito pool, which moto's CloudFormation lacks
 import boto3
 from chalice.test import Client
 from moto import mock_aws
