@@ -62,6 +62,14 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """A page on a 390 px phone (touch), its script errors collected."""
+    context = browser.new_context(**PHONE, service_workers="block")
+    yield watched(context.new_page())
+    context.close()
+
+
 def screenshot(page: Any, name: str, tmp_path: Path) -> Path:
     """Saved under tmp_path; SCREENSHOTS=docs writes the README's pictures instead."""
     folder = ROOT / "docs" if os.environ.get("SCREENSHOTS") == "docs" else tmp_path

@@ -43,13 +43,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
 
 
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(**PHONE, service_workers="block")
-    yield watched(context.new_page())
-    context.close()
-
-
 def agenda(page: Any, stack: Stack) -> None:
     page.goto(stack.api + "/")
     page.wait_for_selector("#agenda .entry")

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_plugin import PHONE, needs_chromium, screenshot, watched
+from tests.browser_plugin import needs_chromium, screenshot
 from tests.localstack import PUBLISHER, Stack, poll, running_stack
 from tests.test_organiser_page import drop, open_page, previewed, sign_in
 from tests.test_planner_page import axe_problems
@@ -31,13 +31,6 @@ RELEASE_SECONDS = 60_000  # ms: a release lands within seconds; the bridge polls
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with running_stack(tmp_path_factory.mktemp("edit-page")) as running:
         yield running
-
-
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(**PHONE, service_workers="block")
-    yield watched(context.new_page())
-    context.close()
 
 
 def live_set(stack: Stack, artist: str) -> dict[str, Any]:

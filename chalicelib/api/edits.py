@@ -133,6 +133,7 @@ def _json(body: bytes) -> Any:
 
 
 def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    """An error as the API answers it (its code and message), never cached."""
     return _json_response(status, {"Code": code, "Message": message}, headers)
 
 
