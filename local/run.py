@@ -184,7 +184,8 @@ def _print_banner(
 Festival schedule is running locally: {festival}.
 
   Schedule page  {api}/
-  Organiser      {api}/organiser   (sign in as below, drop a CSV: kept as a draft, previewed, published)
+  Organiser      {api}/organiser   (sign in as below, drop a CSV: kept as a draft, previewed, published;
+                                    the publisher also delays, cancels and moves live sets there, on the day)
 {signing_in}
                  (another: AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \\
                   AWS_DEFAULT_REGION={region} make organiser EMAIL=you@example.org ROLE=editor POOL={pool})
