@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_plugin import needs_chromium, screenshot
+from tests.browser_plugin import PHONE, needs_chromium, screenshot, watched
 from tests.localstack import PUBLISHER, Stack, poll, running_stack
 from tests.test_organiser_page import drop, open_page, previewed, sign_in
 from tests.test_planner_page import axe_problems
@@ -235,3 +235,17 @@ def test_a_files_likely_fixes_are_written_in_one_tap_each_and_the_preview_then_h
     fixed = Path(downloading.value.path()).read_text(encoding="utf-8")
     assert fixed == TYPOS.replace("13:45", "01:45").replace("Main  Stage", "Main Stage")
     assert page.problems == []
+
+
+def test_axe_finds_nothing_serious_on_the_editor_in_dark_mode(browser: Any, stack: Stack) -> None:
+    context = browser.new_context(**PHONE, color_scheme="dark", service_workers="block")
+    page = watched(context.new_page())
+    signed_in(page, stack)
+    open_editor(page, "Dub Orchestra")
+    page.click("#delay-choices button[data-minutes='5']")
+    expect(page.locator("#edit-preview[data-changes='1']")).to_be_visible()
+    assert axe_problems(page) == [], "the editor and its preview, dark"
+    page.click("#edit-close")
+    assert axe_problems(page) == [], "the day's sets, dark"
+    assert page.problems == []
+    context.close()
