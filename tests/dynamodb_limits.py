@@ -26,12 +26,26 @@ MAX_ITEM_BYTES = 400 * 1024
 MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
 MAX_BATCH_WRITES = 25
 MAX_BATCH_BYTES = 16 * 1024 * 1024
+# moto checks key sizes on writes; DynamoDB refuses a lookup (Query, GetItem) by one too.
+MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES = 2048, 1024
 
 
 def _refuse(message: str) -> Exception:
     from moto.dynamodb.exceptions import MockValidationException
 
     return MockValidationException(message)
+
+
+def _check_key(value: Any, limit: int) -> None:
+    """A key value in a lookup (Query, GetItem): DynamoDB refuses one over its key limits;
+    moto checks them on writes only."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if value is None:
+        return
+    size = DynamoType(value).size() if isinstance(value, dict) else value.size()
+    if size > limit:
+        raise _refuse(f"One or more parameter values were invalid: Size of key has exceeded the limit of {limit} bytes")
 
 
 def _check_item(item: dict[str, Any]) -> None:
@@ -46,6 +60,8 @@ def enforce(monkeypatch: pytest.MonkeyPatch) -> None:
     from moto.dynamodb.responses import DynamoHandler
 
     put_item = DynamoDBBackend.put_item
+    query = DynamoDBBackend.query
+    get_item = DynamoDBBackend.get_item
     update_item = DynamoDBBackend.update_item
     transact = DynamoDBBackend.transact_write_items
     batch_write = DynamoHandler.batch_write_item
@@ -104,6 +120,23 @@ def enforce(monkeypatch: pytest.MonkeyPatch) -> None:
                 raise _refuse("Provided list of item keys contains duplicates")
         return batch_write(self)
 
+    def checked_query(
+        self: Any, table: str, hash_key_dict: Any, comparison: Any, range_values: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        _check_key(hash_key_dict, MAX_PARTITION_KEY_BYTES)
+        for value in range_values or []:
+            _check_key(value, MAX_SORT_KEY_BYTES)
+        return query(self, table, hash_key_dict, comparison, range_values, *args, **kwargs)
+
+    def checked_get(self: Any, table_name: str, keys: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        table = self.get_table(table_name)
+        _check_key(keys.get(table.hash_key_attr), MAX_PARTITION_KEY_BYTES)
+        if table.range_key_attr:
+            _check_key(keys.get(table.range_key_attr), MAX_SORT_KEY_BYTES)
+        return get_item(self, table_name, keys, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "query", checked_query)
+    monkeypatch.setattr(DynamoDBBackend, "get_item", checked_get)
     monkeypatch.setattr(DynamoDBBackend, "put_item", checked_put)
     monkeypatch.setattr(models, "copy", _ItemsCopy())
     monkeypatch.setattr(DynamoDBBackend, "update_item", checked_update)

@@ -285,6 +285,11 @@ class TestRefusals:
             "/stages/Nowhere/performances",
             "/stages/Main/performances/2026-07-03T10:00",
             "/artists/Nobody/performances",
+            # Names longer than DynamoDB keeps of a key (which it refuses to look up): no
+            # stage or artist has one, so nothing answers to them either.
+            "/stages/" + quote("Ж" * 1025) + "/performances",
+            "/stages/" + quote("Ж" * 1025) + "/performances/2026-07-03T10:00",
+            "/artists/" + quote("Ж" * 1025) + "/performances",
         ],
     )
     def test_unknown_things_get_404(self, loaded: Festival, path: str) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from chalicelib.sets.index import Day, DayEdges, StageDay, StageDayKey
 from chalicelib.storage.bookkeeping import BookkeepingTable, Key, item_key
+from chalicelib.storage.sizes import MAX_SORT_KEY_BYTES, fits_key
 from chalicelib.timetable import clock
 
 HEAD_KEY = item_key("head", "festival")
@@ -145,6 +146,8 @@ class Indexes(BookkeepingTable):
 
     def stage_count(self, stage: str) -> int | None:
         """A stage's count of sets, or None when no stage has that name."""
+        if not fits_key(stage, MAX_SORT_KEY_BYTES):  # DynamoDB would refuse to look
+            return None
         item = self.get(item_key(STAGE, stage))
         return None if item is None else int(item["sets"]["N"])
 

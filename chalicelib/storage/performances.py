@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.sets.items import key_of
+from chalicelib.storage.sizes import MAX_PARTITION_KEY_BYTES, fits_key
 from chalicelib.timetable import clock
 
 if TYPE_CHECKING:  # the batch writer is the ingest's: the API's cold start does without it
@@ -36,6 +37,8 @@ class PerformanceStore:
     # Reads for the API: each is one request, and a page carries the key to go on from.
 
     def get(self, stage: str, start: int) -> Item | None:
+        if not fits_key(stage, MAX_PARTITION_KEY_BYTES):  # DynamoDB would refuse to look
+            return None
         item: Item | None = self.client.get_item(TableName=self.table, Key=key_of(stage, start)).get("Item")
         return item
 
@@ -101,6 +104,8 @@ class PerformanceStore:
     ) -> Page:
         """Sets of a stage starting in [first_start, last_start]; with `ending_after`,
         only those still playing after that moment."""
+        if not fits_key(stage, MAX_PARTITION_KEY_BYTES):  # no stage has that name, and DynamoDB would refuse it
+            return Page([], None)
         request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "stage = :stage AND slot BETWEEN :first AND :last",
@@ -124,6 +129,8 @@ class PerformanceStore:
     def index_page(self, index: str, value: str, *, limit: int, start_key: Key | None = None) -> Page:
         """Sets with `day` (BY_DAY) or `artist` (BY_ARTIST) equal to value, by start time."""
         attribute = "day" if index == BY_DAY else "artist"
+        if not fits_key(value, MAX_PARTITION_KEY_BYTES):  # none has that value, and DynamoDB would refuse it
+            return Page([], None)
         request: dict[str, Any] = {
             "TableName": self.table,
             "IndexName": index,

@@ -46,7 +46,7 @@ from chalicelib.storage.indexes import (
     stage_day_key,
 )
 from chalicelib.storage.releases import Release, change_pages, inline
-from chalicelib.storage.sizes import MAX_ITEM_BYTES, item_size
+from chalicelib.storage.sizes import MAX_ITEM_BYTES, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, item_size
 from chalicelib.storage.sources import Manifest, SourceRecord, SourceRecords, manifest_chunks, manifest_keys
 from chalicelib.timetable import clock
 
@@ -60,8 +60,6 @@ HEADER, PERFORMANCES, BOOKKEEPING, UNDO_PERFORMANCES, UNDO_BOOKKEEPING, COMMIT, 
     b"c",
     b"f",
 )
-# DynamoDB's key limits, in UTF-8 bytes (a global index's keys too).
-MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES = 2048, 1024
 _READ_KEYS = 100  # a BatchGetItem's
 
 

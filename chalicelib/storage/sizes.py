@@ -9,6 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 MAX_ITEM_BYTES = 400 * 1024
+# DynamoDB's key limits, in UTF-8 bytes (a global index's keys too): it refuses a write or a
+# lookup with a longer one, so no item has one.
+MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES = 2048, 1024
+
+
+def fits_key(value: str, limit: int) -> bool:
+    """Whether a key value is within DynamoDB's `limit`: a longer one names no item."""
+    return len(value.encode("utf-8", "surrogateescape")) <= limit
 
 
 def attribute_size(value: dict[str, Any]) -> int:
