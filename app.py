@@ -1,11 +1,20 @@
 """The festival schedule: S3 uploads in, a JSON API out. Wiring only; the work is in chalicelib."""
 
+import gc
+
+# A cold start makes some 60,000 objects that live as long as the function (botocore's
+# models, our modules), and the collector would walk them again and again while they are made:
+# it is paused for the imports, and what they made is then frozen out of later collections.
+# boto3 goes first, while the fewest objects are alive (docs/benchmarks.md, "Cold start").
+gc.disable()
+
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import boto3  # noqa: F401  # first (see above)
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice.app import Chalice, CloudWatchEvent, CORSConfig, NotFoundError, Rate, Response, S3Event
 
@@ -16,6 +25,9 @@ from chalicelib.api.routes import ScheduleApi
 from chalicelib.api.shapes import api_base, public_origin
 from chalicelib.services import get_services
 from chalicelib.settings import DRAFT_PREFIX, UPLOAD_PREFIX, get_settings
+
+gc.freeze()
+gc.enable()
 
 app = Chalice(app_name="festival-schedule")
 # A previewed CSV arrives as it was saved (Windows-1252 too): as bytes, not as text.
