@@ -19,11 +19,12 @@ from chalice.app import NotFoundError
 from chalicelib.api.cursors import Cursor
 from chalicelib.api.params import FIRST_MOMENT, LAST_MOMENT, InvalidParameter, Params
 from chalicelib.api.params import shown as _shown
-from chalicelib.api.shapes import path_value, performance_json
+from chalicelib.api.shapes import path_value
 from chalicelib.services import Services
 from chalicelib.sets.index import now_and_next
 from chalicelib.sets.items import from_item
 from chalicelib.sets.model import SET_ID, Set, set_version
+from chalicelib.sets.shown import day_json, performance_json
 from chalicelib.settings import UPLOAD_PREFIX
 from chalicelib.storage.indexes import SLOTS, Head
 from chalicelib.storage.performances import BY_ARTIST, BY_DAY, Page
@@ -89,16 +90,7 @@ class ScheduleApi:
         days, last = self._indexes.days(
             limit=min(params.limit(), DAYS_PER_PAGE), after=cursor.decode(params.get("cursor"))
         )
-        items = [
-            {
-                "day": clock.iso_date(day.day),
-                "stages": list(day.stages),
-                "first_start": clock.iso(day.first_start),
-                "last_end": clock.iso(day.last_end),
-                "performances": day.sets,
-            }
-            for day in days
-        ]
+        items = [day_json(day) for day in days]
         return {
             "timezone": self._settings.timezone,
             "day_change": self._settings.day_change,

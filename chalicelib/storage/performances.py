@@ -79,6 +79,23 @@ class PerformanceStore:
                 return items
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    def stage_sets(self, stage: str) -> list[Item]:
+        """Every set of a stage, read consistently (one Query per MB): what a publication
+        reads right after its commit, which an index (eventually consistent) may not show yet."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "stage = :stage",
+            "ExpressionAttributeValues": {":stage": {"S": stage}},
+            "ConsistentRead": True,
+        }
+        items: list[Item] = []
+        while True:
+            response = self.client.query(**request)
+            items += response["Items"]
+            if "LastEvaluatedKey" not in response:
+                return items
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def in_slots(self, slots: list[tuple[str, int]], *, consistent: bool = False) -> list[Item]:
         """The sets in these slots (one BatchGetItem per 100)."""
         found: list[Item] = []
