@@ -255,15 +255,25 @@ class ScheduleApi:
         return answer
 
     def calendar(self, query: Mapping[str, str] | None) -> str:
-        """The festival (or one stage's, one artist's, or a list of sets) as iCalendar;
-        `ids=` reads only those sets."""
+        """The festival (or one stage's, one artist's, or a list of sets) as iCalendar; a
+        filter reads only what it names (`ids=` those sets, `artist=` the artist's, `stage=`
+        the stage's: a stage that does not exist is a 404 after one small read)."""
         from chalicelib.exports.calendar import CalendarFeed
         from chalicelib.exports.festival import festival_of
         from chalicelib.exports.picks import read_sets
         from chalicelib.exports.query import CalendarQuery
 
         wanted = CalendarQuery.parse(query)
-        found = self._exported_sets() if wanted.ids is None else read_sets(self._performances.by_id, wanted.ids)
+        if wanted.ids is not None:
+            found = read_sets(self._performances.by_id, wanted.ids)
+        elif wanted.stage is not None and self._indexes.stage_count(wanted.stage) is None:
+            raise NotFound(f"no stage named {_shown(wanted.stage)}")  # one GetItem of under 2 KB
+        elif wanted.artist is not None:  # the artist's sets (fewer than a stage's), whatever the stage
+            found = [from_item(item) for item in self._performances.artist_sets(wanted.artist)]
+        elif wanted.stage is not None:
+            found = [from_item(item) for item in self._performances.stage_sets(wanted.stage, consistent=False)]
+        else:
+            found = self._exported_sets()
         festival = festival_of([s for s in found if wanted.wants(s)], self._settings, self.head().release, self._origin)
         return CalendarFeed(wanted.narrowed_by()).render(festival)
 

@@ -61,6 +61,7 @@ def publish_head(shelf: Shelf, settings: Settings) -> str | None:
         whole,
         timezone=settings.timezone,
         day_change=settings.day_change_minutes,
+        origin=settings.public_origin,
     )
     for file in decided.files:
         shelf.put_public(file)

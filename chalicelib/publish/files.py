@@ -78,16 +78,29 @@ class Published:
     days: Mapping[str, str] = field(default_factory=dict)  # day -> path
     digests: Mapping[str, str] = field(default_factory=dict)  # day -> digest of its file
     files: Mapping[str, str] = field(default_factory=dict)  # WHOLE's names -> path
+    origin: str = ""  # the PUBLIC_ORIGIN its exports link to
 
     def paths(self) -> set[str]:
         return {*self.days.values(), *self.files.values()}
 
     def as_json(self) -> dict[str, Any]:
-        return {"release": self.release, "days": self.days, "digests": self.digests, "files": self.files}
+        return {
+            "release": self.release,
+            "days": self.days,
+            "digests": self.digests,
+            "files": self.files,
+            "origin": self.origin,
+        }
 
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> Published:
-        return cls(value.get("release", ""), value.get("days", {}), value.get("digests", {}), value.get("files", {}))
+        return cls(
+            value.get("release", ""),
+            value.get("days", {}),
+            value.get("digests", {}),
+            value.get("files", {}),
+            value.get("origin", ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -118,6 +131,7 @@ def publication(
     *,
     timezone: str,
     day_change: int,
+    origin: str = "",
 ) -> Publication:
     """The files of `release`: each day whose file's digest changed (or that is new) under the
     release's own name, the others where they are; every whole-festival file in `whole`."""
@@ -138,7 +152,7 @@ def publication(
         if name in whole:
             paths[name] = release_path(release, file_name)
             files.append(PublicFile(paths[name], whole[name], media))
-    state = Published(release, day_paths, digests, paths)
+    state = Published(release, day_paths, digests, paths, origin)
     pointer = as_json(
         {"release": release, "timezone": timezone, "day_change": day_change, "days": day_paths, "files": paths}
     )

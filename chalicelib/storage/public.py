@@ -117,8 +117,8 @@ class PublicFiles:
 class Publications(BookkeepingTable):
     """The item that remembers what the last publication wrote (`published/festival`)."""
 
-    def published(self) -> Published:
-        item = self.get(STATE_KEY, consistent=True)
+    def published(self, *, consistent: bool = True) -> Published:
+        item = self.get(STATE_KEY, consistent=consistent)
         return Published() if item is None else Published.from_json(json.loads(item["state"]["S"]))
 
     @staticmethod
