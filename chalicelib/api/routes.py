@@ -33,9 +33,10 @@ from chalicelib.timetable import clock
 if TYPE_CHECKING:  # the batch writer is the ingest's: the API's cold start does without it
     from chalicelib.storage.batch import Item
 
-# /days lists each day's stages: a page holds at most this many days, so that it reads a
-# bounded amount (docs/architecture.md, "Reads").
-DAYS_PER_PAGE = 10
+# /days lists each day's stages: a page holds as many days as fit in this many bytes of
+# items read (at least one), so that it reads a bounded amount whatever the festival's size
+# (docs/architecture.md, "Reads").
+DAYS_PAGE_BYTES = 64 * 1024 - 1024  # the head read first is under 1 KB
 # Now playing reads the stages of a page and then each one's two sets in one BatchGetItem
 # (at most 100 keys): a page holds at most this many stages.
 NOW_PER_PAGE = 50
@@ -87,8 +88,8 @@ class ScheduleApi:
     def days(self, query: Mapping[str, str] | None) -> dict[str, Any]:
         params = Params(query, "/days")
         cursor = Cursor(["days"], ("pk", "sk"), {"pk": "day"})
-        days, last = self._indexes.days(
-            limit=min(params.limit(), DAYS_PER_PAGE), after=cursor.decode(params.get("cursor"))
+        days, last = self._indexes.days_within(
+            DAYS_PAGE_BYTES, limit=params.limit(), after=cursor.decode(params.get("cursor"))
         )
         items = [day_json(day) for day in days]
         return {
