@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.services import reset_services
 from infra.cost import item_size
 from tests.aws_calls import app_clients
 from tests.conftest import Festival, _fake_credentials, _festival, csv_text
@@ -62,8 +63,9 @@ ORIGIN = "https://d1.cloudfront.net"
 def city() -> Iterator[tuple[Festival, list[dict[str, Any]]]]:
     with pytest.MonkeyPatch.context() as monkeypatch:
         _fake_credentials(monkeypatch)
-        monkeypatch.setenv("PUBLIC_ORIGIN", ORIGIN)  # behind the CDN, as production is
         with _festival(monkeypatch) as festival:
+            monkeypatch.setenv("PUBLIC_ORIGIN", ORIGIN)  # behind the CDN, as production is (the stack has none)
+            reset_services()
             # Each release is published as it commits; here the 50 uploads land first and
             # the scheduled run publishes their head once, as it does any release a run left
             # unpublished (one publication of 45,000 sets rather than fifty growing ones).
