@@ -298,7 +298,7 @@ def public_pointer() -> Response:
     from chalicelib.api import public
     from chalicelib.publish.files import POINTER
 
-    return public.serve(get_services(), "/public/current.json", POINTER, app.current_request)
+    return public.serve(get_services(), "/public/current.json", lambda: POINTER, app.current_request)
 
 
 @app.route("/public/releases/{release}/{name}")
@@ -307,7 +307,7 @@ def public_release_file(release: str, name: str) -> Response:
     from chalicelib.api import public
 
     route = "/public/releases/{release}/{name}"
-    return public.serve(get_services(), route, public.release_file(release, name), app.current_request)
+    return public.serve(get_services(), route, lambda: public.release_file(release, name), app.current_request)
 
 
 @app.route("/public/releases/{release}/days/{name}")
@@ -316,7 +316,7 @@ def public_day_file(release: str, name: str) -> Response:
     from chalicelib.api import public
 
     route = "/public/releases/{release}/days/{name}"
-    return public.serve(get_services(), route, public.day_file(release, name), app.current_request)
+    return public.serve(get_services(), route, lambda: public.day_file(release, name), app.current_request)
 
 
 @app.route("/artists/{artist}/performances")

@@ -145,16 +145,16 @@ def test_the_api_serves_the_same_paths_and_refuses_any_other(festival: Festival)
     assert "Content-Encoding" not in plain.headers and json.loads(plain.body)["day"] == "2026-07-03"
     reads.clear()
     release = pointer["release"]
-    for path in (
-        "/public/releases/nonsense/days.json",
-        f"/public/releases/{release}/secrets.json",
-        f"/public/releases/{release}/days/2026-07-03.csv",
-        f"/public/releases/{release}/days/..%2F..%2Fcurrent.json",
-        f"/public/releases/{release}/%2E%2E",
-        "/public/releases/2020-01-01T00:00:00.000Z/days.json",  # well-formed: asked, not there
+    for path, status in (
+        ("/public/releases/nonsense/days.json", 400),  # what the description refuses: a 400 naming it
+        (f"/public/releases/{release}/days/2026-07-03.csv", 400),
+        (f"/public/releases/{release}/days/..%2F..%2Fcurrent.json", 400),
+        (f"/public/releases/{release}/secrets.json", 404),  # no release has that file
+        (f"/public/releases/{release}/%2E%2E", 404),
+        ("/public/releases/2020-01-01T00:00:00.000Z/days.json", 404),  # well-formed: asked, not there
     ):
         answer = get(festival, path)
-        assert answer.status_code == 404, (path, answer.status_code)
+        assert answer.status_code == status, (path, answer.status_code)
     assert len(reads.named("GetObject")) == 1  # only the well-formed name reached S3
     assert get(festival, "/public/current.json?v=1").status_code == 400
 

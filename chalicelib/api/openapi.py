@@ -84,6 +84,7 @@ def _feed(path: str, summary: str, media_type: str) -> Any:
 
 
 _ICS = "text/calendar"
+_DAY_FILE = r"^\d{4}-\d{2}-\d{2}\.json$"
 
 
 def _public_file(path: str, summary: str, parameters: list[dict[str, Any]]) -> Any:
@@ -879,7 +880,9 @@ def openapi_spec() -> dict[str, Any]:
                 "A festival day's sets as a release published them, as /performances?day= lists them (immutable)",
                 [
                     _path("release", "A release id, as the pointer names it.", _RELEASE),
-                    _path("name", "The festival day's file, YYYY-MM-DD.json."),
+                    _path(
+                        "name", "The festival day's file, YYYY-MM-DD.json.", {"type": "string", "pattern": _DAY_FILE}
+                    ),
                 ],
             ),
             **_organiser_routes(),

@@ -12,13 +12,13 @@ from __future__ import annotations
 import base64
 import gzip
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
 from chalice.app import Response
 
-from chalicelib.api.params import Params
+from chalicelib.api.params import InvalidParameter, Params, shown
 from chalicelib.publish.files import POINTER_CACHE, RELEASE_FILES, day_path, release_path
 from chalicelib.services import Services
 from chalicelib.storage.public import Publications, PublicFiles, PublicObject
@@ -40,31 +40,38 @@ class BinaryResponse(Response):
         return response
 
 
+def _release(raw: str) -> str:
+    release = unquote(raw)
+    if not _RELEASE.fullmatch(release):
+        raise InvalidParameter("release", f"expected a release id as the pointer names it, got {shown(release)}")
+    return release
+
+
 def release_file(release: str, name: str) -> str | None:
-    """`releases/<R>/<name>` for a name a release has, or None."""
-    release, name = unquote(release), unquote(name)
-    if not _RELEASE.fullmatch(release) or name not in RELEASE_FILES:
-        return None
-    return release_path(release, name)
+    """`releases/<R>/<name>` for a name a release has, or None (a 404); a malformed release is a 400."""
+    found, name = _release(release), unquote(name)
+    return release_path(found, name) if name in RELEASE_FILES else None
 
 
-def day_file(release: str, name: str) -> str | None:
-    """`releases/<R>/days/<YYYY-MM-DD>.json`, or None."""
-    release, name = unquote(release), unquote(name)
-    found = _DAY.fullmatch(name)
-    if not _RELEASE.fullmatch(release) or found is None:
-        return None
-    return day_path(release, found.group(1))
+def day_file(release: str, name: str) -> str:
+    """`releases/<R>/days/<YYYY-MM-DD>.json`; a malformed release or name is a 400."""
+    found, name = _release(release), unquote(name)
+    day = _DAY.fullmatch(name)
+    if day is None:
+        raise InvalidParameter("name", f"expected a festival day's file, YYYY-MM-DD.json, got {shown(name)}")
+    return day_path(found, day.group(1))
 
 
 def _files(services: Services) -> PublicFiles:
     return PublicFiles(services.s3_client, services.settings.schedule_bucket)
 
 
-def serve(services: Services, route: str, path: str | None, request: Any) -> Response:
+def serve(services: Services, route: str, locate: Callable[[], str | None], request: Any) -> Response:
     """A public file as S3 holds it (its Content-Type, Content-Encoding and Cache-Control),
-    a 304 when `If-None-Match` names it, a 404 when there is none; a query is a 400."""
+    a 304 when `If-None-Match` names it, a 404 when there is none; a query is a 400, and so
+    is a path the description refuses (`locate` says which file, checked after the query)."""
     Params(request.query_params, route)
+    path = locate()
     headers: Mapping[str, str] = request.headers
     found = None if path is None else _files(services).read(path, if_none_match=headers.get("if-none-match", ""))
     if found is None:
