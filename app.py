@@ -256,6 +256,14 @@ def delay_stage(stage: str) -> Response:
     return http.delay_stage(app.current_request, get_services(), stage)
 
 
+def _published(name: str) -> Response | None:
+    """The whole festival's export as the current release published it (a redirect), if it may be."""
+    from chalicelib.api.public import published_export
+
+    request: Any = app.current_request
+    return published_export(get_services(), name, request.query_params)
+
+
 @app.route("/calendar.ics")
 def calendar() -> Response:
     """An iCalendar feed to subscribe to: the festival, a stage, an artist, or picked sets."""
@@ -263,20 +271,52 @@ def calendar() -> Response:
     from chalicelib.exports import CALENDAR
     from chalicelib.exports.query import canonical_calendar_query
 
-    return _answer(lambda api, query: api.calendar(query), media_type=CALENDAR, canonical=canonical_calendar_query)
+    return _published("calendar.ics") or _answer(
+        lambda api, query: api.calendar(query), media_type=CALENDAR, canonical=canonical_calendar_query
+    )
 
 
 @app.route("/schedule.json")
 def schedule_json() -> Response:
     """The frab / c3voc schedule, for schedule apps and signage."""
-    return _answer(lambda api, query: api.schedule(query, "/schedule.json"))
+    return _published("schedule.json") or _answer(lambda api, query: api.schedule(query, "/schedule.json"))
 
 
 @app.route("/schedule.xml")
 def schedule_xml() -> Response:
     from chalicelib.exports import C3VOC_XML
 
-    return _answer(lambda api, query: api.schedule(query, "/schedule.xml"), media_type=C3VOC_XML)
+    return _published("schedule.xml") or _answer(
+        lambda api, query: api.schedule(query, "/schedule.xml"), media_type=C3VOC_XML
+    )
+
+
+# The public files where no CDN serves them from the bucket: the same paths, the same bytes.
+@app.route("/public/current.json")
+def public_pointer() -> Response:
+    """The pointer to the current release's files (README, "The public files")."""
+    from chalicelib.api import public
+    from chalicelib.publish.files import POINTER
+
+    return public.serve(get_services(), "/public/current.json", lambda: POINTER, app.current_request)
+
+
+@app.route("/public/releases/{release}/{name}")
+def public_release_file(release: str, name: str) -> Response:
+    """One of a release's whole-festival files: immutable."""
+    from chalicelib.api import public
+
+    route = "/public/releases/{release}/{name}"
+    return public.serve(get_services(), route, lambda: public.release_file(release, name), app.current_request)
+
+
+@app.route("/public/releases/{release}/days/{name}")
+def public_day_file(release: str, name: str) -> Response:
+    """A festival day's sets as a release published them: immutable."""
+    from chalicelib.api import public
+
+    route = "/public/releases/{release}/days/{name}"
+    return public.serve(get_services(), route, lambda: public.day_file(release, name), app.current_request)
 
 
 @app.route("/artists/{artist}/performances")

@@ -23,7 +23,8 @@ _ROLES = {
     "BatchWriteItem": "bulk",
     "TransactWriteItems": "writes",
     "Publish": "writes",
-    "PutObject": "writes",  # a report (a plan goes under its run's own key, with the reads client)
+    "PutObject": "writes",  # a report, a public file (a plan goes under its run's own key, with the reads client)
+    "PutObjectTagging": "writes",  # a public file retired
     "DeleteObject": "writes",
 }
 
@@ -161,7 +162,7 @@ def stalled(operation: str, during: Callable[[], None], *, delivered: bool, nth:
     runs meanwhile (another run takes over, say), then the request is `delivered` late, or
     was abandoned by the client when its read timeout ran out (botocore raises
     ReadTimeoutError: the bytes never reach AWS). Yields what happened to it."""
-    service = "sns" if operation == "Publish" else "s3" if operation.endswith("Object") else "dynamodb"
+    service = "sns" if operation == "Publish" else "s3" if "Object" in operation else "dynamodb"
     client = client_for(service, operation)
     event = f"before-send.{client.meta.service_model.service_id.hyphenize()}.{operation}"
     happened: list[str] = []

@@ -3,6 +3,7 @@ helper that uploads files and delivers the S3 events Lambda would receive."""
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import threading
@@ -159,6 +160,22 @@ class Festival:
         else:
             where = f"reports/{key.removeprefix('uploads/')}.json"
         return json.loads(self.s3.get_object(Bucket=self.bucket, Key=where)["Body"].read())
+
+    def public(self, path: str) -> tuple[bytes, dict[str, Any]]:
+        """A public file (`public/<path>`) as S3 holds it: its bytes once uncompressed, and
+        its GetObject answer (headers, and no body)."""
+        found = self.s3.get_object(Bucket=self.bucket, Key=f"public/{path}")
+        body = found.pop("Body").read()
+        return (gzip.decompress(body) if found.get("ContentEncoding") == "gzip" else body), found
+
+    def pointer(self) -> dict[str, Any] | None:
+        """The published pointer (`public/current.json`), or None before the first."""
+        try:
+            body, _ = self.public("current.json")
+        except self.s3.exceptions.NoSuchKey:
+            return None
+        found: dict[str, Any] = json.loads(body)
+        return found
 
     def items(self) -> list[dict[str, Any]]:
         """Every performance item, for assertions (tests may Scan; the API never does)."""

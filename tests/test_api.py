@@ -506,6 +506,7 @@ def test_each_route_is_checked_and_described_from_one_declaration_of_its_paramet
                 start="2026-07-01T10:00",
                 performance_id="a" * 16,
                 release="2026-07-01T10:00:00.000Z",
+                name="days.json",
             )
             + "?bogus=1"
         )

@@ -61,7 +61,7 @@ def killed_from(call: int) -> Iterator[list[str]]:
             raise Killed
 
     clients = [client for service in ("dynamodb", "s3", "sns") for client in app_clients(service)]
-    for client in clients:
+    for client in clients:  # (the publication's reads and writes too: its own S3 and DynamoDB calls)
         client.meta.events.register("before-call", count)
     try:
         yield made
@@ -108,6 +108,33 @@ def get(festival: Festival, path: str, **headers: str) -> Any:
     return festival.client.http.get(path, headers=headers)
 
 
+def published(festival: Festival) -> dict[str, Any] | None:
+    """What the public files say (README, "The public files"): the pointer, with each release
+    id as its place among the releases (0 the newest: ids are times, which differ between
+    runs), and what every file it names holds that no time is part of; None before any."""
+    pointer = festival.pointer()
+    if pointer is None:
+        return None
+    newest_first = [r["release"] for r in json.loads(get(festival, "/changes?limit=50").body)["items"]]
+
+    def ranked(path: str) -> str:
+        release = path.split("/")[1]
+        return path.replace(release, str(newest_first.index(release)))
+
+    def held(path: str) -> Any:
+        body, _ = festival.public(path)  # raises if the pointer names a file that is not there
+        if path.endswith("/changes.json"):
+            return {k: v for k, v in json.loads(body).items() if k != "release"}
+        return json.loads(body) if path.endswith(".json") and "/schedule" not in path else len(body) > 0
+
+    return {
+        "release": newest_first.index(pointer["release"]),
+        "days": {day: ranked(path) for day, path in pointer["days"].items()},
+        "files": {name: ranked(path) for name, path in pointer["files"].items()},
+        "held": {ranked(path): held(path) for path in [*pointer["days"].values(), *pointer["files"].values()]},
+    }
+
+
 def end_state(festival: Festival, releases_before: int) -> dict[str, Any]:
     """What users see, and what the next run reads, without the times that differ between runs."""
     sets = [
@@ -125,6 +152,7 @@ def end_state(festival: Festival, releases_before: int) -> dict[str, Any]:
         "days": json.loads(get(festival, "/days").body),
         "moved": None if moved is None else json.loads(get(festival, f"/performances/{moved['id']}").body),
         "messages": [(m["subject"], m["body"]["changes"]) for m in festival.notifications()],
+        "published": published(festival),
     }
 
 
@@ -151,6 +179,9 @@ def _run(scenario: Scenario, kill_at: int | None, monkeypatch: pytest.MonkeyPatc
         else:
             with killed_from(kill_at) as made, contextlib.suppress(Killed):
                 festival.deliver(event)
+            # Wherever it died, the pointer is on a complete release: the last one, or the new one.
+            after_kill = published(festival)
+            assert after_kill is not None and after_kill["release"] in (0, 1), after_kill
             lease = get_services().lease
             later = time.time() + LEASE_SECONDS + 1
             monkeypatch.setattr(lease, "clock", lambda: later)  # the dead run's lease has run out

@@ -33,6 +33,7 @@ UNTAGGABLE = {
     "AWS::CloudFront::CachePolicy",
     "AWS::CloudFront::OriginRequestPolicy",
     "AWS::CloudFront::Function",
+    "AWS::CloudFront::OriginAccessControl",
     "AWS::Cognito::UserPoolClient",
     "AWS::Cognito::UserPoolGroup",
 }
@@ -67,7 +68,7 @@ class TestTemplate:
         assert policy["Properties"]["CachePolicyConfig"]["MinTTL"] == 0  # the origin's max-age rules
         behaviour = distribution["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
         assert behaviour["Compress"] is True and behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
-        [origin] = distribution["Properties"]["DistributionConfig"]["Origins"]
+        origin, _ = distribution["Properties"]["DistributionConfig"]["Origins"]  # the API, then the public files
         assert origin["DomainName"] == {"Ref": "ApiDomain"}
         assert template["Outputs"]["CdnUrl"]["Condition"] == "HasCdn"
 
@@ -131,6 +132,66 @@ class TestTemplate:
         }
         assert (sets["MinTTL"], sets["DefaultTTL"], sets["MaxTTL"]) == (api["MinTTL"], api["DefaultTTL"], api["MaxTTL"])
 
+    def test_the_cdn_serves_the_public_files_from_the_private_bucket_by_their_own_cache_control(
+        self, template: dict[str, Any]
+    ) -> None:
+        [distribution] = resources(template, "AWS::CloudFront::Distribution").values()
+        config = distribution["Properties"]["DistributionConfig"]
+        origins = {origin["Id"]: origin for origin in config["Origins"]}
+        bucket_origin = origins["public-files"]
+        assert bucket_origin["OriginAccessControlId"] == {"Fn::GetAtt": ["CdnBucketAccess", "Id"]}
+        assert bucket_origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}  # no legacy identity
+        assert "OriginPath" not in bucket_origin  # /public/x is the key public/x
+        access = template["Resources"]["CdnBucketAccess"]
+        assert access["Condition"] == "HasCdn"
+        assert access["Properties"]["OriginAccessControlConfig"] | {"Name": None, "Description": None} == {
+            "Name": None,
+            "Description": None,
+            "OriginAccessControlOriginType": "s3",
+            "SigningBehavior": "always",
+            "SigningProtocol": "sigv4",
+        }
+        behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+        public = behaviours["/public/*"]
+        assert public["TargetOriginId"] == "public-files"
+        assert public["AllowedMethods"] == ["GET", "HEAD"] and public["CachedMethods"] == ["GET", "HEAD"]
+        assert public["Compress"] is False  # stored compressed
+        assert config["CacheBehaviors"][0] is public  # first: no other pattern takes /public/ to the API
+        policy = template["Resources"][public["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
+        # The origin's Cache-Control rules: max-age=5 for the pointer, a year for a release's file.
+        assert (policy["MinTTL"], policy["DefaultTTL"]) == (0, 0) and policy["MaxTTL"] >= 31536000
+        keyed = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+        assert keyed["QueryStringsConfig"] == {"QueryStringBehavior": "none"}
+        assert keyed["HeadersConfig"] == {"HeaderBehavior": "none"}
+        assert keyed["CookiesConfig"] == {"CookieBehavior": "none"}
+        # Only that distribution may read, and only public/*: the bucket stays private.
+        statements = template["Resources"]["ScheduleBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        [conditional] = [s for s in statements if "Fn::If" in s]
+        condition, grant, otherwise = conditional["Fn::If"]
+        assert condition == "HasCdn" and otherwise == {"Ref": "AWS::NoValue"}
+        assert grant["Principal"] == {"Service": "cloudfront.amazonaws.com"} and grant["Action"] == "s3:GetObject"
+        assert grant["Resource"]["Fn::Sub"][0].endswith("/public/*")
+        source = grant["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+        assert source.endswith(":distribution/${CdnDistribution}")
+        [bucket] = resources(template, "AWS::S3::Bucket").values()
+        assert all(bucket["Properties"]["PublicAccessBlockConfiguration"].values())
+
+    def test_old_releases_files_expire_a_week_after_they_were_written_and_the_current_ones_never(
+        self, template: dict[str, Any]
+    ) -> None:
+        [bucket] = resources(template, "AWS::S3::Bucket").values()
+        rules = {rule["Id"]: rule for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
+        retired = rules["ExpireRetiredReleaseFiles"]
+        assert retired["Prefix"] == "public/releases/" and retired["ExpirationInDays"] == 7
+        assert retired["TagFilters"] == [{"Key": "retired", "Value": "true"}]  # the tag the ingest puts
+        from chalicelib.storage.public import RETIRED_TAG
+
+        assert retired["TagFilters"] == [RETIRED_TAG]
+        # No rule expires a current public file the ingest did not retire.
+        for rule in rules.values():
+            if "ExpirationInDays" in rule and "public/".startswith(rule.get("Prefix", "")[:7]):
+                assert rule.get("TagFilters") == [RETIRED_TAG], rule["Id"]
+
     def test_the_bucket_is_versioned_encrypted_private_and_tls_only(self, template: dict[str, Any]) -> None:
         [bucket] = resources(template, "AWS::S3::Bucket").values()
         properties = bucket["Properties"]
@@ -143,8 +204,9 @@ class TestTemplate:
         )
         assert bucket["DeletionPolicy"] == "Retain"
         [policy] = resources(template, "AWS::S3::BucketPolicy").values()
-        [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+        statement, cdn = policy["Properties"]["PolicyDocument"]["Statement"]  # (the CDN's: test above)
         assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        assert cdn["Fn::If"][0] == "HasCdn"
 
     def test_tables_are_on_demand_with_point_in_time_recovery_and_the_api_indexes(
         self, template: dict[str, Any]

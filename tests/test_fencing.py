@@ -81,9 +81,13 @@ STALLS = [
     ("BatchWriteItem", 1, "its sets"),
     ("BatchWriteItem", 2, "its index, manifest and changes"),
     ("TransactWriteItems", 2, "its commit"),
-    ("PutObject", 1, "its report"),
+    ("PutObject", 1, "its first public file"),  # the day it changed, then the six whole-festival files
+    ("PutObject", 8, "its pointer"),
+    ("PutObjectTagging", 1, "retiring a file no pointer names"),
+    ("TransactWriteItems", 3, "noting its release published"),
+    ("PutObject", 9, "its report"),
     ("Publish", 1, "its message"),
-    ("TransactWriteItems", 3, "its 'notified' status"),
+    ("TransactWriteItems", 4, "its 'notified' status"),
     ("DeleteObject", 1, "its plan's removal"),
 ]
 
@@ -91,7 +95,11 @@ STALLS = [
 def end_state(festival: Festival) -> dict[str, Any]:
     """What users see of the festival, and what was announced (release ids aside)."""
     messages = festival.notifications()
+    pointer = festival.pointer()
+    newest = json.loads(get(festival, "/changes?limit=1").body)["items"][0]["release"]
     return {
+        # The pointer on the newest release, whichever run published it (never moved back).
+        "pointer": None if pointer is None else (pointer["release"] == newest, sorted(pointer["days"])),
         "sets": [(i["stage"], i["slot"], i["artist"]) for i in festival.items()],
         "stages": json.loads(get(festival, "/stages").body),
         "days": json.loads(get(festival, "/days").body),
@@ -159,7 +167,7 @@ def test_a_run_stalled_until_another_took_over_and_committed_changes_nothing_aft
         assert first == again and stalled_state["releases"][0] == stalled_state["releases"][1], what
         assert operation in ("TransactWriteItems", "DeleteObject"), what
         del stalled_state["messages"][1], stalled_state["releases"][1]
-    for name in ("sets", "stages", "days", "calendar", "report", "messages"):
+    for name in ("sets", "stages", "days", "calendar", "report", "messages", "pointer"):
         assert stalled_state[name] == expected[name], (what, name)
     assert stalled_state["releases"][0] < stalled_state["releases"][1]
 

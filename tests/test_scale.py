@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.services import reset_services
 from infra.cost import item_size
 from tests.aws_calls import app_clients
 from tests.conftest import Festival, _fake_credentials, _festival, csv_text
@@ -55,16 +56,29 @@ class Reads:
             client.meta.events.unregister("after-call.dynamodb", self._count)
 
 
+ORIGIN = "https://d1.cloudfront.net"
+
+
 @pytest.fixture(scope="module")
 def city() -> Iterator[tuple[Festival, list[dict[str, Any]]]]:
     with pytest.MonkeyPatch.context() as monkeypatch:
         _fake_credentials(monkeypatch)
         with _festival(monkeypatch) as festival:
-            reports = [
-                festival.upload(f"uploads/day {day:02d} part {half}.csv", city_file(day, half))
-                for day in range(DAYS)
-                for half in (0, 1)
-            ]
+            monkeypatch.setenv("PUBLIC_ORIGIN", ORIGIN)  # behind the CDN, as production is (the stack has none)
+            reset_services()
+            # Each release is published as it commits; here the 50 uploads land first and
+            # the scheduled run publishes their head once, as it does any release a run left
+            # unpublished (one publication of 45,000 sets rather than fifty growing ones).
+            from chalicelib.ingest import handler
+
+            with monkeypatch.context() as unpublished:
+                unpublished.setattr(handler, "publish_head", lambda shelf, settings: None)
+                reports = [
+                    festival.upload(f"uploads/day {day:02d} part {half}.csv", city_file(day, half))
+                    for day in range(DAYS)
+                    for half in (0, 1)
+                ]
+            festival.scheduled_run()
             yield festival, reports
 
 
@@ -108,7 +122,57 @@ def test_a_page_of_stages_or_days_reads_at_most_64_kb(city: tuple[Festival, list
     festival, _ = city
     response, reads = read(festival, path)
     assert response.status_code == 200
-    assert len(reads.requests) == 2 and reads.bytes <= 64 * 1024, reads.bytes
+    # /days: one day first, then as many as its size says still fit (each lists 300 stages).
+    assert len(reads.requests) <= (3 if path.startswith("/days") else 2) and reads.bytes <= 64 * 1024, reads.bytes
+    if path == "/days?limit=500":
+        assert len(json.loads(response.body)["items"]) >= 5  # pages by bytes, not a handful of days
+
+
+def test_every_day_is_on_some_page_of_days_each_within_64_kb(city: tuple[Festival, list[dict[str, Any]]]) -> None:
+    festival, _ = city
+    days: list[str] = []
+    path = "/days?limit=500"
+    while path:
+        response, reads = read(festival, path)
+        assert reads.bytes <= 64 * 1024, reads.bytes
+        body = json.loads(response.body)
+        days += [item["day"] for item in body["items"]]
+        path = f"/days?limit=500&cursor={body['next']}" if body["next"] else ""
+    assert days == [(FIRST + timedelta(days=day)).isoformat() for day in range(DAYS)]
+
+
+@pytest.mark.parametrize("name", ["schedule.json", "schedule.xml", "calendar.ics"])
+def test_each_whole_festival_export_is_the_published_file_complete_and_read_by_its_clients(
+    city: tuple[Festival, list[dict[str, Any]]], name: str
+) -> None:
+    """Through the API: a redirect that reads one small item (no Query, no set), then the
+    release's file, compressed, small enough for a Lambda answer; every set in it, as the
+    clients that read the format today read it."""
+    import gzip
+
+    import icalendar
+
+    from tests import frab_readers
+
+    festival, _ = city
+    response, reads = read(festival, f"/{name}")
+    assert response.status_code == 302, response.body
+    assert reads.requests == ["GetItem"] and reads.bytes <= 4 * 1024, reads.requests  # a file read, not a build
+    response, reads = read(festival, f"/{response.headers['Location']}", **{"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
+    assert reads.requests == []  # the file is S3's
+    assert len(response.body) * 4 / 3 < 6_000_000  # base64 in a Lambda answer: it fits
+    document = gzip.decompress(response.body)
+    assert len(document) > 6_000_000  # what a Lambda could not answer uncompressed
+    if name == "schedule.json":
+        seen = frab_readers.eventfahrplan_json(json.loads(document))
+    elif name == "schedule.xml":
+        seen = frab_readers.eventfahrplan_xml(document)
+        assert len(frab_readers.pretalx(document)) == STAGES * DAYS * SETS
+    else:
+        seen = [event for event in icalendar.Calendar.from_ical(document).walk("VEVENT")]
+        assert all(str(event["URL"]).startswith(f"{ORIGIN}/#set=") for event in seen[:100])
+    assert len(seen) == STAGES * DAYS * SETS
 
 
 @pytest.mark.parametrize("limit", [10, 50, 500])

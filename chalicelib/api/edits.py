@@ -19,12 +19,13 @@ from chalice.app import Response
 from chalicelib.api import caching
 from chalicelib.api.params import Params
 from chalicelib.api.previews import RETRY_SECONDS
-from chalicelib.api.shapes import path_value, performance_json
+from chalicelib.api.shapes import path_value
 from chalicelib.edits.model import read_delay, read_edit
 from chalicelib.edits.rules import Refused
 from chalicelib.edits.service import MAX_FILE_BYTES, Applied, Editor, Missing, Outcome, Previewed, Stale
 from chalicelib.services import Services
 from chalicelib.sets.model import SET_ID
+from chalicelib.sets.shown import performance_json
 from chalicelib.storage.files import TimetableFiles
 
 # How soon a file's version being released is live, for a 412 that says so (the ingest

@@ -83,6 +83,25 @@ def _feed(path: str, summary: str, media_type: str) -> Any:
     return {"get": {"summary": summary, "parameters": _query(path), "responses": responses}}
 
 
+_ICS = "text/calendar"
+_DAY_FILE = r"^\d{4}-\d{2}-\d{2}\.json$"
+
+
+def _public_file(path: str, summary: str, parameters: list[dict[str, Any]]) -> Any:
+    """A public file as S3 holds it (gzip, with its Cache-Control): JSON, XML or iCalendar."""
+    ok = {
+        "description": "The file, as the bucket keeps it (Content-Encoding: gzip for a client that takes it)",
+        "content": {
+            media: {"schema": {"type": "string"}} for media in ("application/json", "application/xml", "text/calendar")
+        },
+    }
+    missing = _json(_ref("Error"), "No such file: not a name a release has, or not published (or expired).")
+    responses = {"200": ok, "304": {"description": "Not modified (If-None-Match)"}, "404": missing}
+    if parameters:
+        responses["400"] = _ERRORS["400"]
+    return {"get": {"summary": summary, "parameters": parameters + _query(path), "responses": responses}}
+
+
 def _preview_route() -> Any:
     """POST /previews: a CSV in, what it would change out; nothing stored."""
     # Any bytes are a CSV to try (the answer says what is wrong with them): no type to violate.
@@ -843,6 +862,29 @@ def openapi_spec() -> dict[str, Any]:
             ),
             "/schedule.xml": _feed("/schedule.xml", "The frab / c3voc schedule as XML", "application/xml"),
             "/openapi.json": _route("/openapi.json", "This description", [], {"type": "object"}, errors=False),
+            "/public/current.json": _public_file(
+                "/public/current.json",
+                "The pointer: the current release, and the path of each of its files (max-age 5 s)",
+                [],
+            ),
+            "/public/releases/{release}/{name}": _public_file(
+                "/public/releases/{release}/{name}",
+                "One of a release's whole-festival files (immutable)",
+                [
+                    _path("release", "A release id, as the pointer names it.", _RELEASE),
+                    _path("name", "days.json, stages.json, changes.json, schedule.json, schedule.xml or calendar.ics."),
+                ],
+            ),
+            "/public/releases/{release}/days/{name}": _public_file(
+                "/public/releases/{release}/days/{name}",
+                "A festival day's sets as a release published them, as /performances?day= lists them (immutable)",
+                [
+                    _path("release", "A release id, as the pointer names it.", _RELEASE),
+                    _path(
+                        "name", "The festival day's file, YYYY-MM-DD.json.", {"type": "string", "pattern": _DAY_FILE}
+                    ),
+                ],
+            ),
             **_organiser_routes(),
             **delays,
         },

@@ -96,8 +96,8 @@ IDS = Parameter(
 
 DAYS_LIMIT = Parameter(
     "limit",
-    f"Days per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}); a page holds at most 10 days, "
-    "since each lists its stages.",
+    f"Days per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}); a page holds as many as fit in 64 KB "
+    "read (at least one), since each lists its stages.",
     LIMIT.schema,
 )
 NOW_LIMIT = Parameter(
@@ -161,6 +161,9 @@ ROUTE_PARAMETERS: dict[str, tuple[Parameter, ...]] = {
     "/schedule.xml": (),
     "/artists/{artist}/performances": (LIMIT, CURSOR),
     "/openapi.json": (),
+    "/public/current.json": (),
+    "/public/releases/{release}/{name}": (),
+    "/public/releases/{release}/days/{name}": (),
     "/releases": (LIMIT, CURSOR),
     "PATCH /performances/{performance_id}": (DRY_RUN,),
     "/stages/{stage}/delays": (DRY_RUN,),

@@ -19,11 +19,12 @@ from chalice.app import NotFoundError
 from chalicelib.api.cursors import Cursor
 from chalicelib.api.params import FIRST_MOMENT, LAST_MOMENT, InvalidParameter, Params
 from chalicelib.api.params import shown as _shown
-from chalicelib.api.shapes import path_value, performance_json
+from chalicelib.api.shapes import path_value
 from chalicelib.services import Services
 from chalicelib.sets.index import now_and_next
 from chalicelib.sets.items import from_item
 from chalicelib.sets.model import SET_ID, Set, set_version
+from chalicelib.sets.shown import day_json, performance_json
 from chalicelib.settings import UPLOAD_PREFIX
 from chalicelib.storage.indexes import SLOTS, Head
 from chalicelib.storage.performances import BY_ARTIST, BY_DAY, Page
@@ -32,9 +33,10 @@ from chalicelib.timetable import clock
 if TYPE_CHECKING:  # the batch writer is the ingest's: the API's cold start does without it
     from chalicelib.storage.batch import Item
 
-# /days lists each day's stages: a page holds at most this many days, so that it reads a
-# bounded amount (docs/architecture.md, "Reads").
-DAYS_PER_PAGE = 10
+# /days lists each day's stages: a page holds as many days as fit in this many bytes of
+# items read (at least one), so that it reads a bounded amount whatever the festival's size
+# (docs/architecture.md, "Reads").
+DAYS_PAGE_BYTES = 64 * 1024 - 1024  # the head read first is under 1 KB
 # Now playing reads the stages of a page and then each one's two sets in one BatchGetItem
 # (at most 100 keys): a page holds at most this many stages.
 NOW_PER_PAGE = 50
@@ -86,19 +88,10 @@ class ScheduleApi:
     def days(self, query: Mapping[str, str] | None) -> dict[str, Any]:
         params = Params(query, "/days")
         cursor = Cursor(["days"], ("pk", "sk"), {"pk": "day"})
-        days, last = self._indexes.days(
-            limit=min(params.limit(), DAYS_PER_PAGE), after=cursor.decode(params.get("cursor"))
+        days, last = self._indexes.days_within(
+            DAYS_PAGE_BYTES, limit=params.limit(), after=cursor.decode(params.get("cursor"))
         )
-        items = [
-            {
-                "day": clock.iso_date(day.day),
-                "stages": list(day.stages),
-                "first_start": clock.iso(day.first_start),
-                "last_end": clock.iso(day.last_end),
-                "performances": day.sets,
-            }
-            for day in days
-        ]
+        items = [day_json(day) for day in days]
         return {
             "timezone": self._settings.timezone,
             "day_change": self._settings.day_change,
@@ -263,15 +256,25 @@ class ScheduleApi:
         return answer
 
     def calendar(self, query: Mapping[str, str] | None) -> str:
-        """The festival (or one stage's, one artist's, or a list of sets) as iCalendar;
-        `ids=` reads only those sets."""
+        """The festival (or one stage's, one artist's, or a list of sets) as iCalendar; a
+        filter reads only what it names (`ids=` those sets, `artist=` the artist's, `stage=`
+        the stage's: a stage that does not exist is a 404 after one small read)."""
         from chalicelib.exports.calendar import CalendarFeed
         from chalicelib.exports.festival import festival_of
         from chalicelib.exports.picks import read_sets
         from chalicelib.exports.query import CalendarQuery
 
         wanted = CalendarQuery.parse(query)
-        found = self._exported_sets() if wanted.ids is None else read_sets(self._performances.by_id, wanted.ids)
+        if wanted.ids is not None:
+            found = read_sets(self._performances.by_id, wanted.ids)
+        elif wanted.stage is not None and self._indexes.stage_count(wanted.stage) is None:
+            raise NotFound(f"no stage named {_shown(wanted.stage)}")  # one GetItem of under 2 KB
+        elif wanted.artist is not None:  # the artist's sets (fewer than a stage's), whatever the stage
+            found = [from_item(item) for item in self._performances.artist_sets(wanted.artist)]
+        elif wanted.stage is not None:
+            found = [from_item(item) for item in self._performances.stage_sets(wanted.stage, consistent=False)]
+        else:
+            found = self._exported_sets()
         festival = festival_of([s for s in found if wanted.wants(s)], self._settings, self.head().release, self._origin)
         return CalendarFeed(wanted.narrowed_by()).render(festival)
 

@@ -6,14 +6,11 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
-from zoneinfo import ZoneInfo
 
 from chalice.app import BadRequestError
 
 from chalicelib.api.params import shown
-from chalicelib.sets.model import Set
 from chalicelib.settings import HOST
-from chalicelib.timetable import clock
 
 _SCHEMES = ("http", "https")
 
@@ -49,26 +46,3 @@ def public_origin(headers: Mapping[str, str], base: str, configured: str = "") -
         raise BadRequestError(f"Host: expected a host name and maybe a port, got {shown(host)}")
     scheme = headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
     return f"{scheme if scheme in _SCHEMES else 'http'}://{host}{base}"
-
-
-def performance_json(performance: Set, base: str, zone: ZoneInfo) -> dict[str, Any]:
-    """A set as the API shows it."""
-    shown: dict[str, Any] = {
-        "stage": performance.stage,
-        "id": performance.id,
-        "date": performance.date,
-        "start": clock.iso(performance.start),
-        "end": clock.iso(performance.end),
-        "artist": performance.artist,
-    }
-    if performance.genre:
-        shown["genre"] = performance.genre
-    if performance.notes:
-        shown["notes"] = performance.notes
-    shown["day"] = performance.festival_day
-    shown["status"] = performance.status
-    # The same times on the timeline, for clients in other zones (RFC 3339, the festival's offset).
-    shown["starts_at"] = clock.rfc3339(performance.start, zone)
-    shown["ends_at"] = clock.rfc3339(performance.end, zone)
-    shown["url"] = f"{base}/performances/{performance.id}"
-    return shown

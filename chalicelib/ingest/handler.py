@@ -38,6 +38,7 @@ from chalicelib.ingest.notes import METADATA as NOTE
 from chalicelib.ingest.notes import read_note
 from chalicelib.ingest.plan import Festival, Plan, Planner, Version, Writes
 from chalicelib.ingest.preview import preview_json
+from chalicelib.ingest.publishing import Shelf, publish_head
 from chalicelib.ingest.report import ERROR, FAILED, Report
 from chalicelib.services import Services
 from chalicelib.settings import DRAFT_PREFIX, UPLOAD_PREFIX, Settings
@@ -58,9 +59,9 @@ CSV_SUFFIX = ".csv"
 REFUSED_MESSAGES = frozenset({"InvalidParameter", "InvalidParameterValue", "InvalidParameterException"})
 
 
-class Work(Protocol):
+class Work(Shelf, Protocol):
     """What a run needs of its unit of work (`storage.unit_of_work.UnitOfWork`; in tests, a
-    fake kept in memory)."""
+    fake kept in memory), publishing its release as files too (`Shelf`)."""
 
     requests: dict[str, int]
 
@@ -137,11 +138,13 @@ def finish_pending(services: Services, *, wait_seconds: float) -> bool:
     event = ObjectEvent(settings.schedule_bucket, "", removed=False)
     with services.unit_of_work(wait_seconds=wait_seconds) as uow:
         head = uow.head()
+        run = Run(event, uow, settings)
         if not head.pending:
+            run.publish()  # a release whose publication every delivery failed (nothing, usually)
             return False
         _log("pending-found", event, level=logging.ERROR, run=head.pending, plan=head.plan)
         record_pending_found()
-        Run(event, uow, settings).finish_pending(head)
+        run.finish_pending(head)
         return True
 
 
@@ -331,9 +334,21 @@ class Run:
         finish = self.uow.finish_of(record.plan) if record.plan else None
         return self._announce(self.key, record, finish or Finish(self.key, None, []))
 
+    def publish(self) -> None:
+        """Publish the head's release as files, if it is not yet (`ingest.publishing`). A
+        refusal no retry changes (a policy, say) is logged: it must not keep the message from
+        going out, nor the file from its next version; the next release publishes again."""
+        try:
+            publish_head(self.uow, self.settings)
+        except ClientError as error:
+            if error_code(error) not in PERMANENT:
+                raise
+            _log("unpublished", self.event, level=logging.ERROR, error=f"{type(error).__name__}: {error}")
+
     def _announce(self, source: str, record: SourceRecord, finish: Finish) -> dict[str, Any]:
         uow = self.uow
         uow.forget(finish.garbage)
+        self.publish()  # before the message: what it announces can be read
         summary = dict(record.summary)
         if record.release:
             summary["release"] = record.release

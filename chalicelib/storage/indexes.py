@@ -20,7 +20,7 @@ from typing import Any
 
 from chalicelib.sets.index import Day, DayEdges, StageDay, StageDayKey
 from chalicelib.storage.bookkeeping import BookkeepingTable, Key, item_key
-from chalicelib.storage.sizes import MAX_SORT_KEY_BYTES, fits_key
+from chalicelib.storage.sizes import MAX_SORT_KEY_BYTES, fits_key, item_size
 from chalicelib.timetable import clock
 
 HEAD_KEY = item_key("head", "festival")
@@ -159,6 +159,26 @@ class Indexes(BookkeepingTable):
     def days(self, *, limit: int, after: Key | None) -> tuple[list[Day], Key | None]:
         """One page of festival days in order (one Query)."""
         items, last = self.page(DAY, limit=limit, after=after)
+        return [decode_day(item) for item in items], last
+
+    def days_within(self, budget: int, *, limit: int, after: Key | None) -> tuple[list[Day], Key | None]:
+        """Festival days in order, as many as fit in `budget` bytes of items read (at least
+        one, at most `limit`): a day lists its stages, so what a page reads follows the
+        festival's size, not a count. The first Query reads one day; each next one as many
+        as the largest day read so far says still fit (at a festival's days, which are alike
+        in size, two Queries)."""
+        items, last = self.page(DAY, limit=1, after=after)
+        used = sum(item_size(item) for item in items)
+        largest = used
+        while last is not None and len(items) < limit and largest:
+            room = min((budget - used) // largest, limit - len(items))
+            if room < 1:
+                break
+            more, last = self.page(DAY, limit=room, after=last)
+            sizes = [item_size(item) for item in more]
+            items += more
+            used += sum(sizes)
+            largest = max([largest, *sizes])
         return [decode_day(item) for item in items], last
 
     def day_numbers(self) -> list[int]:

@@ -79,6 +79,43 @@ class PerformanceStore:
                 return items
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    def stage_sets(self, stage: str, *, consistent: bool = True) -> list[Item]:
+        """Every set of a stage (one Query per MB); consistently for a publication, which
+        reads right after its commit, where an index (eventually consistent) may lag."""
+        if not fits_key(stage, MAX_PARTITION_KEY_BYTES):  # no stage has that name, and DynamoDB would refuse it
+            return []
+        return self._all(
+            {
+                "TableName": self.table,
+                "KeyConditionExpression": "stage = :stage",
+                "ExpressionAttributeValues": {":stage": {"S": stage}},
+                "ConsistentRead": consistent,
+            }
+        )
+
+    def artist_sets(self, artist: str) -> list[Item]:
+        """Every set of an artist (one Query of `by_artist` per MB)."""
+        if not fits_key(artist, MAX_PARTITION_KEY_BYTES):
+            return []
+        return self._all(
+            {
+                "TableName": self.table,
+                "IndexName": BY_ARTIST,
+                "KeyConditionExpression": "#k = :value",
+                "ExpressionAttributeNames": {"#k": "artist"},
+                "ExpressionAttributeValues": {":value": {"S": artist}},
+            }
+        )
+
+    def _all(self, request: dict[str, Any]) -> list[Item]:
+        items: list[Item] = []
+        while True:
+            response = self.client.query(**request)
+            items += response["Items"]
+            if "LastEvaluatedKey" not in response:
+                return items
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def in_slots(self, slots: list[tuple[str, int]], *, consistent: bool = False) -> list[Item]:
         """The sets in these slots (one BatchGetItem per 100)."""
         found: list[Item] = []

@@ -182,11 +182,11 @@ class Releases(BookkeepingTable):
         items, last = self.page(KIND, limit=limit, after=start_key, newest_first=True, above=after)
         return ReleasePage([self.decode(item) for item in items], last)
 
-    def release(self, release: str) -> Release | None:
-        item = self.get(item_key(KIND, release))
+    def release(self, release: str, *, consistent: bool = False) -> Release | None:
+        item = self.get(item_key(KIND, release), consistent=consistent)
         return None if item is None else self.decode(item)
 
-    def changes(self, release: Release, page: int) -> list[dict[str, Any]]:
+    def changes(self, release: Release, page: int, *, consistent: bool = False) -> list[dict[str, Any]]:
         """One page of a release's changes (one GetItem)."""
-        item = self.get(item_key(CHANGES + release.run, f"{page:05d}"))
+        item = self.get(item_key(CHANGES + release.run, f"{page:05d}"), consistent=consistent)
         return [] if item is None else [_change(row) for row in json.loads(unpacked(item["changes"]))]

@@ -17,14 +17,19 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from chalicelib.publish.files import PublicFile, Published
+from chalicelib.sets.index import Day
+from chalicelib.sets.items import from_item
+from chalicelib.sets.model import Set
 from chalicelib.storage.batch import BatchWriter, EncodedBatchWrite
 from chalicelib.storage.bookkeeping import Key
 from chalicelib.storage.bucket import CurrentObject, ScheduleBucket
 from chalicelib.storage.committed import CommittedFestival
-from chalicelib.storage.indexes import Head, Indexes
+from chalicelib.storage.indexes import DAY, STAGE, Head, Indexes, decode_day
 from chalicelib.storage.lease import LeaseLost, LeaseStore
 from chalicelib.storage.performances import PerformanceStore
 from chalicelib.storage.plans import (
@@ -40,12 +45,14 @@ from chalicelib.storage.plans import (
     plan_key,
     plan_lines,
 )
+from chalicelib.storage.public import Publications, PublicFiles
 from chalicelib.storage.releases import Release, Releases
 from chalicelib.storage.sending import Attempts, Backoff
 from chalicelib.storage.sources import NOTIFIED, SourceRecord, SourceRecords
 from chalicelib.storage.topic import Topic
 
 _BOOKKEEPING_CONCURRENCY = 1  # few requests; in order is plainer to follow in the logs
+_STAGE_READS = 8  # a publication reads the festival a stage at a time, this many at once
 
 
 class PlanMissing(RuntimeError):
@@ -122,6 +129,9 @@ class UnitOfWork:
         self.bucket = ScheduleBucket(clients.reads("s3"), tables.bucket)
         self._written = ScheduleBucket(clients.writes("s3"), tables.bucket)
         self._topic = Topic(clients.writes("sns"), topic_arn)
+        self._releases = Releases(reads, tables.bookkeeping)
+        self._publications = Publications(reads, tables.bookkeeping)
+        self._public = PublicFiles(clients.writes("s3"), tables.bucket)
         self._lease = lease.lease(wait_seconds=wait_seconds)
         self._backoff = backoff
         self._concurrency = concurrency
@@ -295,6 +305,47 @@ class UnitOfWork:
 
     def delete_plan(self, key: str) -> None:
         self._attempts.send(lambda: self._written.delete_plan(key), "deleting the plan")
+
+    # The public files: what a publication reads (consistently: the commit it follows has just
+    # landed, and an index may not show it yet) and writes, each write fenced by the lease.
+
+    def published(self) -> Published:
+        return self._publications.published()
+
+    def release(self, release_id: str) -> tuple[Release, list[dict[str, Any]]] | None:
+        """A release and every one of its changes."""
+        release = self._releases.release(release_id, consistent=True)
+        if release is None:
+            return None
+        changes = [c for page in range(release.pages) for c in self._releases.changes(release, page, consistent=True)]
+        return release, changes
+
+    def index_days(self) -> list[Day]:
+        return [decode_day(item) for item in self._indexes.partition(DAY)]
+
+    def index_stages(self) -> list[tuple[str, int]]:
+        return [(item["sk"]["S"], int(item["sets"]["N"])) for item in self._indexes.partition(STAGE)]
+
+    def all_sets(self) -> list[Set]:
+        """Every set of the festival, a stage at a time (one Query per stage and MB)."""
+        stages = [stage for stage, _ in self.index_stages()]
+        with ThreadPoolExecutor(max_workers=_STAGE_READS) as pool:
+            found = pool.map(self._performances.stage_sets, stages)
+            return [from_item(item) for items in found for item in items]
+
+    def put_public(self, file: PublicFile) -> None:
+        self._attempts.send(lambda: self._public.put(file), f"publishing {file.path}")
+
+    def put_pointer(self, pointer: bytes) -> None:
+        """The pointer, once every file it names is written."""
+        self._attempts.send(lambda: self._public.put_pointer(pointer), "moving the pointer")
+
+    def retire_public(self, path: str) -> None:
+        self._attempts.send(lambda: self._public.retire(path), f"retiring {path}")
+
+    def record_published(self, state: Published) -> None:
+        """What the publication wrote, for the next one to compare with (with the lease)."""
+        self._transact([Publications.encode(state)], "noting the release published")
 
     def _writer(self, table: str, concurrency: int) -> BatchWriter:
         return BatchWriter(EncodedBatchWrite(self._clients.bulk, table), self._attempts, concurrency)
