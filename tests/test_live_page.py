@@ -207,6 +207,8 @@ def test_an_open_page_follows_a_release_names_the_changed_picks_and_stays_where_
         block(page, "Xeno Xylo").locator(".open").focus()
         page.keyboard.press("Enter")  # its details open
         expect(page.locator("#details-stage")).to_have_text("Meadow")
+        meadow = page.locator(".strip .stage[data-stage='Meadow']")
+        expect(meadow).to_contain_text("Next: Xeno Xylo (21:00–22:00)")
         page.evaluate("window.__notReloaded = true")
         asked.clear()
 
@@ -226,6 +228,7 @@ def test_an_open_page_follows_a_release_names_the_changed_picks_and_stays_where_
             "Xeno Xylo moved to Barn, 22:20",
             "Papa Pulse cancelled",
         ]
+        expect(meadow).to_have_count(0)  # now and next follow (from the sets the release brought): nothing plays
         # Marked as changed, as a visit's changes are.
         expect(moved.locator(".news")).to_have_text("moved")
         expect(page.locator("#changes-note")).to_contain_text("Xeno Xylo: moved, Barn")

@@ -234,6 +234,7 @@ async function redraw() {
   const { search, timetable } = parts;
   if (!$("results").hidden && !$("results").contains(document.activeElement)) search.applyFilter();
   timetable.dimGrid();
+  timetable.renderStrip({ here: true });
   const shown = $("details").open && state.byId.get($("details-star").dataset.id);
   if (shown) showDetails(shown);
 }
