@@ -9,7 +9,7 @@ serves it (since issue 33 it compresses as the deployment does), and uncompresse
 comparison; the baseline's `make run` compressed nothing, so it is also measured behind a
 proxy that compresses as the deployment does. Each run in a fresh browser context. A
 benchmark, not a test: `python -m bench.page_load` runs it alone and rewrites
-docs/benchmarks.md.
+docs/benchmarks.md (`--this-page-only` keeps the baseline's figures from the last run).
 """
 
 from __future__ import annotations
@@ -207,7 +207,7 @@ def measure(browser: Any, address: str, runs: int) -> dict[str, Any]:
     }
 
 
-def page_load_benchmark(runs: int = 5) -> dict[str, Any]:
+def page_load_benchmark(runs: int = 5, *, baseline: bool = True) -> dict[str, Any]:
     """The first set on screen, per page version and festival size (medians of `runs`)."""
     from playwright.sync_api import sync_playwright
 
@@ -226,7 +226,7 @@ def page_load_benchmark(runs: int = 5) -> dict[str, Any]:
     }
     with sync_playwright() as playwright, baseline_tree() as old, tempfile.TemporaryDirectory() as work:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        trees = {"this page": ROOT, **({"before issue 27": old} if old else {})}
+        trees = {"this page": ROOT, **({"before issue 27": old} if old and baseline else {})}
         for name, tree in trees.items():
             with (
                 stack(tree, Path(tempfile.mkdtemp(dir=work))) as running,
@@ -303,7 +303,11 @@ def main() -> int:
     docs/benchmarks.md (the rest of it is `make bench`'s)."""
     checkpoint = DOCS / "benchmarks.json"
     results = json.loads(checkpoint.read_text()) if checkpoint.exists() else {}
-    results["page_load"] = page_load_benchmark()
+    this_page_only = "--this-page-only" in sys.argv  # the baseline's figures kept from the last run
+    kept = results.get("page_load", {}).get("pages", {})
+    results["page_load"] = page_load_benchmark(baseline=not this_page_only)
+    if this_page_only:
+        results["page_load"]["pages"].update({name: m for name, m in kept.items() if name != "this page"})
     checkpoint.write_text(json.dumps(results, indent=2))
     report = DOCS / "benchmarks.md"
     text = report.read_text() if report.exists() else "# Benchmarks\n"
