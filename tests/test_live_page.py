@@ -67,9 +67,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def upload(stack: Stack, timetable: str) -> None:
-    """Upload the test's own file through the bucket and wait until the API shows its sets."""
+    """Upload the test's own file through the bucket and wait until the API shows its
+    Saturday (a release is one commit: its other days are in too)."""
     stack.client("s3").put_object(Bucket=stack.bucket, Key="uploads/live.csv", Body=timetable.encode())
-    wanted = sorted(tuple(line.split(",")[i] for i in (0, 2, 4, 7)) for line in timetable.splitlines()[1:])
+    rows = [line.split(",") for line in timetable.splitlines()[1:]]
+    wanted = sorted((row[0], row[2], row[4], row[7]) for row in rows if row[1] == SATURDAY)
 
     def shown() -> bool:
         status, body = stack.get(f"/performances?day={SATURDAY}&limit=500")
@@ -145,8 +147,8 @@ def publish_as_contract(stack: Stack) -> str:
 
 
 def serve_public(page: Any, stack: Stack) -> list[str]:
-    """Answer the page's public/... requests from the bucket, as the API will; returns the
-    paths asked for, in order."""
+    """Answer the page's (or a context's) public/... requests from the bucket, as the API
+    will; returns the paths asked for, in order."""
     s3 = stack.client("s3")
     asked: list[str] = []
 
@@ -187,7 +189,10 @@ def following(page: Any, stack: Stack, address: str = "/?poll=1") -> None:
 def test_an_open_page_follows_a_release_names_the_changed_picks_and_stays_where_it_was(
     browser: Any, stack: Stack
 ) -> None:
-    context = browser.new_context(**DESKTOP, service_workers="block", permissions=["notifications"])
+    # Reduced motion: the grid scrolls at once, so where it is can be compared to the pixel.
+    context = browser.new_context(
+        **DESKTOP, service_workers="block", permissions=["notifications"], reduced_motion="reduce"
+    )
     page = watched(context.new_page())
     page.add_init_script(CAPTURE_NOTIFICATIONS)
     asked = serve_public(page, stack)
@@ -202,11 +207,11 @@ def test_an_open_page_follows_a_release_names_the_changed_picks_and_stays_where_
         expect(page.locator("#results")).to_contain_text("Papa Pulse")
         expect(block(page, "MØ")).to_have_class(re.compile(r"\bdimmed\b"))
         page.evaluate("document.getElementById('grid-wrap').scrollTop = 120")
-        scrolled = page.evaluate("document.getElementById('grid-wrap').scrollTop")
-        assert scrolled > 0
-        block(page, "Xeno Xylo").locator(".open").focus()
+        block(page, "Xeno Xylo").locator(".open").focus()  # scrolls it into sight
         page.keyboard.press("Enter")  # its details open
         expect(page.locator("#details-stage")).to_have_text("Meadow")
+        scrolled = page.evaluate("document.getElementById('grid-wrap').scrollTop")
+        assert scrolled > 0
         meadow = page.locator(".strip .stage[data-stage='Meadow']")
         expect(meadow).to_contain_text("Next: Xeno Xylo (21:00–22:00)")
         page.evaluate("window.__notReloaded = true")
@@ -307,3 +312,36 @@ def test_with_no_release_published_yet_the_page_is_quiet(browser: Any, stack: St
         assert [problem for problem in page.problems if problem != browser_lines] == []
     finally:
         context.close()
+
+
+def test_a_page_opened_with_no_signal_after_a_release_it_followed_shows_that_release(
+    browser: Any, stack: Stack
+) -> None:
+    """The service worker's kept days are replaced by the release's, the day the kept page
+    carries (the festival's first, here) included."""
+    context = browser.new_context(**DESKTOP)  # service worker allowed
+    page = watched(context.new_page())
+    serve_public(context, stack)  # the context's routes see the worker's requests too
+    friday = "Meadow,2026-07-03,18:00,19:00,Early Echo,indie,,\n"
+    upload(stack, PLANNER + friday)
+    publish_as_contract(stack)
+    try:
+        following(page, stack)
+        page.wait_for_selector("#saved:has-text('Saved on this device')")
+        xeno = set_id(stack, "Xeno Xylo")
+        upload(stack, RELEASED + friday.replace("18:00,19:00", "18:30,19:30"))
+        publish_as_contract(stack)
+        moved = page.locator(f"#grid .set[data-id='{xeno}']")
+        expect(moved).to_have_attribute("data-stage", "Barn", timeout=30_000)
+        context.set_offline(True)
+        page.reload()
+        page.wait_for_selector("#offline:not([hidden])")
+        # The day the page carries (Friday) and the others come from the release followed.
+        expect(block(page, "Early Echo").locator(".when")).to_have_text("18:30–19:30")
+        page.click(f"nav.days button[data-day='{SATURDAY}']")
+        expect(page.locator(f"#grid .set[data-id='{xeno}']")).to_have_attribute("data-stage", "Barn")
+    finally:
+        context.set_offline(False)
+        context.close()
+        upload(stack, PLANNER)
+        publish_as_contract(stack)

@@ -61,7 +61,7 @@ async function keep(urls) {
   const cache = await caches.open(CACHE);
   let kept = 0;
   for (const url of urls) {
-    const key = keyFor(url, url === page.href);
+    const key = keyFor(url, new URL(url).pathname === page.pathname);  // the page, whatever its query
     if (!key) continue;
     if (!(await cache.match(key))) {
       try {

@@ -89,8 +89,9 @@ async function poll() {
   return reading;
 }
 
-// The first pointer is where the page's sets are (they were read just before); a later
-// one names the days to read again. Nothing is applied until every file has arrived, so
+// The first pointer is where the page's sets are (they were read just before; a release
+// published in the second between would be missed on the days it alone changed, until a
+// reload); a later one names the days to read again. Nothing is applied until every file has arrived, so
 // a failed read leaves the page as it was and the next poll tries the same release again.
 async function follow(pointer) {
   const days = pointer.days || {};

@@ -209,6 +209,7 @@ async function start() {
   timetable.renderStrip();
   offline.showSaved();
   try { await everything; } catch (error) { showError(error); return; }
+  if (here && here.day && api.connection.savedAt) await readAgain(here.day);
   state.complete = true;
   plan.trimSharedPlan();
   showPicks(); search.applyFilter(); offline.showSaved();
@@ -237,6 +238,18 @@ async function redraw() {
   timetable.renderStrip({ here: true });
   const shown = $("details").open && state.byId.get($("details-star").dataset.id);
   if (shown) showDetails(shown);
+}
+
+// With no signal the page is the copy kept when it was last loaded, and the day it carries
+// may be older than the kept answers (a release the page followed since replaced them,
+// live.js): that day is read again from them. Without a kept answer the carried sets stay.
+async function readAgain(day) {
+  let sets;
+  try { sets = await api.all(`performances?day=${encodeURIComponent(day)}&limit=500`); } catch (error) { return; }
+  for (const [id, set] of state.byId) if (set.day === day) state.byId.delete(id);
+  for (const set of sets) state.byId.set(set.id, set);
+  state.loaded.set(day, Promise.resolve(sets));
+  if (state.day === day) { state.sets = sets; await renderDay(); }
 }
 
 async function refresh() {  // the connection is back: ask again (the service worker revalidates with ETags)
