@@ -18,7 +18,8 @@
   Also the time from a 250-row upload to its release (`/changes`) and to the pointer naming
   it, p50 and p95, on `make run` itself.
 
-`python -m bench.edge [--quick]` runs it alone and prints the results as JSON.
+`python -m bench.edge` runs it alone, prints the results as JSON and rewrites its section of
+docs/benchmarks.md (`--quick`: smaller crowds, nothing written).
 """
 
 from __future__ import annotations
@@ -452,8 +453,19 @@ def edge_benchmark(quick: bool = False) -> dict[str, Any]:
 
 
 def main() -> int:
+    """Measure; unless --quick, keep the result in docs/benchmarks.json and rewrite this
+    section of docs/benchmarks.md (the rest of it is `make bench`'s)."""
+    from bench.page_load import DOCS, rewrite_section
+
     quick = "--quick" in sys.argv
-    print(json.dumps(edge_benchmark(quick), indent=2))
+    results = edge_benchmark(quick)
+    print(json.dumps(results, indent=2))
+    if not quick:
+        checkpoint = DOCS / "benchmarks.json"
+        kept = json.loads(checkpoint.read_text()) if checkpoint.exists() else {}
+        kept["edge"] = results
+        checkpoint.write_text(json.dumps(kept, indent=2))
+        rewrite_section(HEADING, report_section(results))
     return 0
 
 

@@ -298,6 +298,22 @@ def report_section(page_load: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def rewrite_section(heading: str, lines: list[str]) -> None:
+    """Put a section in docs/benchmarks.md in place of the one under `heading` (before the
+    notes on real AWS when it is new): a benchmark run alone, the rest of the file `make bench`'s."""
+    report = DOCS / "benchmarks.md"
+    text = report.read_text() if report.exists() else "# Benchmarks\n"
+    section = "\n".join(lines)
+    if heading in text:
+        before, rest = text.split(heading, 1)
+        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
+        text = before + section + "\n" + after
+    else:
+        marker = "## What these numbers mean on real AWS"
+        text = text.replace(marker, section + "\n" + marker) if marker in text else text + "\n" + section
+    report.write_text(text)
+
+
 def main() -> int:
     """Measure, keep the result in docs/benchmarks.json and rewrite this section of
     docs/benchmarks.md (the rest of it is `make bench`'s)."""
@@ -309,17 +325,7 @@ def main() -> int:
     if this_page_only:
         results["page_load"]["pages"].update({name: m for name, m in kept.items() if name != "this page"})
     checkpoint.write_text(json.dumps(results, indent=2))
-    report = DOCS / "benchmarks.md"
-    text = report.read_text() if report.exists() else "# Benchmarks\n"
-    section = "\n".join(report_section(results["page_load"]))
-    if HEADING in text:
-        before, rest = text.split(HEADING, 1)
-        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        text = before + section + "\n" + after
-    else:
-        marker = "## What these numbers mean on real AWS"
-        text = text.replace(marker, section + "\n" + marker) if marker in text else text + "\n" + section
-    report.write_text(text)
+    rewrite_section(HEADING, report_section(results["page_load"]))
     medians = {
         page: {
             name: {how: round(m["median_first_set_ms"]) for how, m in ways.items()} for name, ways in festivals.items()
