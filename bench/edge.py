@@ -3,7 +3,7 @@
 - **The edge**: Debian's nginx (nginx-light) as a caching proxy in front of `make run`'s API,
   honouring the origin's Cache-Control as CloudFront does (its default cache policy: the
   origin's max-age, the path and query as the key, one request to the origin for many
-  simultaneous misses, a conditional request to revalidate). Installed with apt-get when
+  simultaneous requests, a conditional request to revalidate). Installed with apt-get when
   missing and this is root; otherwise the benchmark says so and skips.
 - **The phones** follow the page's own requests (chalicelib/web/js/live.js): the pointer
   (`public/current.json`) every 20 s, revalidated with the ETag it holds, each phone at its
@@ -103,8 +103,12 @@ http {{
       # CloudFront's default key: the path and the query (no cookies, no headers but the
       # normalised Accept-Encoding, which the origin's Vary brings in here).
       proxy_cache_key $request_uri;
-      proxy_cache_lock on;               # many viewers missing at once: one origin request
+      # CloudFront collapses simultaneous requests for an object into one origin request:
+      # nginx locks a missing one, and hands the copy it holds out while one request
+      # revalidates an expired one (stale by at most that request's time).
+      proxy_cache_lock on;
       proxy_cache_lock_timeout 30s;
+      proxy_cache_use_stale updating;
       proxy_cache_revalidate on;         # an expired object is revalidated with its ETag
       add_header X-Cache $upstream_cache_status always;
     }}
