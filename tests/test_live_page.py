@@ -345,3 +345,32 @@ def test_a_page_opened_with_no_signal_after_a_release_it_followed_shows_that_rel
         context.close()
         upload(stack, PLANNER)
         publish_as_contract(stack)
+
+
+# The first agenda entry below the sticky bar, and where it is on screen.
+IN_SIGHT = """() => {
+  const top = document.getElementById("bar").getBoundingClientRect().bottom;
+  const item = [...document.querySelectorAll("#agenda .entry")].find((e) => e.getBoundingClientRect().top >= top);
+  return [item.dataset.id, Math.round(item.getBoundingClientRect().top)];
+}"""
+
+
+def test_on_a_phone_the_agenda_stays_where_it_was_read(browser: Any, stack: Stack) -> None:
+    context = browser.new_context(**PHONE, service_workers="block", reduced_motion="reduce")
+    page = watched(context.new_page())
+    serve_public(page, stack)
+    try:
+        following(page, stack)
+        page.locator("#agenda .entry", has=page.locator(".artist", has_text="MØ")).scroll_into_view_if_needed()
+        page.evaluate("window.scrollBy(0, 200)")
+        before = page.evaluate(IN_SIGHT)
+        assert page.evaluate("window.scrollY") > 0
+        upload(stack, RELEASED)
+        release = publish_as_contract(stack)
+        page.wait_for_selector(f"html[data-release='{release}']", state="attached", timeout=30_000)  # drawn
+        assert page.evaluate(IN_SIGHT) == before  # the same set at the same place under the reader's thumb
+        assert page.problems == []
+    finally:
+        upload(stack, PLANNER)
+        publish_as_contract(stack)
+        context.close()

@@ -112,9 +112,11 @@ async function follow(pointer) {
     emit("released");
     tell(newsOf(was));
     keepOffline(sets);
+    await state.redrawn;
   }
   current = pointer;
-  document.documentElement.dataset.release = pointer.release;  // for tests and curious readers
+  // The release the page shows, once drawn: for tests and curious readers.
+  document.documentElement.dataset.release = pointer.release;
 }
 
 /* ---- applying a release ---- */

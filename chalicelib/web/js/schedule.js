@@ -263,7 +263,7 @@ on("picks", showPicks);
 on("retry", start);
 on("refresh", refresh);
 on("reveal", revealSet);
-on("released", () => { redraw().catch(showError); });
+on("released", () => { state.redrawn = redraw().catch(showError); });
 wireAgenda();
 // S (or *) on a focused set stars it, in the agenda, the grid and the plan.
 document.addEventListener("keydown", (event) => {
