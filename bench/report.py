@@ -14,6 +14,7 @@ from typing import Any
 import matplotlib
 
 from bench.coldstart import report_lines as cold_start_lines
+from bench.edge import report_section as edge_section
 from bench.page_load import report_section
 
 matplotlib.use("Agg")
@@ -376,6 +377,7 @@ def write_report(results: dict[str, Any], docs: Path) -> None:
         "Target: within 2 seconds.",
         "",
         *report_section(results.get("page_load")),
+        *edge_section(results.get("edge")),
         REAL_AWS,
     ]
     history = docs / "benchmarks-history.md"  # before/after measurements of past changes, kept by hand

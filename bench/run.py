@@ -5,7 +5,8 @@ Every ingest contender runs in its own process (its peak RSS and CPU are its own
 against the same moto server process, on a fresh stack, reading the same file.
 Comparisons are interleaved round by round and reported as ratios with their spread.
 The ingest rounds run twice: on bare moto, and with a round trip before every request
-(bench/roundtrip.py, also runnable alone). The cold start is bench/coldstart.py's.
+(bench/roundtrip.py, also runnable alone). The cold start is bench/coldstart.py's; the
+crowd behind an edge cache and a release's way to it, bench/edge.py's.
 Options: --quick (small sizes, one round; to check the harness), --skip-million, --skip-scale,
 --resume (finish a run that stopped, keeping what it measured).
 """
@@ -35,6 +36,7 @@ import boto3
 
 from bench.coldstart import cold_start_benchmark
 from bench.data import timetable
+from bench.edge import edge_benchmark
 from bench.page_load import page_load_benchmark
 from bench.roundtrip import round_trip_benchmark
 from local.run import free_port
@@ -581,6 +583,7 @@ def main() -> int:
     phase("cold_start", lambda: cold_start_benchmark(5 if args.quick else 21))
     phase("local_stack", local_stack_latency)
     phase("page_load", lambda: page_load_benchmark(runs=1 if args.quick else 5))
+    phase("edge", lambda: edge_benchmark(quick=args.quick))
     results["duration_s"] = spent + time.monotonic() - started
     checkpoint.write_text(json.dumps(results, indent=2))
     from bench.report import write_report

@@ -8,6 +8,9 @@ const page = new URL(self.registration.scope);
 
 // What is worth keeping: the page, its modules, the days, each day's sets and the changes.
 // "Now" answers go stale within the minute; the page works those out from the sets offline.
+// The release pointer (public/current.json) is never kept: with no signal there is nothing
+// to follow, and a kept pointer would only ever be stale; release files are not needed
+// offline either (the days they bring are kept as the API's answers, see `save`).
 function keyFor(url, navigation) {
   const address = new URL(url);
   if (address.origin !== page.origin || !address.pathname.startsWith(page.pathname)) return null;
@@ -58,7 +61,7 @@ async function keep(urls) {
   const cache = await caches.open(CACHE);
   let kept = 0;
   for (const url of urls) {
-    const key = keyFor(url, url === page.href);
+    const key = keyFor(url, new URL(url).pathname === page.pathname);  // the page, whatever its query
     if (!key) continue;
     if (!(await cache.match(key))) {
       try {
@@ -93,7 +96,23 @@ self.addEventListener("fetch", (event) => {
   if (key) event.respondWith(isModule(new URL(key)) ? cacheFirst(event.request, key) : networkFirst(event.request, key));
 });
 
+// A release the open page followed (live.js): the days it read again, as the API answers
+// them whole, replace the kept copies (only of what this worker keeps).
+async function save(answers) {
+  const cache = await caches.open(CACHE);
+  for (const { url, body } of answers) {
+    const key = keyFor(url, false);
+    if (!key || typeof body !== "string") continue;
+    const response = new Response(body, { headers: { "Content-Type": "application/json" } });
+    await cache.put(key, await stamped(response));
+  }
+}
+
 self.addEventListener("message", (event) => {
+  if (event.data && Array.isArray(event.data.save)) {
+    event.waitUntil(save(event.data.save));
+    return;
+  }
   const urls = (event.data && event.data.keep) || [];
   event.waitUntil(keep(urls).then((kept) => event.ports[0] && event.ports[0].postMessage({ kept })));
 });

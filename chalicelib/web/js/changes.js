@@ -27,6 +27,18 @@ export async function markChanges() {
   renderChanges(newest.release);
 }
 
+// A release the page followed while open (live.js): its changes are marked as the last
+// visit's are, the newest first, and it is seen. `answer` is its changes.json (null when
+// it could not be read: the sets are new all the same).
+export function markRelease(release, answer) {
+  const items = Array.isArray(answer) ? answer : (answer && (answer.items || answer.changes)) || [];
+  const fresh = new Map(items.filter((change) => change && change.id).map((change) => [change.id, change]));
+  state.changed = new Map([...fresh, ...[...state.changed].filter(([id]) => !fresh.has(id))]);
+  if (answer && answer.note) state.notes = [answer.note, ...(state.notes || [])];
+  store.set("seen", release);
+  renderChanges(release);
+}
+
 // A release lists its first changes; a large one (a release can hold thousands) lists the
 // rest a page at a time at `all_changes`. Asked beside the page, as /changes/{release}: the
 // API's own path may carry a prefix (/api) the page's address does not.

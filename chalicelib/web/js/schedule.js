@@ -21,8 +21,9 @@ let partsLoading = null;
 function loadParts() {
   partsLoading ||= Promise.all([
     import("./timetable.js"), import("./plan.js"), import("./search.js"), import("./changes.js"), import("./offline.js"),
-  ]).then(([timetable, plan, search, changes, offline]) => {
-    Object.assign(parts, { timetable, plan, search, changes, offline });
+    import("./live.js"),
+  ]).then(([timetable, plan, search, changes, offline, live]) => {
+    Object.assign(parts, { timetable, plan, search, changes, offline, live });
     search.wireSearch();
     return parts;
   });
@@ -208,6 +209,7 @@ async function start() {
   timetable.renderStrip();
   offline.showSaved();
   try { await everything; } catch (error) { showError(error); return; }
+  if (here && here.day && api.connection.savedAt) await readAgain(here.day);
   state.complete = true;
   plan.trimSharedPlan();
   showPicks(); search.applyFilter(); offline.showSaved();
@@ -215,6 +217,39 @@ async function start() {
     await changes.markChanges().catch(() => null);  // a nicety: the schedule works without it
     offline.keepForOffline().catch(() => null);
   }
+  parts.live.followReleases();
+}
+
+// A release arrived while the page was open (live.js replaced the days it changed): every
+// view is drawn again where it was, the search and an open set's details too.
+async function redraw() {
+  const grid = $("grid-wrap");
+  const at = { top: grid.scrollTop, left: grid.scrollLeft };
+  if (!state.days.some((d) => d.day === state.day) && state.days.length) state.day = openingDay(state.moment);
+  renderTabs();
+  renderStageChoices();
+  state.sets = state.day ? await loadDay(state.day) : [];
+  await renderDay();  // the agenda keeps its first set in sight itself
+  grid.scrollTop = at.top; grid.scrollLeft = at.left;
+  showPicks();
+  const { search, timetable } = parts;
+  if (!$("results").hidden && !$("results").contains(document.activeElement)) search.applyFilter();
+  timetable.dimGrid();
+  timetable.renderStrip({ here: true });
+  const shown = $("details").open && state.byId.get($("details-star").dataset.id);
+  if (shown) showDetails(shown);
+}
+
+// With no signal the page is the copy kept when it was last loaded, and the day it carries
+// may be older than the kept answers (a release the page followed since replaced them,
+// live.js): that day is read again from them. Without a kept answer the carried sets stay.
+async function readAgain(day) {
+  let sets;
+  try { sets = await api.all(`performances?day=${encodeURIComponent(day)}&limit=500`); } catch (error) { return; }
+  for (const [id, set] of state.byId) if (set.day === day) state.byId.delete(id);
+  for (const set of sets) state.byId.set(set.id, set);
+  state.loaded.set(day, Promise.resolve(sets));
+  if (state.day === day) { state.sets = sets; await renderDay(); }
 }
 
 async function refresh() {  // the connection is back: ask again (the service worker revalidates with ETags)
@@ -228,6 +263,7 @@ on("picks", showPicks);
 on("retry", start);
 on("refresh", refresh);
 on("reveal", revealSet);
+on("released", () => { state.redrawn = redraw().catch(showError); });
 wireAgenda();
 // S (or *) on a focused set stars it, in the agenda, the grid and the plan.
 document.addEventListener("keydown", (event) => {

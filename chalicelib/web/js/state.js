@@ -33,6 +33,7 @@ export const state = {
   words: [],           // what the search field asks for, folded
   layout: "agenda",    // how the schedule is shown: "agenda" or "grid"
   found: null,         // the set last jumped to (shown in the agenda whatever its filters)
+  redrawn: null,       // the redraw after the last release the page followed (a promise)
 };
 
 // The page's parts tell each other what happened: "picks" (picks, clashes or changes moved),

@@ -121,14 +121,16 @@ function nowAndNextHere(moment) {
   return [...stages.values()].sort((a, b) => a.stage.localeCompare(b.stage));
 }
 
-export async function renderStrip() {
+// `here`: from the sets the page holds (a release it followed brought them), with no request.
+export async function renderStrip({ here = false } = {}) {
   const strip = $("strip");
   const moment = state.moment;
   let items;
   try {
+    if (here) throw new Error("drawn from the sets here");
     items = (await api.get(`performances?at=${encodeURIComponent(moment)}&limit=100`)).items;
   } catch (error) {
-    if (!api.connection.savedAt && navigator.onLine) { showError(error); return; }
+    if (!here && !api.connection.savedAt && navigator.onLine) { showError(error); return; }
     await loadAll().catch(() => null);
     items = nowAndNextHere(moment);
   }
