@@ -4,16 +4,12 @@ without a reload, the live region and a notification name both, and the page sta
 it was (its scroll, its open set, its search). The bell asks for permission only when
 tapped, and keeps its state.
 
-The pointer is read every second here (`?poll=1`); nothing waits for a time to pass.
-
-TEMPORARY, until the `publish` branch is in main: `publish_as_contract` writes the
-release's files to the bucket as TEAM.md's contract says the ingest will, and
-`serve_public` answers the page's `public/...` requests from the bucket as the API will."""
+The ingest publishes each release's files under public/ and the API serves them, as on
+`make run`. The pointer is read every second here (`?poll=1`); nothing waits for a time to
+pass."""
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
 import urllib.parse
 from collections.abc import Iterator
@@ -62,7 +58,7 @@ UNISOLATE = str.maketrans("", "", "\u2068\u2069")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with running_stack(tmp_path_factory.mktemp("live")) as running:
         upload(running, PLANNER)
-        publish_as_contract(running)
+        published(running)
         yield running
 
 
@@ -85,89 +81,23 @@ def upload(stack: Stack, timetable: str) -> None:
     poll(shown, "the upload")
 
 
-# ---- TEMPORARY: the contract's files, until the ingest writes them (branch publish) ----
-
-_published: dict[str, Any] = {}
-
-
-def publish_as_contract(stack: Stack) -> str:
-    """Write the current release's files under public/ as TEAM.md's contract says (a day's
-    file rewritten only when its sets changed), the pointer last; returns the release."""
-    s3 = stack.client("s3")
-    release = stack.get("/changes?limit=1")[1]["items"][0]["release"]
-    days: dict[str, str] = {}
-    for item in stack.get("/days?limit=500")[1]["items"]:
-        day = item["day"]
-        sets = stack.get(f"/performances?day={day}&limit=500")[1]["items"]
-        text = json.dumps({"day": day, "items": sets}, ensure_ascii=False)
-        previous = _published.get(day)
-        if previous and previous[0] == text:
-            days[day] = previous[1]
-            continue
-        path = f"releases/{release}/days/{day}.json"
-        s3.put_object(
-            Bucket=stack.bucket,
-            Key=f"public/{path}",
-            Body=gzip.compress(text.encode()),
-            ContentType="application/json",
-            ContentEncoding="gzip",
-            CacheControl="public, max-age=31536000, immutable",
-        )
-        _published[day] = (text, path)
-        days[day] = path
-    address = f"/changes/{urllib.parse.quote(release, safe='')}"
-    changes = stack.get(address)[1]
-    items, cursor = list(changes["items"]), changes["next"]
-    while cursor:
-        more = stack.get(f"{address}?cursor={urllib.parse.quote(cursor, safe='')}")[1]
-        items, cursor = items + more["items"], more["next"]
-    changes.update(items=items, next=None)
-    s3.put_object(
-        Bucket=stack.bucket,
-        Key=f"public/releases/{release}/changes.json",
-        Body=json.dumps(changes).encode(),
-        ContentType="application/json",
-        CacheControl="public, max-age=31536000, immutable",
-    )
-    pointer = {
-        "release": release,
-        "timezone": "Europe/Amsterdam",
-        "day_change": 360,
-        "days": days,
-        "files": {"changes": f"releases/{release}/changes.json"},
-    }
-    s3.put_object(
-        Bucket=stack.bucket,
-        Key="public/current.json",
-        Body=json.dumps(pointer).encode(),
-        ContentType="application/json",
-        CacheControl="public, max-age=5",
-    )
+def published(stack: Stack) -> str:
+    """The release the API shows, once the ingest has published its files (the pointer names it)."""
+    release = str(stack.get("/changes?limit=1")[1]["items"][0]["release"])
+    poll(lambda: stack.get("/public/current.json")[1].get("release") == release, "the release's publication")
     return release
 
 
-def serve_public(page: Any, stack: Stack) -> list[str]:
-    """Answer the page's (or a context's) public/... requests from the bucket, as the API
-    will; returns the paths asked for, in order."""
-    s3 = stack.client("s3")
+def public_reads(page: Any) -> list[str]:
+    """The page's requests for public files (paths below public/), in order, as they are made."""
     asked: list[str] = []
 
-    def answer(route: Any) -> None:
-        path = urllib.parse.urlparse(route.request.url).path.split("/public/", 1)[1]
-        asked.append(path)
-        try:
-            found = s3.get_object(Bucket=stack.bucket, Key=f"public/{path}")
-        except s3.exceptions.NoSuchKey:
-            route.fulfill(status=404, content_type="application/json", body='{"Message": "no such file"}')
-            return
-        body = found["Body"].read()
-        if found.get("ContentEncoding") == "gzip":
-            body = gzip.decompress(body)  # the browser would decode it
-        route.fulfill(
-            status=200, content_type="application/json", body=body, headers={"Cache-Control": found["CacheControl"]}
-        )
+    def seen(request: Any) -> None:
+        path = urllib.parse.urlparse(request.url).path
+        if "/public/" in path:
+            asked.append(path.split("/public/", 1)[1])
 
-    page.route(lambda url: "/public/" in url, answer)
+    page.on("request", seen)
     return asked
 
 
@@ -195,7 +125,7 @@ def test_an_open_page_follows_a_release_names_the_changed_picks_and_stays_where_
     )
     page = watched(context.new_page())
     page.add_init_script(CAPTURE_NOTIFICATIONS)
-    asked = serve_public(page, stack)
+    asked = public_reads(page)
     xeno, papa = set_id(stack, "Xeno Xylo"), set_id(stack, "Papa Pulse")
     try:
         following(page, stack)
@@ -218,7 +148,7 @@ def test_an_open_page_follows_a_release_names_the_changed_picks_and_stays_where_
         asked.clear()
 
         upload(stack, RELEASED)
-        publish_as_contract(stack)
+        published(stack)
 
         moved = page.locator(f"#grid .set[data-id='{xeno}']")
         expect(moved).to_have_attribute("data-stage", "Barn", timeout=30_000)
@@ -255,7 +185,7 @@ def test_an_open_page_follows_a_release_names_the_changed_picks_and_stays_where_
         assert axe_problems(page) == []  # the news, the bell and the marks
     finally:
         upload(stack, PLANNER)
-        publish_as_contract(stack)
+        published(stack)
         context.close()
 
 
@@ -263,7 +193,6 @@ def test_the_bell_asks_for_permission_only_when_tapped_and_keeps_its_state(brows
     context = browser.new_context(**PHONE, service_workers="block")
     page = watched(context.new_page())
     page.add_init_script(CAPTURE_NOTIFICATIONS)
-    serve_public(page, stack)
     try:
         following(page, stack)
         bell = page.locator("#bell")
@@ -321,16 +250,15 @@ def test_a_page_opened_with_no_signal_after_a_release_it_followed_shows_that_rel
     carries (the festival's first, here) included."""
     context = browser.new_context(**DESKTOP)  # service worker allowed
     page = watched(context.new_page())
-    serve_public(context, stack)  # the context's routes see the worker's requests too
     friday = "Meadow,2026-07-03,18:00,19:00,Early Echo,indie,,\n"
     upload(stack, PLANNER + friday)
-    publish_as_contract(stack)
+    published(stack)
     try:
         following(page, stack)
         page.wait_for_selector("#saved:has-text('Saved on this device')")
         xeno = set_id(stack, "Xeno Xylo")
         upload(stack, RELEASED + friday.replace("18:00,19:00", "18:30,19:30"))
-        publish_as_contract(stack)
+        published(stack)
         moved = page.locator(f"#grid .set[data-id='{xeno}']")
         expect(moved).to_have_attribute("data-stage", "Barn", timeout=30_000)
         context.set_offline(True)
@@ -344,7 +272,7 @@ def test_a_page_opened_with_no_signal_after_a_release_it_followed_shows_that_rel
         context.set_offline(False)
         context.close()
         upload(stack, PLANNER)
-        publish_as_contract(stack)
+        published(stack)
 
 
 # The first agenda entry below the sticky bar, and where it is on screen.
@@ -358,7 +286,6 @@ IN_SIGHT = """() => {
 def test_on_a_phone_the_agenda_stays_where_it_was_read(browser: Any, stack: Stack) -> None:
     context = browser.new_context(**PHONE, service_workers="block", reduced_motion="reduce")
     page = watched(context.new_page())
-    serve_public(page, stack)
     try:
         following(page, stack)
         page.locator("#agenda .entry", has=page.locator(".artist", has_text="MØ")).scroll_into_view_if_needed()
@@ -366,11 +293,11 @@ def test_on_a_phone_the_agenda_stays_where_it_was_read(browser: Any, stack: Stac
         before = page.evaluate(IN_SIGHT)
         assert page.evaluate("window.scrollY") > 0
         upload(stack, RELEASED)
-        release = publish_as_contract(stack)
+        release = published(stack)
         page.wait_for_selector(f"html[data-release='{release}']", state="attached", timeout=30_000)  # drawn
         assert page.evaluate(IN_SIGHT) == before  # the same set at the same place under the reader's thumb
         assert page.problems == []
     finally:
         upload(stack, PLANNER)
-        publish_as_contract(stack)
+        published(stack)
         context.close()
