@@ -345,6 +345,19 @@ def page_module(name: str) -> Response:
     return _fixed(text, caching.SCRIPT, caching.IMMUTABLE if current else caching.REVALIDATE, module_headers())
 
 
+@app.route("/languages/{name}")
+def page_catalogue(name: str) -> Response:
+    """One language's words for the pages; at the version the page names, cached for good."""
+    from chalicelib.web.page import catalogue, module_headers
+
+    request: Any = app.current_request
+    found = catalogue(name, (request.query_params or {}).get("v"))
+    if found is None:
+        raise NotFoundError(f"no language named {name}")
+    text, current = found
+    return _fixed(text, caching.JSON, caching.IMMUTABLE if current else caching.REVALIDATE, module_headers())
+
+
 @app.route("/sw.js")
 def page_service_worker() -> Response:
     """The page's service worker (it must live beside the page to control it)."""

@@ -20,7 +20,7 @@ from tests.aws_calls import CallLog
 from tests.conftest import Festival, csv_text
 
 # The pages and their code: not part of the API, so neither described nor checked as it is.
-PAGE_ROUTES = {"/", "/organiser", "/sw.js", "/js/{name}"}
+PAGE_ROUTES = {"/", "/organiser", "/sw.js", "/js/{name}", "/languages/{name}"}
 # Each checks its token before its query: probed signed in, in tests/test_organisers.py.
 ORGANISER_ROUTES = {
     "/sessions",
