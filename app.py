@@ -294,6 +294,17 @@ def _fixed(
     )
 
 
+@app.middleware("http")
+def coded_errors(event: Any, get_response: Any) -> Any:
+    """Every error answer carries a stable code beside its English message (chalicelib.api.codes)."""
+    response = get_response(event)
+    if response.status_code >= 400:
+        from chalicelib.api.codes import with_code
+
+        response.body = with_code(response.body, response.status_code)
+    return response
+
+
 @app.route("/")
 def page() -> Response:
     """The schedule page, built on the API below."""

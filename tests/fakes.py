@@ -289,4 +289,3 @@ class FakeUnitOfWork:
 
     def delete_plan(self, key: str) -> None:
         self.plans.pop(key, None)
-
