@@ -76,19 +76,26 @@ export function t(key, values = {}) {
 // The same, as parts for el(): a value that is a node (a name in its <bdi>) stays a node,
 // and a value that is a list of parts (listParts) is spread.
 export function parts(key, values = {}) {
-  return raw(key, values.count).split(/(\{\w+\})/).filter(Boolean).flatMap((piece) => {
+  const found = raw(key, values.count).split(/(\{\w+\})/).filter(Boolean).flatMap((piece) => {
     const name = /^\{(\w+)\}$/.exec(piece);
     return name && Object.hasOwn(values, name[1]) ? shown(values[name[1]]) : [piece];
   });
+  // Neighbouring words are one text ("until 22:00"), as a sentence written whole would be.
+  return found.reduce((joined, piece) => {
+    const last = joined.length - 1;
+    if (typeof piece === "string" && typeof joined[last] === "string") joined[last] += piece;
+    else joined.push(piece);
+    return joined;
+  }, []);
 }
 
 export const has = (key) => Object.hasOwn(words, key);
 
 // What the server said (an error's or a rejected row's {code, values, message}), in the
 // visitor's words where its stable code has a text here ("server.<code>", with the answer's
-// named values), else the server's own English message.
+// named values), else the server's own English message (which English shows as it is).
 export const fromServer = ({ code, values, message } = {}) =>
-  (code && has(`server.${code}`) ? t(`server.${code}`, values || {}) : message || "");
+  (current.language !== "en" && code && has(`server.${code}`) ? t(`server.${code}`, values || {}) : message || "");
 
 /* ---- numbers, times and dates ---- */
 

@@ -3,7 +3,7 @@
 // publishers (POST releases/{release}/rollback).
 
 import { $, announce, bdi, el } from "./dom.js";
-import { fromServer, has, instant, list, t } from "./i18n.js";
+import { fromServer, has, instant, list as listOf, t } from "./i18n.js";
 
 const PAGE = 20;
 
@@ -15,6 +15,7 @@ export function createHistory({ call, zone, mayRollBack }) {
   const KINDS = ["new", "moved", "changed", "cancelled", "removed"];
   const failure = (answer) => (answer.body ? fromServer({ code: answer.body.code, values: answer.body.values,
     message: answer.body.Message }) : String(answer.status));
+  const action = (name) => (has(`history.action.${name}`) ? t(`history.action.${name}`) : name);
   let next = null;
   let seen = new Set();  // files whose latest release is drawn already
   let newest = null;
@@ -26,10 +27,10 @@ export function createHistory({ call, zone, mayRollBack }) {
     const time = el("time", "when", when.format(at));
     time.dateTime = release.at;
     const who = release.author ? bdi(release.author) : el("span", "bucket", t("organiser.byBucket"));
-    const counts = list(KINDS.filter((kind) => release.counts[kind])
+    const counts = listOf(KINDS.filter((kind) => release.counts[kind])
       .map((kind) => t(`changes.count.${kind}`, { count: release.counts[kind] })));
     const item = el("li", `release ${release.action}`,
-      el("p", "what", time, " ", el("span", `flag ${release.action}`, has(`history.action.${release.action}`) ? t(`history.action.${release.action}`) : release.action),
+      el("p", "what", time, " ", el("span", `flag ${release.action}`, action(release.action)),
         " ", el("code", "", bdi(release.file)), " — ", who,
         release.rollback_of ? ` ${t("organiser.rollbackOf", { release: release.rollback_of })}` : ""),
       counts ? el("p", "hint", counts) : null,
