@@ -315,7 +315,9 @@ def test_the_page_is_cached_with_an_etag_under_a_policy_that_allows_nothing_inli
     scripts = page.locator("script").evaluate_all("s => s.map(x => [x.type, Boolean(x.src), x.text.length > 0])")
     inline = [text for kind, src, text in scripts if kind == "" and not src]
     assert inline == [True]  # the language chooser, allowed by its hash
-    assert all((kind == "module" and src and not text) or kind in ("application/json", "") for kind, src, text in scripts)
+    assert all(
+        (kind == "module" and src and not text) or kind in ("application/json", "") for kind, src, text in scripts
+    )
     assert page.evaluate("JSON.parse(document.getElementById('organiser-data').textContent).bucket") == stack.bucket
     # Relative addresses: under API Gateway's /api prefix the page's modules are /api/js/...
     assert page.locator("script[type=module]").get_attribute("src").startswith("js/organiser.js?v=")
