@@ -334,6 +334,17 @@ def _fixed(
     )
 
 
+@app.middleware("http")
+def coded_errors(event: Any, get_response: Any) -> Any:
+    """Every error answer carries a stable code beside its English message (chalicelib.api.codes)."""
+    response = get_response(event)
+    if response.status_code >= 400:
+        from chalicelib.api.codes import with_code
+
+        response.body = with_code(response.body, response.status_code)
+    return response
+
+
 @app.route("/")
 def page() -> Response:
     """The schedule page, built on the API below."""
@@ -383,6 +394,19 @@ def page_module(name: str) -> Response:
         raise NotFoundError(f"no module named {name}")
     text, current = found
     return _fixed(text, caching.SCRIPT, caching.IMMUTABLE if current else caching.REVALIDATE, module_headers())
+
+
+@app.route("/languages/{name}")
+def page_catalogue(name: str) -> Response:
+    """One language's words for the pages; at the version the page names, cached for good."""
+    from chalicelib.web.page import catalogue, module_headers
+
+    request: Any = app.current_request
+    found = catalogue(name, (request.query_params or {}).get("v"))
+    if found is None:
+        raise NotFoundError(f"no language named {name}")
+    text, current = found
+    return _fixed(text, caching.JSON, caching.IMMUTABLE if current else caching.REVALIDATE, module_headers())
 
 
 @app.route("/sw.js")

@@ -32,7 +32,7 @@ def validate_file(path: Path) -> dict[str, Any]:
             report.describe(schedule.encoding, schedule.delimiter, schedule.warnings())
             for row in schedule.rows():
                 if isinstance(row, Rejection):
-                    report.reject(row.line, row.reason, row.columns)
+                    report.reject(row.line, row.reason, row.columns, row.problems)
                 else:
                     report.accepted += 1
             report.warnings.extend(schedule.closing_warnings())

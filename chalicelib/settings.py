@@ -21,7 +21,9 @@ HOST = re.compile(rf"({_LABEL}(\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])(:[0-9]{{1,5}})?"
 _ORIGIN_PATH = re.compile(r"(/[A-Za-z0-9._~%-]*)*")
 # What the festival is: set per deployment in .chalice/config.json, and taken from the
 # environment first by `make run` and `cli validate`.
-FESTIVAL_SETTINGS = ("FESTIVAL_TIMEZONE", "DAY_CHANGE", "FESTIVAL_NAME")
+FESTIVAL_SETTINGS = ("FESTIVAL_TIMEZONE", "DAY_CHANGE", "FESTIVAL_NAME", "FESTIVAL_LANGUAGE")
+# The languages the feeds' fixed words are written in (chalicelib.exports.words has them all).
+FESTIVAL_LANGUAGES = ("en", "de", "fr", "es", "nl", "pt", "ar")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class Settings:
     timezone: str
     day_change_minutes: int
     festival_name: str = "Festival"
+    # The language of the few fixed words the feeds and exports write (a cancelled set's
+    # title): one of FESTIVAL_LANGUAGES. The pages follow their visitor's.
+    festival_language: str = "en"
     # Where clients reach the API (`https://d1.cloudfront.net`), for feeds' absolute links;
     # empty: the request's own Host. `make deploy CDN=1` sets it to the CDN's address.
     public_origin: str = ""
@@ -73,6 +78,13 @@ def _parse_day_change(text: str) -> int:
     return value
 
 
+def _parse_language(text: str) -> str:
+    code = text.strip().lower() or "en"
+    if code not in FESTIVAL_LANGUAGES:
+        raise ValueError(f"FESTIVAL_LANGUAGE must be one of {', '.join(FESTIVAL_LANGUAGES)}, not {text!r}")
+    return code
+
+
 def _parse_public_origin(text: str) -> str:
     """`http(s)://host[:port][/path]` without its last slash, or "" when not set."""
     if not text:
@@ -103,6 +115,7 @@ def get_settings() -> Settings:
         timezone=timezone,
         day_change_minutes=_parse_day_change(env.get("DAY_CHANGE", clock.hh_mm(clock.DEFAULT_DAY_CHANGE))),
         festival_name=env.get("FESTIVAL_NAME", "Festival"),
+        festival_language=_parse_language(env.get("FESTIVAL_LANGUAGE", "en")),
         public_origin=_parse_public_origin(env.get("PUBLIC_ORIGIN", "")),
         organiser_pool_id=env.get("ORGANISER_POOL_ID", ""),
         organiser_client_id=env.get("ORGANISER_CLIENT_ID", ""),

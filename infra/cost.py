@@ -82,9 +82,7 @@ def estimate(rows_per_day: int, requests_per_day: int, prices: dict[str, float] 
     writes = rows * WRITES_PER_ROW + files * BOOKKEEPING_WRITES_PER_FILE + scheduled * SCHEDULED_RUN_WRITES
     reads = requests * READS_PER_REQUEST + scheduled * SCHEDULED_RUN_READS
     gb_seconds = (
-        rows * INGEST_GB_SECONDS_PER_ROW
-        + requests * API_GB_SECONDS_PER_REQUEST
-        + scheduled * SCHEDULED_RUN_GB_SECONDS
+        rows * INGEST_GB_SECONDS_PER_ROW + requests * API_GB_SECONDS_PER_REQUEST + scheduled * SCHEDULED_RUN_GB_SECONDS
     )
     return Estimate(
         dynamodb=(writes * prices["dynamodb_write_per_million"] + reads * prices["dynamodb_read_per_million"]) / 1e6,

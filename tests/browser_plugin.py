@@ -29,8 +29,12 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+# The suite's browsers speak English with a 24-hour clock (the page writes times as the
+# browser's locale has them), as its assertions are written; the language tests
+# (test_languages_page.py) choose their own locales, en-US's 12-hour clock among them.
+ENGLISH_24H = "en-US-u-hc-h23"
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": ENGLISH_24H}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": ENGLISH_24H}
 
 
 @pytest.fixture(scope="module")

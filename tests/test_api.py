@@ -20,7 +20,7 @@ from tests.aws_calls import CallLog
 from tests.conftest import Festival, csv_text
 
 # The pages and their code: not part of the API, so neither described nor checked as it is.
-PAGE_ROUTES = {"/", "/organiser", "/sw.js", "/js/{name}"}
+PAGE_ROUTES = {"/", "/organiser", "/sw.js", "/js/{name}", "/languages/{name}"}
 # Each checks its token before its query: probed signed in, in tests/test_organisers.py.
 ORGANISER_ROUTES = {
     "/sessions",
@@ -278,6 +278,9 @@ class TestRefusals:
         body = get(loaded, path, status=400)
         assert body["Code"] == "InvalidParameter"
         assert f"{names}: " in body["Message"]
+        # Beside the English message, a stable code and its values, for a page to say it in its own language.
+        assert body["code"] in ("bad-parameter", "unknown-parameter", "either-or", "bad-cursor")
+        assert body["code"] == "bad-cursor" or body["values"]["name"] == names
 
     @pytest.mark.parametrize(
         "path",
@@ -293,7 +296,8 @@ class TestRefusals:
         ],
     )
     def test_unknown_things_get_404(self, loaded: Festival, path: str) -> None:
-        assert get(loaded, path, status=404)["Code"] == "NotFound"
+        body = get(loaded, path, status=404)
+        assert body["Code"] == "NotFound" and body["code"] == "not-found" and body["Message"]
 
     def test_a_cursor_from_another_stage_is_refused(self, loaded: Festival) -> None:
         # Well formed, but no page of this listing: the page it names is not found.

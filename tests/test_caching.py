@@ -182,7 +182,9 @@ def test_page_modules_are_served_by_the_app_with_etags_and_cached_for_good_at_th
     version = modules().version
     page = fetch(festival, "/")
     policy = page.headers["Content-Security-Policy"]
-    assert "script-src 'self';" in policy and "sha256" not in policy.split("script-src")[1].split(";")[0]
+    scripts = policy.split("script-src")[1].split(";")[0].split()
+    # The page's own modules, and inline only the few lines that choose its language (by their hash).
+    assert scripts[0] == "'self'" and len(scripts) == 2 and scripts[1].startswith("'sha256-")
     body = page.body.decode() if isinstance(page.body, bytes) else page.body
     assert f'<script type="module" src="js/schedule.js?v={version}"></script>' in body
     assert f'<link rel="modulepreload" href="js/state.js?v={version}">' in body  # imported, so fetched at once
@@ -198,6 +200,24 @@ def test_page_modules_are_served_by_the_app_with_etags_and_cached_for_good_at_th
     assert f'from "./state.js?v={version}"' in module  # imports name the same version
     assert f'import("./plan.js?v={version}")' in module  # and so do the later ones
     for missing in ("/js/nothing.js", "/js/..%2Fpage.py", "/js/sw.js"):
+        assert fetch(festival, missing).status_code == 404, missing
+
+
+def test_language_catalogues_are_served_with_etags_and_cached_for_good_at_their_version(festival: Festival) -> None:
+    from chalicelib.web.page import catalogues
+
+    version = catalogues().version
+    page = fetch(festival, "/")
+    body = page.body.decode() if isinstance(page.body, bytes) else page.body
+    assert f'"version":"{version}"' in body and '"ar":{"name":"العربية","dir":"rtl"}' in body
+    current = fetch(festival, f"/languages/de.json?v={version}")
+    assert current.status_code == 200 and current.headers["Content-Type"].startswith("application/json")
+    assert "immutable" in current.headers["Cache-Control"]
+    words = json.loads(current.body)
+    assert words["language.name"] == "Deutsch"
+    assert fetch(festival, "/languages/de.json", **{"If-None-Match": current.headers["ETag"]}).status_code == 304
+    assert fetch(festival, "/languages/de.json?v=0123456789abcdef").headers["Cache-Control"] == "no-cache"
+    for missing in ("/languages/xx.json", "/languages/..%2Fpage.py", "/languages/de.js"):
         assert fetch(festival, missing).status_code == 404, missing
 
 

@@ -84,6 +84,20 @@ class TestCalendar:
         gone = events(feed(loaded))["Gone (cancelled)"]
         assert str(gone["STATUS"]) == "CANCELLED"
 
+    @pytest.mark.parametrize(("language", "title"), [("de", "Gone (abgesagt)"), ("ar", "Gone (أُلغي)")])
+    def test_a_cancelled_sets_title_is_in_the_festivals_language_and_names_stay_as_they_are(
+        self, loaded: Festival, monkeypatch: pytest.MonkeyPatch, language: str, title: str
+    ) -> None:
+        from chalicelib.services import get_services, reset_services
+
+        monkeypatch.setenv("FESTIVAL_LANGUAGE", language)
+        reset_services()
+        # Read now: during a request the test client sets .chalice/config.json's variables (English).
+        assert get_services().settings.festival_language == language
+        found = events(feed(loaded))
+        assert set(found) == {"Björk", "Moderat", "Night Owl", title, "Sigur Rós"}
+        assert str(found[title]["STATUS"]) == "CANCELLED" and str(found["Björk"]["LOCATION"]) == "Main"
+
     def test_the_stamps_are_the_last_change_not_now_so_the_bytes_stay_the_same(self, loaded: Festival) -> None:
         first = fetch(loaded, "/calendar.ics").body
         loaded.upload("uploads/timetable.csv", TIMETABLE + "\n")  # no change: no release

@@ -92,6 +92,20 @@ class TestOneUpload:
                 "line": 7,
                 "reason": 'overlaps the set on line 6 (2026-07-04T14:00 to 2026-07-04T15:00 on "Tent & Bar")',
                 "columns": ["stage", "start", "end"],  # the cells to look at
+                # For a page to say it in its visitor's language: the code, and what the message names.
+                "code": "overlap",
+                "problems": [
+                    {
+                        "code": "overlap",
+                        "message": 'overlaps the set on line 6 (2026-07-04T14:00 to 2026-07-04T15:00 on "Tent & Bar")',
+                        "values": {
+                            "line": 6,
+                            "start": "2026-07-04T14:00",
+                            "end": "2026-07-04T15:00",
+                            "stage": "Tent & Bar",
+                        },
+                    }
+                ],
             }
         ]
         assert report["errors_truncated"] is False

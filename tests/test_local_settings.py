@@ -12,7 +12,12 @@ from chalicelib.settings import FESTIVAL_SETTINGS, get_settings
 from local.run import _chalice_environment, free_port
 from local.serve import create_server
 
-GIVEN = {"FESTIVAL_TIMEZONE": "Australia/Sydney", "DAY_CHANGE": "05:00", "FESTIVAL_NAME": "Splendour in the Grass"}
+GIVEN = {
+    "FESTIVAL_TIMEZONE": "Australia/Sydney",
+    "DAY_CHANGE": "05:00",
+    "FESTIVAL_NAME": "Splendour in the Grass",
+    "FESTIVAL_LANGUAGE": "de",
+}
 
 
 @pytest.fixture

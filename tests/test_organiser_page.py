@@ -263,10 +263,11 @@ def test_a_file_over_2_mb_and_a_busy_api_are_said_not_shown_as_a_blank_page(page
 def test_day_tabs_and_views_work_from_the_keyboard(page: Any, stack: Stack) -> None:
     open_page(page, stack)
     stops = []
-    for _ in range(4):
+    for _ in range(5):
         page.keyboard.press("Tab")
         stops.append(page.evaluate("document.activeElement.id"))
-    assert stops == ["email", "password", "sign-in-button", "file"]  # sign in, then choose a file
+    # the language first (top of the page), then sign in, then choose a file
+    assert stops == ["language", "email", "password", "sign-in-button", "file"]
     page.fill("#name", "late.csv")
     drop(page, "late.csv", LATE)
     previewed(page, "late.csv")
@@ -306,11 +307,17 @@ def test_the_page_is_cached_with_an_etag_under_a_policy_that_allows_nothing_inli
     assert again.status == 304
     policy = response.headers["content-security-policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
-    assert directives["default-src"] == "'none'" and directives["script-src"] == "'self'"
+    # The page's own modules, and inline only the few lines that choose its language, by their hash.
+    assert directives["default-src"] == "'none'" and directives["script-src"].startswith("'self' 'sha256-")
+    assert len(directives["script-src"].split()) == 2
     assert directives["connect-src"] == "'self'" and "'unsafe-inline'" not in policy
     assert directives["style-src"].startswith("'sha256-")  # its own CSS, by hash
     scripts = page.locator("script").evaluate_all("s => s.map(x => [x.type, Boolean(x.src), x.text.length > 0])")
-    assert all((kind == "module" and src and not text) or kind == "application/json" for kind, src, text in scripts)
+    inline = [text for kind, src, text in scripts if kind == "" and not src]
+    assert inline == [True]  # the language chooser, allowed by its hash
+    assert all(
+        (kind == "module" and src and not text) or kind in ("application/json", "") for kind, src, text in scripts
+    )
     assert page.evaluate("JSON.parse(document.getElementById('organiser-data').textContent).bucket") == stack.bucket
     # Relative addresses: under API Gateway's /api prefix the page's modules are /api/js/...
     assert page.locator("script[type=module]").get_attribute("src").startswith("js/organiser.js?v=")

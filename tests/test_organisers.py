@@ -191,6 +191,7 @@ class TestSigningIn:
             )
         assert wrong[0] == unknown[0] == 401
         assert wrong[1] == unknown[1]
+        assert wrong[1]["code"] == "wrong-password"  # what the page translates, beside the English message
         assert wrong[2]["www-authenticate"] == unknown[2]["www-authenticate"] == 'Bearer realm="organisers"'
         lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "festival.organisers"]
         assert [(line["action"], line["outcome"], line["who"]) for line in lines] == [

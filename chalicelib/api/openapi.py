@@ -413,15 +413,32 @@ SCHEMAS: dict[str, Any] = {
         "required": ["status", "accepted", "rejected", "errors", "warnings", "changes", "changelog", "preview"],
         "properties": {
             "status": {"enum": ["ok", "partial", "failed"]},
-            "reason": _STRING,
             "accepted": {"type": "integer", "minimum": 0},
             "rejected": {"type": "integer", "minimum": 0},
+            "reason": {**_STRING, "description": "Why the file fails as a whole (English)."},
+            "reason_code": {**_STRING, "description": "The reason's stable code, for a page to translate it by."},
+            "reason_values": {"type": "object", "description": "The named values of the reason."},
             "errors": {
                 "type": "array",
-                "items": {"type": "object", "required": ["line", "reason"]},
-                "description": "Rejected rows: the line each starts on, and why.",
+                "items": {
+                    "type": "object",
+                    "required": ["line", "reason"],
+                    "properties": {
+                        "line": {"type": "integer"},
+                        "reason": {**_STRING, "description": "Why, in English: its problems joined by '; '."},
+                        "columns": {"type": "array", "items": _STRING},
+                        "code": {**_STRING, "description": "The first problem's stable code."},
+                        "problems": {"type": "array", "items": _ref("Problem")},
+                    },
+                },
+                "description": "Rejected rows: the line each starts on, and why (each problem with its code).",
             },
             "warnings": {"type": "array", "items": _STRING},
+            "warning_details": {
+                "type": "array",
+                "items": _ref("Problem"),
+                "description": "The warnings, in the same order, each with its stable code where it has one.",
+            },
             "fixes": {
                 "type": "array",
                 "items": _ref("Fix"),
@@ -608,10 +625,34 @@ SCHEMAS: dict[str, Any] = {
             },
         ]
     },
+    "Problem": {
+        "type": "object",
+        "required": ["message"],
+        "description": "A message with its stable code: a page translates it by `code` with `values`, and shows "
+        "`message` (English) for a code it does not know.",
+        "properties": {
+            "code": _STRING,
+            "message": _STRING,
+            "values": {"type": "object", "additionalProperties": {"type": ["string", "integer"]}},
+        },
+    },
     "Error": {
         "type": "object",
-        "required": ["Code", "Message"],
-        "properties": {"Code": _STRING, "Message": _STRING},
+        "required": ["Code", "Message", "code"],
+        "properties": {
+            "Code": _STRING,
+            "Message": _STRING,
+            "code": {
+                "type": "string",
+                "description": "A stable code for the message (unknown-parameter, wrong-password, not-found, ...): a "
+                "page translates the message by it, with `values`, and shows `Message` for a code it does not know.",
+            },
+            "values": {
+                "type": "object",
+                "additionalProperties": _STRING,
+                "description": "The named values the message is made of (a parameter's name, a count, ...).",
+            },
+        },
     },
 }
 

@@ -20,6 +20,7 @@ from chalicelib.exports import CALENDAR
 from chalicelib.exports.festival import Festival
 from chalicelib.exports.text import clean
 from chalicelib.exports.vtimezone import vtimezone
+from chalicelib.exports.words import word
 from chalicelib.sets.model import Set
 
 REFRESH = timedelta(hours=1)
@@ -69,7 +70,7 @@ class CalendarFeed:
         event.add("dtstart", _unambiguous(festival.starts(performance)))
         event.add("dtend", _unambiguous(festival.ends(performance)))
         artist = clean(performance.artist, one_line=True)
-        event.add("summary", f"{artist} (cancelled)" if performance.cancelled else artist)
+        event.add("summary", word(festival.language, "cancelled", artist=artist) if performance.cancelled else artist)
         event.add("location", clean(performance.stage, one_line=True))
         event.add("status", "CANCELLED" if performance.cancelled else "CONFIRMED")
         event.add("url", festival.page_link(performance.id))

@@ -46,6 +46,7 @@ class Festival:
     stages: tuple[str, ...]
     numbers: Mapping[str, int] = field(repr=False)  # set id -> the frab format's numeric id
     note: str = ""  # the current release's note, where a format has room for it
+    language: str = "en"  # the language of the fixed words a format writes (exports.words)
 
     @property
     def version(self) -> str:
@@ -91,7 +92,15 @@ def acronym(name: str) -> str:
 
 
 def build_festival(
-    sets: Iterable[Set], *, name: str, zone: ZoneInfo, day_change: int, release: str, origin: str, note: str = ""
+    sets: Iterable[Set],
+    *,
+    name: str,
+    zone: ZoneInfo,
+    day_change: int,
+    release: str,
+    origin: str,
+    note: str = "",
+    language: str = "en",
 ) -> Festival:
     """The read model of these sets."""
     ordered = tuple(sorted(sets, key=lambda s: (s.start, s.stage, s.id)))
@@ -116,6 +125,7 @@ def build_festival(
         stages=tuple(sorted({s.stage for s in ordered})),
         numbers=event_numbers(s.id for s in ordered),
         note=note,
+        language=language,
     )
 
 
@@ -129,4 +139,5 @@ def festival_of(sets: Iterable[Set], settings: Settings, release: str, origin: s
         release=release,
         origin=origin,
         note=note,
+        language=settings.festival_language,
     )

@@ -30,6 +30,7 @@ from chalicelib.storage.releases import INLINE_CHANGES, Release
 from chalicelib.storage.sources import COMMITTED, Manifest, SourceRecord
 from chalicelib.timetable import clock
 from chalicelib.timetable.fixes import Fixes
+from chalicelib.timetable.problems import Problem
 from chalicelib.timetable.rows import Performance, Rejection, read_schedule
 
 MAX_KEPT_SHOWN = 100
@@ -158,7 +159,7 @@ class Planner:
         for row in schedule.rows():
             self._fixes.note(row)
             if isinstance(row, Rejection):
-                self.report.reject(row.line, row.reason, row.columns)
+                self.report.reject(row.line, row.reason, row.columns, row.problems)
                 identities.stand_for(row)
                 continue
             self.report.accepted += 1
@@ -172,7 +173,12 @@ class Planner:
         self.report.warnings.extend(schedule.closing_warnings())
         if not self.report.accepted:
             if not self.report.rejected:
-                self.report.fail("the file has a header but no data rows; to remove a file's sets, delete the file")
+                self.report.fail(
+                    Problem(
+                        "no-rows",
+                        "the file has a header but no data rows; to remove a file's sets, delete the file",
+                    )
+                )
             return self._unchanged()  # nothing was placed: what was live stays live
         kept = [s for s in self.previous_sets if s.slot not in placed.sets and identities.kept_if_left(s)]
         vacated = self._sweep(placed, kept, identities.continued)

@@ -10,6 +10,7 @@ from chalicelib.ingest.plan import Plan, Planner
 from chalicelib.sets.changes import change_json
 from chalicelib.storage.committed import MAX_PREVIEW_DAYS
 from chalicelib.timetable import clock
+from chalicelib.timetable.problems import Problem
 
 MAX_NOT_COMPARED_SHOWN = 50
 
@@ -76,12 +77,16 @@ def preview_json(
     }
     if not_compared:  # a preview reads a bounded part of the festival (`storage.committed.PreviewFestival`)
         report["preview"]["not_compared"] = [clock.iso_date(day) for day in not_compared[:MAX_NOT_COMPARED_SHOWN]]
-        report["warnings"] = [
-            *report["warnings"],
+        warning = Problem(
+            "days-not-compared",
             f"{len(not_compared):,} festival days this file names were not compared with the other files' sets "
             f"live on them (a preview compares at most {MAX_PREVIEW_DAYS} days): a set it would replace there is "
             "not listed as removed; once published, the release compares every day",
-        ]
+            count=len(not_compared),
+            most=MAX_PREVIEW_DAYS,
+        )
+        report["warnings"] = [*report["warnings"], str(warning)]
+        report["warning_details"] = [*report.get("warning_details", []), warning.as_json()]
     if draft:
         report["source"] = {**report["source"], "key": draft}
     return report

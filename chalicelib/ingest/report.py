@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.sets.changes import Changelog
+from chalicelib.timetable.problems import Problem, coded
 
 MAX_ERRORS = 1000
 MAX_LISTED_CHANGES = 1000  # the report lists this many; the release keeps them all
@@ -33,12 +34,17 @@ class Report:
         self.details.update(encoding=encoding, delimiter=delimiter)
         self.warnings.extend(warnings)
 
-    def reject(self, line: int, reason: str, columns: tuple[str, ...] = ()) -> None:
+    def reject(self, line: int, reason: str, columns: tuple[str, ...] = (), problems: tuple[Problem, ...] = ()) -> None:
+        """A rejected row: its English reason and, for a page to translate, each of its
+        problems with its code (`code` is the first one's)."""
         self.rejected += 1
         if len(self.errors) < MAX_ERRORS:
             error: dict[str, Any] = {"line": line, "reason": reason}
             if columns:
                 error["columns"] = list(columns)
+            if problems:
+                error["code"] = problems[0].code
+                error["problems"] = [problem.as_json() for problem in problems]
             self.errors.append(error)
 
     def fail(self, reason: str) -> None:
@@ -55,14 +61,21 @@ class Report:
     def as_dict(self) -> dict[str, Any]:
         report: dict[str, Any] = {"status": self.status}
         if self.status in (FAILED, ERROR):
-            report["reason"] = self.reason or f"every one of the {self.rejected:,} data rows was rejected"
+            reason = self.reason or Problem(
+                "all-rejected", f"every one of the {self.rejected:,} data rows was rejected", count=self.rejected
+            )
+            report["reason"] = str(reason)
+            if isinstance(reason, Problem):  # its code, for a page to translate it by
+                report["reason_code"], report["reason_values"] = reason.code, dict(reason.values)
         report.update(
             source=self.source,
             accepted=self.accepted,
             rejected=self.rejected,
             errors=self.errors,
             errors_truncated=self.rejected > len(self.errors),
-            warnings=self.warnings,
+            warnings=[str(warning) for warning in self.warnings],
+            # The warnings' codes and values, in the same order, for a page to translate them by.
+            warning_details=[coded(warning) for warning in self.warnings],
         )
         if self.changes is not None:
             report["changes"] = self.changes.as_dict()

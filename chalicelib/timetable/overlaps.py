@@ -6,6 +6,7 @@ from bisect import bisect_left, insort
 from collections.abc import Iterator
 
 from chalicelib.timetable import clock
+from chalicelib.timetable.problems import Problem
 from chalicelib.timetable.text import shown as _shown
 
 
@@ -27,24 +28,33 @@ class Timetable:
         self._stages: dict[str, dict[int, list[int]]] = {}
         self._cancelled: dict[tuple[str, int], int] = {}  # (stage, start) -> line; they take no time
 
-    def claim(self, stage: str, start: int, end: int, line: int) -> str | None:
+    def claim(self, stage: str, start: int, end: int, line: int) -> Problem | None:
         """Accept a set, or return why it collides with an earlier one."""
         days = self._stages.setdefault(stage, {})
         start_day = start // clock.MINUTES_PER_DAY
         same_day = days.setdefault(start_day, [])
         earlier = self._find(same_day, start)
         if earlier is not None:
-            return (
+            return Problem(
+                "duplicate-start",
                 f"duplicate of line {earlier & self._LINE_MASK}: "
-                f"{_shown(stage)} already has a set starting {clock.iso(start)}"
+                f"{_shown(stage)} already has a set starting {clock.iso(start)}",
+                line=earlier & self._LINE_MASK,
+                stage=stage,
+                start=clock.iso(start),
             )
         before = self._latest_start_before(days, end)
         if before is not None:
             other_start, other_end = self._unpack(before)
             if start < other_end:
-                return (
+                return Problem(
+                    "overlap",
                     f"overlaps the set on line {before & self._LINE_MASK} "
-                    f"({clock.iso(other_start)} to {clock.iso(other_end)} on {_shown(stage)})"
+                    f"({clock.iso(other_start)} to {clock.iso(other_end)} on {_shown(stage)})",
+                    line=before & self._LINE_MASK,
+                    start=clock.iso(other_start),
+                    end=clock.iso(other_end),
+                    stage=stage,
                 )
         insort(same_day, start << self._START | (end - start) << self._LENGTH | line)
         return None

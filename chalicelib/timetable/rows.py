@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.timetable import clock
 from chalicelib.timetable.overlaps import Timetable
+from chalicelib.timetable.problems import Problem
 from chalicelib.timetable.text import (
     MAX_LINE_CHARS,
     TextFile,
@@ -85,6 +86,11 @@ class Rejection:
     start: int | None = None
     columns: tuple[str, ...] = ()  # the columns the problems are in (the file's cells to fix)
     cells: tuple[tuple[str, str], ...] = ()  # the known columns' values as read, for suggesting a fix
+    problems: tuple[Problem, ...] = ()  # the reason's parts, each with its code (a page translates by it)
+
+    def __post_init__(self) -> None:
+        if not self.problems and isinstance(self.reason, Problem):
+            object.__setattr__(self, "problems", (self.reason,))
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,15 @@ class Columns:
         more = len(self.ignored) - _SHOWN_UNKNOWN
         tail = f" and {more:,} more" if more > 0 else ""
         noun = "column" if len(self.ignored) == 1 else "columns"
-        return [f"ignored {len(self.ignored):,} unknown {noun}: {names}{tail}"]
+        return [
+            Problem(
+                "ignored-columns",
+                f"ignored {len(self.ignored):,} unknown {noun}: {names}{tail}",
+                count=len(self.ignored),
+                names=names,
+                more=max(more, 0),
+            )
+        ]
 
 
 def resolve_columns(names: list[str]) -> Columns | str:
@@ -123,7 +137,13 @@ def resolve_columns(names: list[str]) -> Columns | str:
         name = raw.strip().lstrip("\ufeff").strip().lower()
         if name in KNOWN:
             if name in index:
-                return f'the header names the column "{name}" twice (columns {index[name] + 1} and {position + 1})'
+                return Problem(
+                    "column-twice",
+                    f'the header names the column "{name}" twice (columns {index[name] + 1} and {position + 1})',
+                    column=name,
+                    first=index[name] + 1,
+                    second=position + 1,
+                )
             index[name] = position
         elif name:
             ignored.append(raw.strip())
@@ -131,10 +151,16 @@ def resolve_columns(names: list[str]) -> Columns | str:
     if missing:
         found = ", ".join(_shown(n.strip()) for n in names[:_SHOWN_UNKNOWN] if n.strip()) or "nothing"
         noun = "column" if len(missing) == 1 else "columns"
-        return (
+        return Problem(
+            "columns-missing",
             f"the header lacks the required {noun} {', '.join(missing)} (found {found}); "
             f"the header must name {', '.join(REQUIRED)} (and may name {', '.join(OPTIONAL)}; "
-            "with a day column, date may be left out)"
+            "with a day column, date may be left out)",
+            columns=", ".join(missing),
+            count=len(missing),
+            found=found,
+            required=", ".join(REQUIRED),
+            optional=", ".join(OPTIONAL),
         )
     return Columns(index=index, width=len(names), ignored=tuple(ignored), names=tuple(n.strip() for n in names))
 
@@ -171,12 +197,18 @@ class Schedule:
 
     def warnings(self) -> list[str]:
         """What the header shows about how the file is read."""
-        notes = []
+        notes: list[str] = []
         if self.encoding != "UTF-8":
-            notes.append(f"the file is not valid UTF-8, so it was read as {self.encoding}")
+            notes.append(
+                Problem(
+                    "not-utf8",
+                    f"the file is not valid UTF-8, so it was read as {self.encoding}",
+                    encoding=self.encoding,
+                )
+            )
         if self.delimiter != ",":
             name = {";": "semicolon", "\t": "tab"}[self.delimiter]
-            notes.append(f"the file is {name}-separated")
+            notes.append(Problem(f"{name}-separated", f"the file is {name}-separated"))
         return notes + self.columns.warnings()
 
     def rows(self) -> Iterator[Performance | Rejection]:
@@ -199,7 +231,12 @@ class Schedule:
             if text.overlong_lines and text.overlong_lines[-1] >= line:
                 yield Rejection(
                     line,
-                    f"line {text.overlong_lines[-1]} is longer than {MAX_LINE_CHARS:,} characters",
+                    Problem(
+                        "line-too-long",
+                        f"line {text.overlong_lines[-1]} is longer than {MAX_LINE_CHARS:,} characters",
+                        line=text.overlong_lines[-1],
+                        most=MAX_LINE_CHARS,
+                    ),
                 )
                 continue
             joined = "".join(fields)
@@ -223,16 +260,18 @@ class Schedule:
             if small_hours:
                 self._small_hours.append(performance)
             return performance
+        problems: tuple[Problem, ...] = (conflict,)
         if small_hours:
             self._small_hours_overlapping.append(performance.line)
-            conflict += "; " + self._next_date_hint(performance)
+            problems += (self._next_date_hint(performance),)
         return Rejection(
             performance.line,
-            conflict,
+            "; ".join(problems),
             performance.artist,
             performance.stage,
             performance.start,
             ("stage", "start", "end"),
+            problems=problems,
         )
 
     def _list_cancelled(self, performance: Performance) -> Performance | Rejection:
@@ -243,21 +282,30 @@ class Schedule:
             return performance
         return Rejection(
             performance.line,
-            f"is cancelled, and line {taken_by} has a set on {_shown(performance.stage)} starting "
-            f"{clock.iso(performance.start)} too; the timetable keeps one set per stage and start: "
-            "delete the cancelled row (its set is then listed as removed)",
+            Problem(
+                "cancelled-taken",
+                f"is cancelled, and line {taken_by} has a set on {_shown(performance.stage)} starting "
+                f"{clock.iso(performance.start)} too; the timetable keeps one set per stage and start: "
+                "delete the cancelled row (its set is then listed as removed)",
+                line=taken_by,
+                stage=performance.stage,
+                start=clock.iso(performance.start),
+            ),
             performance.artist,
             performance.stage,
             performance.start,
             ("status",),
         )
 
-    def _next_date_hint(self, performance: Performance) -> str:
+    def _next_date_hint(self, performance: Performance) -> Problem:
         written = clock.iso_date(performance.start // clock.MINUTES_PER_DAY)
         following = clock.iso_date(performance.start // clock.MINUTES_PER_DAY + 1)
-        return (
+        return Problem(
+            "small-hours-date",
             f"its date {written} makes it the small hours before that day's evening; if it follows the evening "
-            f"of {written}, write {following} as its date, or add a day column with the festival day"
+            f"of {written}, write {following} as its date, or add a day column with the festival day",
+            date=written,
+            following=following,
         )
 
     def closing_warnings(self) -> list[str]:
@@ -283,11 +331,17 @@ class Schedule:
         )
         noun = "set" if len(lines) == 1 else "sets"
         return [
-            f"{len(lines):,} after-midnight {noun} (line {shown}) may be dated with the festival day "
-            f"they belong to: each was read as the small hours *before* its date's evening, and {because}. "
-            "If they follow the evening of the date written, add a day column with the festival day "
-            f"(the day changes at {clock.hh_mm(self._day_change)}), or write the next date, or write the time "
-            "as 24:00 to 29:59"
+            Problem(
+                "dated-day-early",
+                f"{len(lines):,} after-midnight {noun} (line {shown}) may be dated with the festival day "
+                f"they belong to: each was read as the small hours *before* its date's evening, and {because}. "
+                "If they follow the evening of the date written, add a day column with the festival day "
+                f"(the day changes at {clock.hh_mm(self._day_change)}), or write the next date, or write the time "
+                "as 24:00 to 29:59",
+                count=len(lines),
+                lines=shown,
+                change=clock.hh_mm(self._day_change),
+            )
         ]
 
     def dated_a_day_early(self) -> list[int]:
@@ -322,24 +376,36 @@ class Schedule:
 
     def _performance(self, fields: list[str], joined: str, line: int) -> tuple[Performance | Rejection, bool]:
         """The row, and whether it is dated in the small hours before the day change."""
-        problems: list[str] = []
+        problems: list[Problem] = []
         columns: list[str] = []  # the columns the problems are in, for the organiser to see them
 
-        def problem(text: str, *names: str) -> None:
-            problems.append(text)
+        def problem(found: Problem, *names: str) -> None:
+            problems.append(found)
             columns.extend(name for name in names if name not in columns)
 
         bad_byte = undecodable(joined)
         if bad_byte:
-            problem(f"contains bytes that are not valid {self.encoding} (first: {bad_byte})")
+            problem(
+                Problem(
+                    "undecodable",
+                    f"contains bytes that are not valid {self.encoding} (first: {bad_byte})",
+                    encoding=self.encoding,
+                    byte=bad_byte,
+                )
+            )
         unusable: set[str] = set()  # columns whose value a rejection must not carry
         if not joined.isprintable():
             for position, field in enumerate(fields):
                 character = unsafe_character(field)
                 if character:
                     problem(
-                        f"{self.columns.name_at(position)} contains {character}: "
-                        "feeds (XML, iCalendar, JSON) cannot carry it; remove it",
+                        Problem(
+                            "unsafe-character",
+                            f"{self.columns.name_at(position)} contains {character}: "
+                            "feeds (XML, iCalendar, JSON) cannot carry it; remove it",
+                            column=self.columns.name_at(position),
+                            character=character,
+                        ),
                         self.columns.name_at(position),
                     )
                     unusable.add(self.columns.name_at(position))
@@ -347,14 +413,29 @@ class Schedule:
         if len(fields) > width:
             # Never guess: an unquoted comma shifts every later value into the wrong column.
             problem(
-                f"has {len(fields)} values but the header has {width} columns; quote values that contain "
-                f'"{self.delimiter}" (in double quotes), or remove the extra "{self.delimiter}" at the end'
+                Problem(
+                    "too-many-values",
+                    f"has {len(fields)} values but the header has {width} columns; quote values that contain "
+                    f'"{self.delimiter}" (in double quotes), or remove the extra "{self.delimiter}" at the end',
+                    count=len(fields),
+                    width=width,
+                    delimiter=self.delimiter,
+                )
             )
         values: dict[str, str] = dict.fromkeys(KNOWN, "")
         for name, position in self.columns.index.items():
             value = fields[position].strip() if position < len(fields) else ""
             if len(value) > MAX_VALUE_CHARS:
-                problem(f"{name} is {len(value):,} characters long (at most {MAX_VALUE_CHARS:,})", name)
+                problem(
+                    Problem(
+                        "value-too-long",
+                        f"{name} is {len(value):,} characters long (at most {MAX_VALUE_CHARS:,})",
+                        column=name,
+                        count=len(value),
+                        most=MAX_VALUE_CHARS,
+                    ),
+                    name,
+                )
                 value = ""
             elif name in _NORMALISED and not value.isascii() and not bad_byte:
                 value = unicodedata.normalize("NFC", value)
@@ -363,8 +444,14 @@ class Schedule:
             size = len(values[name].encode("utf-8", "surrogateescape"))
             if size > limit:
                 problem(
-                    f"{name} is {size:,} bytes long in UTF-8; the table keeps at most {limit:,} bytes "
-                    "(DynamoDB's key limit): shorten it",
+                    Problem(
+                        "key-too-long",
+                        f"{name} is {size:,} bytes long in UTF-8; the table keeps at most {limit:,} bytes "
+                        "(DynamoDB's key limit): shorten it",
+                        column=name,
+                        count=size,
+                        most=limit,
+                    ),
                     name,
                 )
                 values[name] = ""
@@ -381,12 +468,25 @@ class Schedule:
             missing[missing.index("date")] = "date and day"
         if missing:
             named = " and ".join(missing)
-            problem(f"{named} {'are' if ' and ' in named else 'is'} empty", *named.split(" and "))
+            empty = named.split(" and ")
+            problem(
+                Problem(
+                    "empty" if len(empty) == 1 else "empty-several",
+                    f"{named} {'are' if ' and ' in named else 'is'} empty",
+                    columns=", ".join(empty),
+                    count=len(empty),
+                ),
+                *empty,
+            )
         status = values["status"].lower()
         if status not in CANCELLED | SCHEDULED:
             problem(
-                f"status {_shown(values['status'])} is not one a set can have: write cancelled (or canceled) "
-                "for a set that will not play, or leave it empty",
+                Problem(
+                    "bad-status",
+                    f"status {_shown(values['status'])} is not one a set can have: write cancelled (or canceled) "
+                    "for a set that will not play, or leave it empty",
+                    value=values["status"],
+                ),
                 "status",
             )
         parsed: dict[str, int] = {}
@@ -394,7 +494,15 @@ class Schedule:
             if values[name]:
                 result = parse(values[name])
                 if isinstance(result, str):
-                    problem(f"{name} {_shown(values[name])} {result}", name)
+                    problem(
+                        Problem(
+                            _PARSE_CODES.get(result, "unreadable"),
+                            f"{name} {_shown(values[name])} {result}",
+                            column=name,
+                            value=values[name],
+                        ),
+                        name,
+                    )
                 else:
                     parsed[name] = result
         start = end = 0
@@ -409,12 +517,18 @@ class Schedule:
             length = (parsed["end"] - parsed["start"]) % clock.MINUTES_PER_DAY
             end = start + length
             if length == 0:
-                problem("end is the same as start; a set must last at least a minute", "end")
+                problem(Problem("no-length", "end is the same as start; a set must last at least a minute"), "end")
             elif length > clock.MAX_SET_MINUTES:
                 next_day = " the next day" if parsed["end"] < parsed["start"] else ""
                 problem(
-                    f"the set would last {length // 60} h {length % 60:02d} min "
-                    f"({values['start']} to {values['end']}{next_day}); the longest allowed is 12 h",
+                    Problem(
+                        "too-long",
+                        f"the set would last {length // 60} h {length % 60:02d} min "
+                        f"({values['start']} to {values['end']}{next_day}); the longest allowed is 12 h",
+                        minutes=length,
+                        start=values["start"],
+                        end=values["end"],
+                    ),
                     "start",
                     "end",
                 )
@@ -422,14 +536,21 @@ class Schedule:
             for name, moment in (("start", start), ("end", end)):
                 if not clock.exists(moment, self._zone):
                     problem(
-                        f"{name} {clock.iso(moment)} does not exist in {self._zone.key}: the clocks "
-                        "go forward that night (write the time as the clocks showed it)",
+                        Problem(
+                            "clocks-forward",
+                            f"{name} {clock.iso(moment)} does not exist in {self._zone.key}: the clocks "
+                            "go forward that night (write the time as the clocks showed it)",
+                            column=name,
+                            moment=clock.iso(moment),
+                            zone=self._zone.key,
+                        ),
                         name,
                     )
         if problems:
             artist, stage = ("" if name in unusable else values[name] for name in ("artist", "stage"))
             cells = tuple(values.items())
-            return Rejection(line, "; ".join(problems), artist, stage, located, tuple(columns), cells), False
+            found = tuple(problems)
+            return Rejection(line, "; ".join(found), artist, stage, located, tuple(columns), cells, found), False
         small_hours = not self._dated_by_day and parsed["start"] < self._day_change
         return Performance(
             line=line,
@@ -442,7 +563,7 @@ class Schedule:
             cancelled=status in CANCELLED,
         ), small_hours
 
-    def _start(self, parsed: dict[str, int], values: dict[str, str], problems: list[str]) -> int:
+    def _start(self, parsed: dict[str, int], values: dict[str, str], problems: list[Problem]) -> int:
         """The start moment from the date (the calendar date; 24:00-29:59 run into the next
         morning) or the festival day (a time before the day change is the next morning)."""
         time = parsed["start"]
@@ -456,9 +577,17 @@ class Schedule:
         if day is not None and clock.festival_day(start, self._day_change) != day:
             written = f"date {values['date']} at {values['start']}" if "date" in parsed else f"{values['start']}"
             problems.append(
-                f"{written} is {clock.iso(start)}, which belongs to festival day "
-                f"{clock.festival_date(start, self._day_change)} (the day changes at "
-                f"{clock.hh_mm(self._day_change)}), but day says {values['day']}; correct the one that is wrong"
+                Problem(
+                    "day-disagrees",
+                    f"{written} is {clock.iso(start)}, which belongs to festival day "
+                    f"{clock.festival_date(start, self._day_change)} (the day changes at "
+                    f"{clock.hh_mm(self._day_change)}), but day says {values['day']}; correct the one that is wrong",
+                    written=written,
+                    moment=clock.iso(start),
+                    day=clock.festival_date(start, self._day_change),
+                    change=clock.hh_mm(self._day_change),
+                    says=values["day"],
+                )
             )
         return start
 
@@ -478,35 +607,59 @@ class Schedule:
         return parsed
 
 
-def _name_problem(name: str, value: str) -> str | None:
+def _name_problem(name: str, value: str) -> Problem | None:
     """Why a stage or artist name cannot be shown as written, or None."""
     control = bidi_control(value)
     if control:
-        return (
+        return Problem(
+            "direction-control",
             f"{name} contains {control}, a control character that reorders the text around the {name} "
-            "wherever it is shown: remove it (names in right-to-left scripts show right without it)"
+            "wherever it is shown: remove it (names in right-to-left scripts show right without it)",
+            column=name,
+            character=control,
         )
     held = invisible(value)
     if held:
-        return (
+        return Problem(
+            "invisible-name",
             f"{name} has no visible character (it holds only {held}): write the {name}'s name "
-            "in letters, digits or symbols"
+            "in letters, digits or symbols",
+            column=name,
+            held=held,
         )
     return None
 
 
-def _csv_problem(error: str, delimiter: str) -> str:
+# What the clock's parsers say, by code (their messages follow the value: "start 25:00 is not ...").
+_PARSE_CODES = {
+    "is not a date in the form YYYY-MM-DD": "date-form",
+    "is not a calendar date": "date-calendar",
+    "is not a time in the form HH:MM (24-hour)": "time-form",
+    "has seconds; times are whole minutes (HH:MM)": "time-seconds",
+    "is not a time of day (00:00 to 23:59, or 24:00 to 29:59 for the small hours after the date)": "time-of-day",
+    f"is outside {EARLIEST_DATE} to {LATEST_DATE}; is the year right?": "date-range",
+}
+
+
+def _csv_problem(error: str, delimiter: str) -> Problem:
     """The csv module's complaint, in an organiser's words."""
     if "end of data" in error:
-        return 'a quoted value is not closed before the end of the file (a closing " is missing)'
+        return Problem(
+            "quote-unclosed", 'a quoted value is not closed before the end of the file (a closing " is missing)'
+        )
     if "expected after" in error:
-        return (
+        return Problem(
+            "text-after-quote",
             f'has text right after a closing double quote; a value that contains " must be quoted '
-            f'as a whole, with each " inside doubled (""), and values separated by "{delimiter}"'
+            f'as a whole, with each " inside doubled (""), and values separated by "{delimiter}"',
+            delimiter=delimiter,
         )
     if "field limit" in error:
-        return "has a value longer than 131,072 characters (at most 1,000); is a closing double quote missing?"
-    return f"cannot be read as CSV: {error}"
+        return Problem(
+            "field-limit",
+            "has a value longer than 131,072 characters (at most 1,000); is a closing double quote missing?",
+        )
+    return Problem("not-csv", f"cannot be read as CSV: {error}", error=error)
 
 
 def read_schedule(
@@ -519,15 +672,26 @@ def read_schedule(
     lines = text.lines()
     header_line = next((line for line in lines if line.strip()), None)
     if header_line is None:
-        return "the file has no header row: it holds only blank lines"
+        return Problem("no-header", "the file has no header row: it holds only blank lines")
     header_number = text.lines_read
     if text.overlong_lines:
-        return f"the header (line {header_number}) is longer than {MAX_LINE_CHARS:,} characters: not a timetable CSV"
+        return Problem(
+            "header-too-long",
+            f"the header (line {header_number}) is longer than {MAX_LINE_CHARS:,} characters: not a timetable CSV",
+            line=header_number,
+            most=MAX_LINE_CHARS,
+        )
     if control_character(header_line) or undecodable(header_line):
-        return f"the first line (line {header_number}) holds binary data, not a CSV header: this is not a text file"
+        return Problem(
+            "binary",
+            f"the first line (line {header_number}) holds binary data, not a CSV header: this is not a text file",
+            line=header_number,
+        )
     delimiter = sniff_delimiter(header_line, set(KNOWN))
     if header_line.count('"') % 2:
-        return f"the header (line {header_number}) has an unclosed double quote"
+        return Problem(
+            "header-quote", f"the header (line {header_number}) has an unclosed double quote", line=header_number
+        )
     names = next(csv.reader([header_line], delimiter=delimiter))
     columns = resolve_columns(names)
     if isinstance(columns, str):

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from chalicelib.timetable.problems import Problem
+
 HEAD_BYTES = 64 * 1024
 MAX_LINE_CHARS = 1 << 20
 DELIMITERS = (",", ";", "\t")
@@ -116,10 +118,14 @@ def open_text(stream: BinaryIO) -> TextFile | str:
     """Decode an upload; a string instead says why it is not a text file we can read."""
     head, complete = _read_head(stream)
     if not head:
-        return "the file is empty"
+        return Problem("file-empty", "the file is empty")
     for signature, what in _SIGNATURES:
         if head.startswith(signature):
-            return f"the file is {what}, not CSV text: save the timetable as CSV (UTF-8) and upload that"
+            return Problem(
+                "not-text",
+                f"the file is {what}, not CSV text: save the timetable as CSV (UTF-8) and upload that",
+                what=what,
+            )
     has_bom = head.startswith(codecs.BOM_UTF8)
     if has_bom:
         head = head[len(codecs.BOM_UTF8) :]

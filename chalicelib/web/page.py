@@ -15,7 +15,14 @@ is what its ETag is made from.
 
 The organiser's page (`organiser.html`) carries what the app knows of the festival and
 its bucket (the publish commands name it; the festival days follow the day change); it
-reads no table, so its ETag is its own content's."""
+reads no table, so its ETag is its own content's.
+
+Both pages speak the visitor's language: one catalogue per language in `languages/`
+(`<code>.json`, served at `languages/<code>.json?v=...`), each naming itself
+(`language.name`, `language.dir`). A page carries the list of them and, inline in its head
+(allowed by its hash), the few lines of `language.js` that choose one before anything is
+drawn and fetch only that catalogue, beside the first modules. Adding a language is adding
+its file."""
 
 from __future__ import annotations
 
@@ -37,6 +44,11 @@ WEB = Path(__file__).parent
 PAGE = WEB / "schedule.html"
 ORGANISER_PAGE = WEB / "organiser.html"
 MODULES = WEB / "js"
+LANGUAGES = WEB / "languages"
+CHOOSER = WEB / "language.js"
+CATALOGUE_NAME = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*\.json")
+LANGUAGES_SLOT = '<script type="application/json" id="languages"></script>'
+CHOOSER_SLOT = '<script data-inline="language.js"></script>'
 SERVICE_WORKER = WEB / "sw.js"
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 MODULE_NAME = re.compile(r"[a-z][a-z0-9-]*\.js")
@@ -115,6 +127,49 @@ def _with_modules(html: str) -> str:
     return _ENTRY.sub(entry, html)
 
 
+@dataclass(frozen=True)
+class Catalogues:
+    """The languages' catalogues as served: file name -> text, and what the pages list of them."""
+
+    version: str
+    texts: dict[str, str]
+    languages: dict[str, dict[str, str]]  # code -> {"name": its own name, "dir": "ltr" or "rtl"}
+
+
+@cache
+def catalogues() -> Catalogues:
+    """Every catalogue under languages/, read once; English first, then by code."""
+    paths = sorted(LANGUAGES.glob("*.json"), key=lambda path: (path.stem != "en", path.stem))
+    texts = {path.name: path.read_text(encoding="utf-8") for path in paths}
+    digest = hashlib.blake2b(digest_size=8)
+    for name, text in texts.items():
+        digest.update(f"{name}\0{text}\0".encode())
+    languages = {}
+    for name, text in texts.items():
+        words = json.loads(text)
+        languages[name.removesuffix(".json")] = {"name": words["language.name"], "dir": words["language.dir"]}
+    return Catalogues(digest.hexdigest(), texts, languages)
+
+
+def catalogue(name: str, version: str | None) -> tuple[str, bool] | None:
+    """A language's catalogue, and whether the version asked for is the current one (so the
+    answer may be cached for good); None when there is no such catalogue."""
+    found = catalogues()
+    if not CATALOGUE_NAME.fullmatch(name) or name not in found.texts:
+        return None
+    return found.texts[name], version == found.version
+
+
+def _with_languages(html: str) -> str:
+    """The page with the list of languages and, inline, the script that chooses one."""
+    found = catalogues()
+    listed = json.dumps(
+        {"version": found.version, "languages": found.languages}, ensure_ascii=False, separators=(",", ":")
+    )
+    html = html.replace(LANGUAGES_SLOT, LANGUAGES_SLOT.replace("></", ">" + listed.replace("<", "\\u003c") + "</"))
+    return html.replace(CHOOSER_SLOT, f"<script>{CHOOSER.read_text(encoding='utf-8')}</script>")
+
+
 def folder_address(path: str) -> str | None:
     """Where to send a request for a page whose address does not end in "/" (API
     Gateway's stage root, `/api`): its modules and API calls are relative to its folder.
@@ -123,14 +178,16 @@ def folder_address(path: str) -> str | None:
 
 
 def _page(path: Path, *, worker: bool) -> tuple[str, dict[str, str | list[str]]]:
-    """A page's HTML (its modules at their versioned addresses) and the headers to serve it
-    with: its own modules, its inline CSS by hash, the app's API (and worker) and nothing else."""
-    html = _with_modules(path.read_text(encoding="utf-8"))
+    """A page's HTML (its modules at their versioned addresses, its languages) and the headers
+    to serve it with: its own modules, its inline CSS and language chooser by hash, the app's
+    API (and worker) and nothing else."""
+    html = _with_languages(_with_modules(path.read_text(encoding="utf-8")))
     styles = " ".join(_hash(body) for body in re.findall(r"<style>(.*?)</style>", html, re.DOTALL))
+    scripts = "".join(f" {_hash(body)}" for body in re.findall(r"<script>(.*?)</script>", html, re.DOTALL))
     workers = "worker-src 'self'; " if worker else ""
     policy = (
-        f"default-src 'none'; script-src 'self'; style-src {styles}; connect-src 'self'; img-src 'self' data:; "
-        f"{workers}base-uri 'none'; frame-ancestors 'none'"
+        f"default-src 'none'; script-src 'self'{scripts}; style-src {styles}; connect-src 'self'; "
+        f"img-src 'self' data:; {workers}base-uri 'none'; frame-ancestors 'none'"
     )
     return html, {"Content-Security-Policy": policy, **SECURITY_HEADERS}
 

@@ -3,7 +3,7 @@
 // each request is revalidated with the server's ETag (a 304 costs one small read), and
 // the copy kept is stamped with when it was saved, which the page shows when offline.
 "use strict";
-const CACHE = "festival-schedule-2";  // 2: the page and its modules
+const CACHE = "festival-schedule-3";  // 3: the page, its modules and its language
 const page = new URL(self.registration.scope);
 
 // What is worth keeping: the page, its modules, the days, each day's sets and the changes.
@@ -21,10 +21,11 @@ function keyFor(url, navigation) {
   return kept ? address.href : null;
 }
 
-// A page module at a version (js/x.js?v=...): that address never changes, so the kept copy
-// is served first, with no round trip.
+// A page module or language catalogue at a version (js/x.js?v=..., languages/de.json?v=...):
+// that address never changes, so the kept copy is served first, with no round trip.
 function isModule(address) {
-  return address.pathname.startsWith(page.pathname + "js/") && address.searchParams.has("v");
+  return ["js/", "languages/"].some((folder) => address.pathname.startsWith(page.pathname + folder)) &&
+    address.searchParams.has("v");
 }
 
 async function stamped(response) {

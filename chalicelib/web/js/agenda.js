@@ -5,7 +5,8 @@
 // And what every view does with one set: its star, its details, its clashes with picks.
 
 import { $, base, alone, announce, bdi, el } from "./dom.js";
-import { byStart, dayLabel, hhmm, minutes, span } from "./time.js";
+import { byStart, minutes } from "./time.js";
+import { clock, dayLabel, dayAndTime, duration, listParts, parts, span, t } from "./i18n.js";
 import { describe, emit, isCancelled, newsOf, picks, playsAt, state, store } from "./state.js";
 import { MAX_PICKS } from "./storage.js";
 
@@ -38,7 +39,8 @@ export function renderStageChoices() {
 
 function summarise() {
   const chosen = chosenStages().size;
-  $("stage-summary").textContent = chosen ? `${chosen} of ${festivalStages().length}` : "all";
+  $("stage-summary").textContent = chosen ? t("agenda.stagesChosen", { chosen, count: festivalStages().length })
+    : t("agenda.stagesAll");
 }
 
 const shown = (set, stages) => set.id === state.found ||
@@ -60,15 +62,14 @@ export function renderAgenda() {
   }
   list.replaceChildren(...[...groups].map(([start, group]) => {
     const slot = el("section", "slot");
-    const time = el("time", "", hhmm(start)); time.dateTime = start;
+    const time = el("time", "", clock(start)); time.dateTime = start;
     slot.append(el("h3", "", time), el("ul", "", ...group.map((set) => entry(set, picked))));
     return slot;
   }));
   const empty = $("agenda-empty");
   empty.hidden = sets.length > 0 || !state.sets.length;
   if (!sets.length) {
-    empty.textContent = filter.mine ? "None of your picks plays on this day with these stages. Star (☆) sets to " +
-      "see them here, or turn off “My picks only”." : "No set on these stages on this day.";
+    empty.textContent = filter.mine ? t("agenda.noPicks") : t("agenda.noSets");
   }
   markAgendaMoment();
   keepInSight(anchor);
@@ -105,16 +106,16 @@ function entry(set, picked) {
   open.setAttribute("aria-label", describe(set));
   const where = el("span", "where", bdi(set.stage), ...(set.genre ? [" · ", bdi(set.genre)] : []));
   open.append(alone("span", "artist", set.artist), el("span", "when", span(set)), where);
-  if (isCancelled(set)) open.append(el("span", "flag", "cancelled"));
+  if (isCancelled(set)) open.append(el("span", "flag", t("change.cancelled")));
   const news = newsOf(set);
-  if (news) open.append(el("span", "flag news", news));
+  if (news) open.append(el("span", "flag news", t(`change.${news}`)));
   if (!isCancelled(set)) {
     const others = picked.filter((pick) => pick.id !== set.id &&
       minutes(pick.start) < minutes(set.end) && minutes(set.start) < minutes(pick.end));
     if (others.length) {  // a clash between picks is a warning; a set during a pick, a note
-      const names = others.flatMap((pick, i) => [i ? ", " : "", bdi(pick.artist)]);
-      open.append(picks.has(set.id) ? el("span", "warning clash", "Clashes with ", ...names) :
-        el("span", "during", others.length === 1 ? "During your pick " : "During your picks ", ...names));
+      const names = listParts(others.map((pick) => bdi(pick.artist)));
+      open.append(picks.has(set.id) ? el("span", "warning clash", ...parts("agenda.clashesWith", { names })) :
+        el("span", "during", ...parts("agenda.during", { count: others.length, names })));
     }
   }
   open.addEventListener("click", () => showDetails(set));
@@ -167,20 +168,20 @@ export function wireAgenda() {
 export function toggle(id) {
   const set = state.byId.get(id);
   const outcome = picks.toggle(id);
-  if (outcome === "refused") announce(`My plan holds ${MAX_PICKS} sets, the most it can: remove some first`);
-  else if (set) announce(bdi(set.artist), ` ${picks.has(id) ? "added to" : "removed from"} my plan`);
+  if (outcome === "refused") announce(t("plan.full", { count: MAX_PICKS }));
+  else if (set) announce(...parts(picks.has(id) ? "plan.added" : "plan.removed", { artist: bdi(set.artist) }));
   emit("picks");
 }
 
 export function paintStar(star) {
   const on = picks.has(star.dataset.id);
   star.setAttribute("aria-pressed", String(on));
-  if (star.id !== "details-star") star.textContent = on ? "★" : "☆";
+  star.textContent = star.id === "details-star" ? `★ ${t("details.inPlan")}` : on ? "★" : "☆";
 }
 
 export function starButton(set) {
   const star = el("button", "star", "☆"); star.type = "button"; star.dataset.id = set.id;
-  star.setAttribute("aria-label", `Star ${set.artist}, ${set.stage} ${hhmm(set.start)}`);
+  star.setAttribute("aria-label", t("set.star", { artist: set.artist, stage: set.stage, start: clock(set.start) }));
   star.addEventListener("click", (event) => { event.stopPropagation(); toggle(set.id); });
   paintStar(star);
   return star;
@@ -192,8 +193,9 @@ export const pageLink = (id) => `${location.origin}${base}#set=${id}`;
 export function showDetails(set) {
   $("details-artist").textContent = set.artist;
   $("details-stage").textContent = set.stage;
-  $("details-when").textContent = `${set.start.replace("T", " ")} – ${set.end.replace("T", " ")}` +
-    (isCancelled(set) ? " (cancelled)" : "");
+  const length = duration(minutes(set.end) - minutes(set.start));
+  $("details-when").textContent = t(isCancelled(set) ? "details.whenCancelled" : "details.whenText",
+    { start: dayAndTime(set.start), end: clock(set.end), length });
   $("details-genre").textContent = set.genre || "—";
   $("details-notes").textContent = set.notes || "—";
   $("details-day").textContent = dayLabel(set.day);
@@ -204,7 +206,7 @@ export function showDetails(set) {
   api.href = api.textContent = new URL(`${base}performances/${set.id}`, location.href).href;
   const star = $("details-star");
   star.dataset.id = set.id;
-  star.setAttribute("aria-label", `Star ${set.artist}: keep it in my plan`);
+  star.setAttribute("aria-label", t("details.starLabel", { artist: set.artist }));
   paintStar(star);
   $("details-calendar").href = `${base}calendar.ics?ids=${set.id}`;
   if (!$("details").open) $("details").showModal();

@@ -16,15 +16,16 @@ export function createApi(connection = newConnection()) {
     try {
       response = await fetch(address, { headers: { Accept: "application/json" }, cache: "no-cache" });
     } catch (error) {
-      throw new Error("No connection, and this schedule is not saved on this device yet. Try again with signal.");
+      throw Object.assign(new Error("no connection, and no saved copy"), { offline: true });
     }
     let body = null;
     try { body = await response.json(); } catch (error) { /* not JSON: reported below */ }
     if (!response.ok) {
-      const message = body && body.Message ? body.Message : `${response.status} ${response.statusText}`;
-      const error = new Error(`The schedule API answered ${path.split("?")[0]} with: ${message}`);
-      error.status = response.status;
-      throw error;
+      // The API's answer: its English message, and the stable code (with named values) the page translates.
+      const answer = { code: body && body.code, values: body && body.values,
+        message: body && body.Message ? body.Message : `${response.status} ${response.statusText}` };
+      const error = new Error(`The schedule API answered ${path.split("?")[0]} with: ${answer.message}`);
+      throw Object.assign(error, { status: response.status, path: path.split("?")[0], answer });
     }
     connection.fetched.add(new URL(address, location.href).href);
     const saved = response.headers.get("X-Saved-At");  // set by the service worker on a copy it kept

@@ -2,7 +2,7 @@
 // sets until dismissed.
 
 import { $, alone, bdi, el } from "./dom.js";
-import { dayLabel, hhmm } from "./time.js";
+import { clock, dayLabel, list, parts, t } from "./i18n.js";
 import { api, emit, festivalDay, state, store } from "./state.js";
 
 export async function markChanges() {
@@ -47,23 +47,28 @@ async function everyChange(release) {
   return api.all(`changes/${encodeURIComponent(release.release)}`);
 }
 
+let shown = null;  // the release the list was drawn for
+
+// The list again (another language was chosen), if there is one.
+export function renderAgain() { if (shown && state.changed.size) renderChanges(shown); }
+
 function renderChanges(current) {
+  shown = current;
   const changes = [...state.changed.values()];
   $("changes-note").hidden = changes.length === 0;
   if (!changes.length) return;
   const counts = {};
   for (const change of changes) counts[change.change] = (counts[change.change] || 0) + 1;
-  $("changes-summary").textContent = "Changed since your last visit: " +
-    Object.entries(counts).map(([kind, n]) => `${n} ${kind}`).join(", ") + ".";
-  $("changes-notes").replaceChildren(...(state.notes || []).map((note) => {
-    const line = el("p", "note", "From the organisers: ", alone("span", "", note));
-    return line;
-  }));
+  $("changes-summary").textContent = t("changes.summary", { kinds: list(Object.entries(counts).map(([kind, n]) =>
+    t(`changes.count.${kind}`, { count: n }))) });
+  $("changes-notes").replaceChildren(...(state.notes || []).map((note) =>
+    el("p", "note", ...parts("changes.note", { note: alone("span", "", note) }))));
   $("changes-list").replaceChildren(...changes.slice(0, 20).map((change) => {
-    const was = change.from ? [" (was ", bdi(change.from.stage), ` ${hhmm(change.from.start)})`] : [];
     const day = (state.byId.get(change.id) || {}).day || festivalDay(change.start);
-    return el("li", "", bdi(change.artist), `: ${change.change}, `, bdi(change.stage),
-      ` ${dayLabel(day)} ${hhmm(change.start)}`, ...was);
+    const now = { artist: bdi(change.artist), change: t(`change.${change.change}`), stage: bdi(change.stage),
+      when: `${dayLabel(day)} ${clock(change.start)}` };
+    return el("li", "", ...(change.from ? parts("changes.moved", { ...now, fromStage: bdi(change.from.stage),
+      fromTime: clock(change.from.start) }) : parts("changes.item", now)));
   }));
   $("changes-dismiss").onclick = () => {
     store.set("baseline", current, sessionStorage);

@@ -36,7 +36,6 @@ const UNACCENTED = { ø: "o", æ: "ae", œ: "oe", ß: "ss", ł: "l", đ: "d", ð
 export const fold = (text) => (text || "").toLowerCase().normalize("NFD").replace(/\p{M}/gu, "")
   .replace(/[øæœßłđðþı]/g, (c) => UNACCENTED[c]);
 
-export const plural = (n, one, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
 // A name inside a drawn sentence that is not markup (a tooltip): between Unicode isolates,
 // so its direction (an Arabic name, or U+202E) cannot reorder the words around it. In

@@ -7,43 +7,18 @@
 // notification. `?poll=<seconds>` reads the pointer more often (the tests' 1 s).
 
 import { $, announce, base, bdi, el, isolate } from "./dom.js";
-import { dayLabel, hhmm } from "./time.js";
+import { clock, dayAndTime, onLanguage, parts, t } from "./i18n.js";
 import { emit, isCancelled, notice, picks, state, store } from "./state.js";
 import { markRelease } from "./changes.js";
-
-// Every sentence this module shows, in one place: `{name}` is a value put in (a name in
-// its own direction, isolated).
-export const words = {
-  bell: "Alerts",
-  bellTitle: "Notify me when my picks change while this page is open",
-  bellOn: "Alerts on: you will be notified when your picks change while this page is open.",
-  bellOff: "Alerts off.",
-  bellBlocked: "Alerts are blocked for this page: allow notifications in the browser's site settings, then tap "
-    + "Alerts again.",
-  heading: "Your picks just changed:",
-  dismiss: "Got it",
-  notificationTitle: "Your festival picks changed",
-  moved: "{artist} moved to {stage}, {time}",
-  cancelled: "{artist} cancelled",
-  restored: "{artist} plays again: {stage}, {time}",
-  removed: "{artist} is no longer in the schedule",
-  ends: "{artist} now ends at {time}",
-};
 
 const POINTER = "current.json";
 const SECONDS = 20;
 const NAMES = new Set(["artist", "stage"]);  // values that are user text
 
-// A sentence of `words` with its values: as parts for the page (names in <bdi>), or as
-// text for a notification (names between Unicode isolates).
-function parts(template, values) {
-  return template.split(/\{(\w+)\}/).map((piece, i) => {
-    if (i % 2 === 0) return piece;
-    return NAMES.has(piece) ? bdi(values[piece]) : values[piece];
-  }).filter((piece) => piece !== "");
-}
-const text = (template, values) => template.replace(/\{(\w+)\}/g,
-  (_, name) => (NAMES.has(name) ? isolate(values[name]) : values[name]));
+// A sentence's values: names (user text) in their own direction, as <bdi> on the page and
+// between Unicode isolates in a notification's plain text.
+const named = (values, wrap) => Object.fromEntries(Object.entries(values)
+  .map(([name, value]) => [name, NAMES.has(name) ? wrap(value) : value]));
 
 const LONGEST = 600;  // seconds between reads while no release is published
 let missing = 0;      // pointers not found in a row
@@ -149,14 +124,14 @@ function newsOf(was) {
   const news = [];
   for (const old of [...was.values()].sort((a, b) => a.start.localeCompare(b.start))) {
     const now = state.byId.get(old.id);
-    if (!now) { news.push([words.removed, { artist: old.artist }]); continue; }
-    const time = now.day === old.day ? hhmm(now.start) : `${dayLabel(now.day)} ${hhmm(now.start)}`;
+    if (!now) { news.push(["live.removed", { artist: old.artist }]); continue; }
+    const time = now.day === old.day ? clock(now.start) : dayAndTime(now.start);
     const place = { artist: now.artist, stage: now.stage, time };
-    if (isCancelled(now) && !isCancelled(old)) news.push([words.cancelled, place]);
-    else if (!isCancelled(now) && isCancelled(old)) news.push([words.restored, place]);
+    if (isCancelled(now) && !isCancelled(old)) news.push(["live.cancelled", place]);
+    else if (!isCancelled(now) && isCancelled(old)) news.push(["live.restored", place]);
     else if (isCancelled(now)) continue;
-    else if (now.stage !== old.stage || now.start !== old.start) news.push([words.moved, place]);
-    else if (now.end !== old.end) news.push([words.ends, { artist: now.artist, time: hhmm(now.end) }]);
+    else if (now.stage !== old.stage || now.start !== old.start) news.push(["live.moved", place]);
+    else if (now.end !== old.end) news.push(["live.ends", { artist: now.artist, time: clock(now.end) }]);
   }
   return news;
 }
@@ -166,20 +141,20 @@ function newsOf(was) {
 function tell(news) {
   const region = $("picks-news");
   if (!news.length) return;
-  const dismiss = el("button", "", words.dismiss); dismiss.type = "button";
+  const dismiss = el("button", "", t("schedule.gotIt")); dismiss.type = "button";
   dismiss.addEventListener("click", () => region.replaceChildren());
-  region.replaceChildren(el("strong", "", words.heading),
-    el("ul", "", ...news.map(([sentence, values]) => el("li", "", ...parts(sentence, values)))), dismiss);
-  if (bellOn()) notify(news.map(([sentence, values]) => text(sentence, values)).join("\n"));
+  region.replaceChildren(el("strong", "", t("live.heading")),
+    el("ul", "", ...news.map(([key, values]) => el("li", "", ...parts(key, named(values, bdi))))), dismiss);
+  if (bellOn()) notify(news.map(([key, values]) => t(key, named(values, isolate))).join("\n"));
 }
 
 function notify(body) {
   const options = { body, tag: "festival-picks", lang: document.documentElement.lang };
   try {
-    new Notification(words.notificationTitle, options);
+    new Notification(t("live.notificationTitle"), options);
   } catch (error) {  // Chrome on Android shows notifications only through the service worker
     if ("serviceWorker" in navigator) {
-      navigator.serviceWorker.ready.then((worker) => worker.showNotification(words.notificationTitle, options))
+      navigator.serviceWorker.ready.then((worker) => worker.showNotification(t("live.notificationTitle"), options))
         .catch(() => null);
     }
   }
@@ -209,22 +184,29 @@ function paintBell() { $("bell").setAttribute("aria-pressed", String(bellOn()));
 // Permission is asked only here, after the tap: never on load.
 async function ring() {
   if (bellOn()) {
-    store.set("bell", false); paintBell(); announce(words.bellOff);
+    store.set("bell", false); paintBell(); announce(t("live.bellOff"));
     return;
   }
   const permission = Notification.permission === "default" ? await Notification.requestPermission()
     : Notification.permission;
   store.set("bell", permission === "granted");
   paintBell();
-  if (permission === "granted") { notice(""); announce(words.bellOn); } else notice(words.bellBlocked);
+  if (permission === "granted") { notice(""); announce(t("live.bellOn")); } else notice(t("live.bellBlocked"));
+}
+
+// The bell's words, in the page's language (again when it is switched).
+function paintWords() {
+  const bell = $("bell");
+  bell.replaceChildren(el("span", "", "🔔"), ` ${t("live.bell")}`);
+  bell.firstChild.setAttribute("aria-hidden", "true");
+  bell.title = t("live.bellTitle");
 }
 
 function wireBell() {
   const bell = $("bell");
   if (!supported()) return;  // no bell where there can be no notification
-  bell.replaceChildren(el("span", "", "🔔"), ` ${words.bell}`);
-  bell.firstChild.setAttribute("aria-hidden", "true");
-  bell.title = words.bellTitle;
+  paintWords();
+  onLanguage(paintWords);
   bell.addEventListener("click", ring);
   paintBell();
   bell.hidden = false;

@@ -2,21 +2,29 @@
 // shows was saved, and asks again, less and less often, until the connection is back.
 
 import { $, base } from "./dom.js";
-import { api, emit } from "./state.js";
+import { api, emit, state } from "./state.js";
+import { instant, relative, t } from "./i18n.js";
 
 export async function keepForOffline() {
   if (!("serviceWorker" in navigator)) return;
   const registration = await navigator.serviceWorker.ready;
   const modules = performance.getEntriesByType("resource").map((entry) => entry.name)
-    .filter((url) => new URL(url).pathname.startsWith(`${base}js/`));
+    .filter((url) => ["js/", "languages/"].some((folder) => new URL(url).pathname.startsWith(base + folder)));
   const urls = [location.href.split("#")[0], ...modules, ...api.connection.fetched];
   const kept = await new Promise((resolve) => {
     const channel = new MessageChannel();
     channel.port1.onmessage = (event) => resolve(event.data.kept);
     registration.active.postMessage({ keep: urls }, [channel.port2]);
   });
-  const when = new Date().toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
-  $("saved").textContent = kept ? `Saved on this device for use with no signal (${when}).` : "";
+  keptAt = kept ? new Date() : null;
+  showKept();
+}
+
+let keptAt = null;  // when this device last kept the schedule for use with no signal
+
+export function showKept() {
+  const when = keptAt && instant(keptAt, state.zone, { hour: "numeric", minute: "2-digit" });
+  $("saved").textContent = keptAt ? t("offline.saved", { when }) : "";
 }
 
 // "online" is only a hint (the first request may still fail, or the signal may come back
@@ -29,10 +37,9 @@ export function showSaved() {
   note.hidden = !savedAt;
   clearTimeout(retry.timer);
   if (!savedAt) { retry.delay = 2000; return; }
-  const when = new Date(savedAt).toLocaleString(undefined,
-    { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-  note.textContent = `No connection: this is the schedule saved on this device, last updated ${when}. ` +
-    "It refreshes by itself when the connection is back.";
+  const when = instant(new Date(savedAt), state.zone);
+  const ago = relative((new Date(savedAt) - Date.now()) / 60000);
+  note.textContent = t("offline.copy", { when, ago });
   retry.timer = setTimeout(() => (navigator.onLine ? emit("refresh") : showSaved()), retry.delay);
   retry.delay = Math.min(retry.delay * 2, 60000);
 }

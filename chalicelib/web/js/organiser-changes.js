@@ -3,13 +3,11 @@
 // and a moved set with where it was -> where it goes.
 
 import { bdi, el } from "./dom.js";
-import { dayLabel, span } from "./time.js";
+import { dayLabel, list, span, t } from "./i18n.js";
 
-const KINDS = [
-  ["moved", "Moved"], ["new", "New"], ["changed", "Changed"], ["cancelled", "Cancelled"], ["removed", "Removed"],
-];
+const KINDS = ["moved", "new", "changed", "cancelled", "removed"];
 
-export const flag = (kind) => el("span", `flag ${kind}`, kind);
+export const flag = (kind) => el("span", `flag ${kind}`, t(`change.${kind}`));
 
 // `day`: the festival day, as the server's preview gives it (its day change is the server's).
 function when(place) {
@@ -25,12 +23,14 @@ function change(entry) {
     const elsewhere = entry.from.stage !== entry.stage;
     const was = el("span", "was", elsewhere ? bdi(entry.from.stage) : "", elsewhere ? " " : "", when(entry.from));
     const now = el("span", "when", elsewhere ? bdi(entry.stage) : "", elsewhere ? " " : "", when(entry));
-    item.append(el("span", "sr-only", "from "), was, el("span", "arrow", el("span", "", "→"),
-      el("span", "sr-only", " to ")), now);
+    item.append(el("span", "sr-only", `${t("report.from")} `), was, el("span", "arrow", el("span", "", "→"),
+      el("span", "sr-only", ` ${t("report.to")} `)), now);
   } else {
     item.append(el("span", "when", when(entry)));
   }
-  if (entry.fields && entry.fields.length) item.append(` · changed: ${entry.fields.join(", ")}`);
+  if (entry.fields && entry.fields.length) {
+    item.append(` · ${t("report.changedFields", { fields: list(entry.fields.map((field) => t(`report.field.${field}`))) })}`);
+  }
   return item;
 }
 
@@ -38,14 +38,13 @@ export function renderChanges(target, preview) {
   const changelog = preview.changelog || [];
   const parts = [];
   if (!changelog.length) {
-    parts.push(el("p", "", preview.status === "failed" ? "Nothing: the file would fail, and the live sets stay."
-      : "Nothing: every set of it is live as it is."));
+    parts.push(el("p", "", t(preview.status === "failed" ? "report.nothingFails" : "report.nothingChanges")));
   }
-  for (const [kind, title] of KINDS) {
+  for (const kind of KINDS) {
     const entries = changelog.filter((entry) => entry.change === kind);
     if (!entries.length) continue;
     const stages = [...new Set(entries.map((entry) => entry.stage))].sort((a, b) => a.localeCompare(b));
-    const section = el("section", "kind", el("h3", "", flag(kind), `${title} (${entries.length.toLocaleString()})`));
+    const section = el("section", "kind", el("h3", "", flag(kind), t(`report.kind.${kind}`, { count: entries.length })));
     section.dataset.kind = kind;
     for (const stage of stages) {
       const here = entries.filter((entry) => entry.stage === stage).sort((a, b) => a.start.localeCompare(b.start));
@@ -56,8 +55,7 @@ export function renderChanges(target, preview) {
     parts.push(section);
   }
   if (preview.changelog_truncated) {
-    parts.push(el("p", "hint", "Only the first changes are listed here (the preview answers a bounded size). Upload the "
-      + "file under drafts/ for a report of every change."));
+    parts.push(el("p", "hint", t("report.changesTruncated")));
   }
   target.replaceChildren(...parts);
 }

@@ -7,9 +7,9 @@
 // releases; the page reads the day again until the release shows, then the history.
 
 import { $, announce, alone, el } from "./dom.js";
-import { byStart, clockMinutes, dayLabel, festivalDayOf, festivalNow, hhmm, span } from "./time.js";
+import { byStart, clockMinutes, festivalDayOf, festivalNow, hhmm } from "./time.js";
+import { dayLabel, fromServer, onLanguage, signed, span, t } from "./i18n.js";
 import { renderChanges } from "./organiser-changes.js";
-import { words } from "./organiser-words.js";
 
 const DELAYS = [-5, 5, 10, 15, 30];
 const RELEASE_POLLS = 90;  // a second apart: the ingest releases an edit within seconds
@@ -47,7 +47,11 @@ function openingDay(days, zone, dayChange) {
   return days.find((day) => day >= today);
 }
 
-const message = (answer) => (answer.body && answer.body.Message ? answer.body.Message : String(answer.status));
+// What the API said about a refused change, in the visitor's words where its code has them.
+const message = (answer) => (answer.body && answer.body.Message ? fromServer({ code: answer.body.code,
+  values: answer.body.values, message: answer.body.Message }) : String(answer.status));
+// "5 min later", "5 min earlier".
+const later = (minutes) => t(minutes > 0 ? "organiser.minLater" : "organiser.minEarlier", { count: Math.abs(minutes) });
 
 export function createEdits({ call, history, settings }) {
   const section = $("on-the-day");
@@ -63,24 +67,16 @@ export function createEdits({ call, history, settings }) {
   let asked = 0;       // previews asked for: only the latest one's answer is shown
   let delayed = null;  // the minutes of the delay previewed, if it is one
 
-  for (const [id, text] of [["today-title", words.todayTitle], ["today-hint", words.todayHint],
-    ["delay-legend", words.delayLegend], ["delay-minutes-label", words.delayMinutes], ["delay-other", words.preview],
-    ["status-legend", words.statusLegend], ["move-legend", words.moveLegend],
-    ["move-stage-label", words.moveStage], ["move-start-label", words.moveStart], ["move-end-label", words.moveEnd],
-    ["move-preview", words.previewMove], ["edit-note-label", words.editNote], ["edit-preview-title", words.editPreview],
-    ["edit-apply", words.apply], ["edit-close", words.close]]) {
-    $(id).textContent = text;
-  }
-  $("today-days").setAttribute("aria-label", words.todayDays);
-  $("delay-choices").replaceChildren(...DELAYS.map((minutes) => {
-    const button = el("button", "delay", words.delayBy(minutes));
+  const delayChoices = () => $("delay-choices").replaceChildren(...DELAYS.map((minutes) => {
+    const button = el("button", "delay", signed(minutes));
     button.type = "button";
     button.dataset.minutes = String(minutes);
     button.setAttribute("aria-pressed", "false");
-    button.setAttribute("aria-label", words.delayLabel(minutes));
+    button.setAttribute("aria-label", t(minutes > 0 ? "organiser.later" : "organiser.earlier", { count: Math.abs(minutes) }));
     button.addEventListener("click", () => delay(minutes));
     return button;
   }));
+  delayChoices();
 
   // The day's sets, by stage, each a button that opens the editor.
   function render() {
@@ -97,9 +93,10 @@ export function createEdits({ call, history, settings }) {
       const items = sets.filter((set) => set.stage === stage).sort(byStart).map((set) => {
         const cancelled = set.status === "cancelled";
         const button = el("button", "set-button", el("span", "when", span(set)), " ", alone("span", "artist", set.artist),
-          cancelled ? el("span", "flag cancelled", words.cancelledFlag) : null);
+          cancelled ? el("span", "flag cancelled", t("organiser.cancelledFlag")) : null);
         button.type = "button";
-        button.setAttribute("aria-label", words.editLabel(set.artist, set.stage, span(set), cancelled));
+        button.setAttribute("aria-label", t(cancelled ? "organiser.editLabelCancelled" : "organiser.editLabel",
+          { artist: set.artist, stage: set.stage, when: span(set) }));
         button.addEventListener("click", () => edit(set));
         const item = el("li", cancelled ? "cancelled" : "", button);
         Object.assign(item.dataset, { id: set.id, start: set.start, end: set.end, stage: set.stage, status: set.status });
@@ -109,7 +106,7 @@ export function createEdits({ call, history, settings }) {
       list.dataset.stage = stage;
       return el("section", "today-stage", alone("h3", "", stage), list);
     });
-    $("today-sets").replaceChildren(...(parts.length ? parts : [el("p", "", words.todayEmpty)]));
+    $("today-sets").replaceChildren(...(parts.length ? parts : [el("p", "", t("organiser.todayEmpty"))]));
     $("today-sets").dataset.day = day || "";
     $("stage-names").replaceChildren(...stages.map((stage) => { const o = el("option"); o.value = stage; return o; }));
   }
@@ -119,7 +116,7 @@ export function createEdits({ call, history, settings }) {
     try {
       sets = day ? await readAll(`performances?day=${day}&limit=500`) : [];
     } catch (error) {
-      status.textContent = words.todayFailed(error.message);
+      status.textContent = t("organiser.todayFailed", { message: error.message });
       return;
     }
     render();
@@ -130,7 +127,7 @@ export function createEdits({ call, history, settings }) {
     try {
       days = (await readAll("days?limit=500")).map((item) => item.day);
     } catch (error) {
-      status.textContent = words.todayFailed(error.message);
+      status.textContent = t("organiser.todayFailed", { message: error.message });
       return;
     }
     await showDay(days.includes(day) ? day : openingDay(days, settings.timezone, settings.day_change));
@@ -142,7 +139,7 @@ export function createEdits({ call, history, settings }) {
     try {
       found = await read(`performances/${encodeURIComponent(set.id)}`);
     } catch (error) {
-      status.textContent = words.todayFailed(error.message);
+      status.textContent = t("organiser.todayFailed", { message: error.message });
       return;
     }
     open = { set: found.body, etag: found.etag };
@@ -160,12 +157,13 @@ export function createEdits({ call, history, settings }) {
     const set = open.set;
     const cancelled = set.status === "cancelled";
     $("editor-title").textContent = set.artist;
-    $("editor-set").textContent = words.editingSet(set.stage, dayLabel(set.day), span(set), cancelled);
-    $("cancel-set").textContent = cancelled ? words.restore : words.cancel;
+    $("editor-set").textContent = t(cancelled ? "organiser.editingSetCancelled" : "organiser.editingSet",
+      { stage: set.stage, day: dayLabel(set.day), when: span(set) });
+    $("cancel-set").textContent = cancelled ? t("organiser.restore") : t("organiser.cancel");
     $("move-stage").value = set.stage;
     $("move-start").value = hhmm(set.start);
     $("move-end").value = hhmm(set.end);
-    $("delay-rest-label").textContent = words.delayRest(set.stage);
+    $("delay-rest-label").textContent = t("organiser.delayRest", { stage: set.stage });
   }
 
   function clearPreview(text = "") {
@@ -180,9 +178,10 @@ export function createEdits({ call, history, settings }) {
   async function delay(minutes) {
     const set = open.set;
     const change = $("delay-rest").checked
-      ? { label: words.delayedRest(set.stage, minutes), path: `stages/${encodeURIComponent(set.stage)}/delays`,
+      ? { label: t("organiser.delayedRest", { stage: set.stage, by: later(minutes) }),
+        path: `stages/${encodeURIComponent(set.stage)}/delays`,
         method: "POST", body: { from: set.start, minutes } }
-      : { label: words.delayedSet(set.artist, minutes), body: { delay: minutes } };
+      : { label: t("organiser.delayedSet", { artist: set.artist, by: later(minutes) }), body: { delay: minutes } };
     if (!(await preview(change))) return;
     delayed = minutes;
     for (const button of $("delay-choices").children) {
@@ -193,7 +192,7 @@ export function createEdits({ call, history, settings }) {
   function otherDelay() {
     const minutes = Number($("delay-minutes").value);
     if (!Number.isInteger(minutes) || minutes === 0) {
-      clearPreview(words.delayMinutesNeeded);
+      clearPreview(t("organiser.delayMinutesNeeded"));
       $("delay-minutes").focus();
       return;
     }
@@ -208,13 +207,13 @@ export function createEdits({ call, history, settings }) {
     const [start, end] = [$("move-start").value, $("move-end").value];
     if (start && start !== hhmm(set.start)) body.start = start;
     if (end && end !== hhmm(set.end)) body.end = end;
-    if (!Object.keys(body).length) { clearPreview(words.nothingToMove); return; }
-    preview({ label: words.movedSet(set.artist), body });
+    if (!Object.keys(body).length) { clearPreview(t("organiser.nothingToMove")); return; }
+    preview({ label: t("organiser.movedSet", { artist: set.artist }), body });
   }
 
   function cancelOrRestore() {
     const cancelled = open.set.status === "cancelled";
-    preview({ label: cancelled ? words.restoredSet(open.set.artist) : words.cancelledSet(open.set.artist),
+    preview({ label: cancelled ? t("organiser.restoredSet", { artist: open.set.artist }) : t("organiser.cancelledSet", { artist: open.set.artist }),
       body: { status: cancelled ? "" : "cancelled" } });
   }
 
@@ -232,12 +231,12 @@ export function createEdits({ call, history, settings }) {
   async function preview(change) {
     const mine = ++asked;
     draft = null;
-    clearPreview(words.previewing);
+    clearPreview(t("organiser.previewing"));
     let answer;
     try {
       answer = await request(change, true);
     } catch (error) {
-      if (mine === asked) editStatus.textContent = words.unreachable;
+      if (mine === asked) editStatus.textContent = t("organiser.unreachable");
       return mine === asked;
     }
     if (mine !== asked) return false;
@@ -248,7 +247,7 @@ export function createEdits({ call, history, settings }) {
     $("edit-preview").hidden = false;
     $("edit-preview").dataset.changes = String(changelog.length);
     $("edit-preview").scrollIntoView({ block: "start" });
-    editStatus.textContent = words.previewed(change.label, changelog.length);
+    editStatus.textContent = t("organiser.previewed", { label: change.label, count: changelog.length });
     draft = change;
     apply.hidden = false;
     apply.disabled = false;
@@ -264,13 +263,13 @@ export function createEdits({ call, history, settings }) {
         fill();
       }
       const later = answer.headers.get("Retry-After");
-      editStatus.textContent = later ? words.releasingNow(later) : words.changedMeanwhile;
+      editStatus.textContent = later ? t("organiser.releasingNow", { count: later }) : t("organiser.changedMeanwhile");
     } else if (answer.status === 503) {
-      editStatus.textContent = words.notNow(message(answer), answer.headers.get("Retry-After") || 30);
+      editStatus.textContent = t("organiser.notNow", { message: message(answer), count: answer.headers.get("Retry-After") || 30 });
     } else if (answer.status === 401) {
       dialog.close();
     } else {
-      editStatus.textContent = words.editRefused(message(answer));
+      editStatus.textContent = t("organiser.editRefused", { message: message(answer) });
     }
   }
 
@@ -278,25 +277,25 @@ export function createEdits({ call, history, settings }) {
     if (!draft) return;
     const change = draft;
     apply.disabled = true;
-    editStatus.textContent = words.applying;
+    editStatus.textContent = t("organiser.applying");
     let answer;
     try {
       answer = await request(change, false);
     } catch (error) {
       apply.disabled = false;
-      editStatus.textContent = words.unreachable;
+      editStatus.textContent = t("organiser.unreachable");
       return;
     }
     if (answer.status !== 202) { apply.hidden = true; refused(answer); return; }
     draft = null;
     apply.hidden = true;
     const changelog = answer.body.previews.flatMap((each) => each.changelog || []);
-    editStatus.textContent = words.applied(change.label);
-    status.textContent = words.applied(change.label);
-    announce(words.applied(change.label));
+    editStatus.textContent = t("organiser.applied", { label: change.label });
+    status.textContent = t("organiser.applied", { label: change.label });
+    announce(t("organiser.applied", { label: change.label }));
     dialog.close();
     const landed = await released(changelog);
-    status.textContent = landed ? words.released(change.label) : words.notYetReleased(change.label);
+    status.textContent = landed ? t("organiser.released", { label: change.label }) : t("organiser.notYetReleased", { label: change.label });
     announce(status.textContent);
     section.dataset.released = landed ? String(Date.now()) : "";
     history.load();
@@ -329,6 +328,14 @@ export function createEdits({ call, history, settings }) {
   apply.addEventListener("click", applyDraft);
   $("edit-close").addEventListener("click", () => dialog.close());
   $("editor-form").addEventListener("submit", (event) => event.preventDefault());
+
+  // Another language: the day's sets, and the editor's words for the set open in it.
+  onLanguage(() => {
+    delayChoices();
+    if (!section.hidden) render();
+    if (open) fill();
+    if (draft) editStatus.textContent = "";
+  });
 
   return {
     load,

@@ -4,7 +4,8 @@
 // below, what leaves the day (removed, moved to another day) and what a rejected row keeps.
 
 import { $, alone, bdi, el } from "./dom.js";
-import { byStart, dayLabel, hhmm, iso, minutes, span } from "./time.js";
+import { byStart, iso, minutes } from "./time.js";
+import { clock, dayLabel, parts as said, span, t } from "./i18n.js";
 import { flag } from "./organiser-changes.js";
 
 const NARROW = "(max-width: 40rem)";
@@ -17,11 +18,10 @@ export function createDays(store) {
 
   function from(set) {
     if (set.change !== "moved" || !set.from) return null;
-    const parts = ["from "];
-    if (set.from.stage !== set.stage) parts.push(bdi(set.from.stage), " ");
     const fromDay = set.day !== set.from.day ? `${dayLabel(set.from.day)} ` : "";
-    parts.push(`${fromDay}${span(set.from)}`);
-    return parts;
+    const when = `${fromDay}${span(set.from)}`;
+    return set.from.stage !== set.stage ? said("grid.fromStage", { stage: bdi(set.from.stage), when })
+      : said("grid.from", { when });
   }
 
 
@@ -62,7 +62,7 @@ export function createDays(store) {
     times.style.height = height;
     times.setAttribute("aria-hidden", "true");
     for (let hour = top; hour <= bottom; hour += 60) {
-      const label = el("span", "hour", hhmm(iso(hour)));
+      const label = el("span", "hour", clock(iso(hour)));
       label.style.top = `calc(${hour - top} * var(--minute))`;
       times.append(label);
     }
@@ -78,7 +78,7 @@ export function createDays(store) {
     wrap.id = "grid";
     wrap.tabIndex = 0;  // it scrolls: a keyboard must reach it
     wrap.setAttribute("role", "region");
-    wrap.setAttribute("aria-label", `${dayLabel(day)}: the sets by stage`);
+    wrap.setAttribute("aria-label", t("grid.label", { day: dayLabel(day) }));
     return wrap;
   }
 
@@ -104,24 +104,24 @@ export function createDays(store) {
     }
     for (const set of shown.sets.filter((set) => set.change === "moved" && set.from && set.day !== day)) {
       if (set.from.day !== day) continue;
-      items.push(el("li", "", flag("moved"), bdi(set.artist), `, ${span(set.from)}: moved to ${dayLabel(set.day)} `,
-        bdi(set.stage), ` ${span(set)}`));
+      items.push(el("li", "", flag("moved"), ...said("grid.movedAway", { artist: bdi(set.artist), from: span(set.from),
+        day: dayLabel(set.day), stage: bdi(set.stage), when: span(set) })));
     }
     for (const set of shown.kept.filter((set) => set.day === day)) {
-      items.push(el("li", "", bdi(set.artist), ", ", bdi(set.stage), ` ${hhmm(set.start)}: stays live as it is, `
-        + "since its row is rejected"));
+      items.push(el("li", "", ...said("grid.kept", { artist: bdi(set.artist), stage: bdi(set.stage),
+        start: clock(set.start) })));
     }
     if (!items.length) return [];
     const list = el("ul", "gone", ...items);
     list.id = "gone";
-    return [el("h3", "", "Not shown above"), list];
+    return [el("h3", "", t("grid.notShown")), list];
   }
 
   function renderTabs() {
     $("days").replaceChildren(...days.map((each, at) => {
       const count = shown.sets.filter((set) => set.day === each && set.change).length
         + shown.removed.filter((set) => set.day === each).length;
-      const tab = el("button", "", dayLabel(each), count ? el("span", "", ` · ${count.toLocaleString()} changed`) : null);
+      const tab = el("button", "", dayLabel(each), count ? el("span", "", ` · ${t("grid.changedCount", { count })}`) : null);
       Object.assign(tab, { type: "button", id: `day-tab-${at}`, tabIndex: each === day ? 0 : -1 });
       tab.dataset.day = each;
       tab.setAttribute("role", "tab");
@@ -139,13 +139,12 @@ export function createDays(store) {
     const only = $("changed-only").checked;
     const sets = shown.sets.filter((set) => set.day === day && (!only || set.change)).sort(byStart);
     const parts = [];
-    if (!days.length) parts.push(el("p", "", "The file has no set to show."));
-    else if (!sets.length && only) parts.push(el("p", "", "No set of the file changes on this day."));
-    else if (!sets.length) parts.push(el("p", "", "No set of the file is on this day any more."));
+    if (!days.length) parts.push(el("p", "", t("grid.noSets")));
+    else if (!sets.length && only) parts.push(el("p", "", t("grid.noChanges")));
+    else if (!sets.length) parts.push(el("p", "", t("grid.noneThisDay")));
     else parts.push(layout === "grid" ? grid(sets) : list(sets));
     if (shown.unplaced) {
-      parts.push(el("p", "hint", `${shown.unplaced.toLocaleString()} more sets are not drawn here (the file is too `
-        + "large to show whole); the counts above are the server's, and a draft's report lists them all."));
+      parts.push(el("p", "hint", t("grid.unplaced", { count: shown.unplaced })));
     }
     panel.replaceChildren(...parts, ...gone());
     const wrap = $("grid");

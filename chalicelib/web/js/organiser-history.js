@@ -3,7 +3,7 @@
 // publishers (POST releases/{release}/rollback).
 
 import { $, announce, bdi, el } from "./dom.js";
-import { words } from "./organiser-words.js";
+import { fromServer, has, instant, list as listOf, t } from "./i18n.js";
 
 const PAGE = 20;
 
@@ -11,9 +11,11 @@ export function createHistory({ call, zone, mayRollBack }) {
   const list = $("history-list");
   const more = $("history-more");
   const status = $("history-status");
-  const when = new Intl.DateTimeFormat(undefined, {
-    timeZone: zone, weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
-  });
+  const when = { format: (at) => instant(at, zone) };  // in the festival's zone, in the visitor's language
+  const KINDS = ["new", "moved", "changed", "cancelled", "removed"];
+  const failure = (answer) => (answer.body ? fromServer({ code: answer.body.code, values: answer.body.values,
+    message: answer.body.Message }) : String(answer.status));
+  const action = (name) => (has(`history.action.${name}`) ? t(`history.action.${name}`) : name);
   let next = null;
   let seen = new Set();  // files whose latest release is drawn already
   let newest = null;
@@ -24,22 +26,21 @@ export function createHistory({ call, zone, mayRollBack }) {
     const at = new Date(release.at);
     const time = el("time", "when", when.format(at));
     time.dateTime = release.at;
-    const who = release.author ? bdi(release.author) : el("span", "bucket", words.byBucket);
-    const counts = Object.entries(words.counts)
-      .filter(([kind]) => release.counts[kind])
-      .map(([kind, word]) => `${release.counts[kind].toLocaleString()} ${word}`).join(", ");
+    const who = release.author ? bdi(release.author) : el("span", "bucket", t("organiser.byBucket"));
+    const counts = listOf(KINDS.filter((kind) => release.counts[kind])
+      .map((kind) => t(`changes.count.${kind}`, { count: release.counts[kind] })));
     const item = el("li", `release ${release.action}`,
-      el("p", "what", time, " ", el("span", `flag ${release.action}`, words.actions[release.action] || release.action),
+      el("p", "what", time, " ", el("span", `flag ${release.action}`, action(release.action)),
         " ", el("code", "", bdi(release.file)), " — ", who,
-        release.rollback_of ? ` ${words.rollbackOf(release.rollback_of)}` : ""),
+        release.rollback_of ? ` ${t("organiser.rollbackOf", { release: release.rollback_of })}` : ""),
       counts ? el("p", "hint", counts) : null,
       release.note ? el("p", "note", bdi(release.note)) : null);
     item.dataset.release = release.release;
     item.dataset.action = release.action;
     if (latest && mayRollBack()) {
-      const button = el("button", "rollback", words.rollBack);
+      const button = el("button", "rollback", t("organiser.rollBack"));
       button.type = "button";
-      button.setAttribute("aria-label", words.rollBackLabel(release.file, when.format(at)));
+      button.setAttribute("aria-label", t("organiser.rollBackLabel", { file: release.file, when: when.format(at) }));
       button.addEventListener("click", () => rollBack(release, button));
       item.append(button);
     }
@@ -52,11 +53,11 @@ export function createHistory({ call, zone, mayRollBack }) {
     try {
       answer = await call(path);
     } catch (error) {
-      status.textContent = words.unreachable;
+      status.textContent = t("organiser.unreachable");
       return null;
     }
     if (!answer.ok) {
-      if (answer.status !== 401) status.textContent = words.historyFailed(answer.body ? answer.body.Message : answer.status);
+      if (answer.status !== 401) status.textContent = t("organiser.historyFailed", { message: failure(answer) });
       return null;
     }
     if (!more_) {
@@ -67,7 +68,7 @@ export function createHistory({ call, zone, mayRollBack }) {
     list.append(...answer.body.items.map(entry));
     next = answer.body.next;
     more.hidden = !next;
-    if (!list.children.length) status.textContent = words.historyEmpty;
+    if (!list.children.length) status.textContent = t("organiser.historyEmpty");
     $("history").dataset.newest = newest || "";
     return newest;
   }
@@ -86,24 +87,24 @@ export function createHistory({ call, zone, mayRollBack }) {
   async function rollBack(release, button) {
     button.disabled = true;
     status.textContent = "";
-    announce(words.rollingBack);
+    announce(t("organiser.rollingBack"));
     let answer;
     try {
       answer = await call(`releases/${encodeURIComponent(release.release)}/rollback`, { method: "POST", body: "{}" });
     } catch (error) {
       button.disabled = false;
-      status.textContent = words.unreachable;
+      status.textContent = t("organiser.unreachable");
       return;
     }
     if (answer.status !== 202) {
       button.disabled = false;
       if (answer.status !== 401) {
-        status.textContent = words.rollBackFailed(answer.body ? answer.body.Message : answer.status);
+        status.textContent = t("organiser.rollBackFailed", { message: failure(answer) });
       }
       return;
     }
-    status.textContent = words.rolledBack(release.file);
-    announce(words.rolledBack(release.file));
+    status.textContent = t("organiser.rolledBack", { file: release.file });
+    announce(t("organiser.rolledBack", { file: release.file }));
     await awaitRelease(newest);
   }
 

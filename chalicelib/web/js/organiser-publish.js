@@ -3,8 +3,8 @@
 // else (and for automation) the page writes the exact commands, quoted for a POSIX shell,
 // each with a copy button, and the S3 console's steps.
 
-import { $, announce, el, plural } from "./dom.js";
-import { words } from "./organiser-words.js";
+import { $, announce, el } from "./dom.js";
+import { fromServer, onLanguage, parts as said, t } from "./i18n.js";
 
 const MAX_NOTE = 500;
 const BUCKET_PLACEHOLDER = "BUCKET";
@@ -44,44 +44,42 @@ export function commands({ name, local, bucket, note }) {
 async function copy(command, what) {
   try {
     await navigator.clipboard.writeText(command.textContent);
-    announce(`Copied the command to ${what}.`);
+    announce(t("publish.copied", { what: t(`publish.what.${what}`) }));
   } catch (error) {  // no clipboard (an old browser, or refused): select it for Ctrl+C
     const range = document.createRange();
     range.selectNodeContents(command);
     getSelection().removeAllRanges();
     getSelection().addRange(range);
-    announce("The command is selected: copy it with Ctrl+C (⌘C on a Mac).");
+    announce(t("publish.selected"));
   }
 }
 
 function commandBox(id, what) {
   const command = el("pre", "command");
   command.id = id;
-  const button = el("button", "", "Copy");
+  const button = el("button", "", t("publish.copy"));
   button.type = "button";
-  button.setAttribute("aria-label", `Copy the command to ${what}`);
+  button.setAttribute("aria-label", t("publish.copyLabel", { what: t(`publish.what.${what}`) }));
   button.addEventListener("click", () => copy(command, what));
   return el("div", "command-box", command, button);
 }
 
 function steps(bucket) {
-  const named = bucket ? el("code", "", bucket) : "the schedule bucket";
+  const named = bucket ? el("code", "", bucket) : t("publish.theBucket");
   const console = el("ol", "console",
-    el("li", "", "Open the S3 console at the bucket ", named, ", folder ", el("code", "", "uploads/"),
-      el("span", "", " then ", el("code", "folder", ""), " (create it if it is missing)"), "."),
-    el("li", "", "Upload › Add files › choose ", el("code", "local", ""), ". ",
-      el("span", "rename", "S3 names it after the file: rename the file to ", el("code", "base", ""), " first.")),
-    el("li", "", "With a release note: Properties › Metadata › Add metadata: type User defined, key ",
-      el("code", "", "x-amz-meta-note"), ", value: the note."),
-    el("li", "", "Upload. The report lands under ", el("code", "report", ""), " within seconds."));
+    el("li", "", ...said("publish.console1", { bucket: named, folder: el("code", "", "uploads/") }),
+      el("span", "", " ", ...said("publish.console1Folder", { folder: el("code", "folder", "") })), "."),
+    el("li", "", ...said("publish.console2", { file: el("code", "local", "") }), " ",
+      el("span", "rename", ...said("publish.console2Rename", { name: el("code", "base", "") }))),
+    el("li", "", ...said("publish.console3", { key: el("code", "", "x-amz-meta-note") })),
+    el("li", "", ...said("publish.console4", { report: el("code", "report", "") })));
   return el("ol", "steps",
-    el("li", "", el("h3", "", "Straight to the live schedule"), commandBox("command-straight", "publish it now")),
-    el("li", "", el("h3", "", "As a draft first, then publish the draft"),
-      el("p", "", "The draft changes nothing live: its report and the team's preview message say what publishing "
-        + "it does. Then publish it from a checkout of this repository, or with the AWS CLI."),
-      commandBox("command-draft", "upload it as a draft"), commandBox("command-make", "publish the draft with make"),
-      commandBox("command-copy", "publish the draft with the AWS CLI")),
-    el("li", "", el("h3", "", "In the S3 console"), console));
+    el("li", "", el("h3", "", t("publish.straight")), commandBox("command-straight", "now")),
+    el("li", "", el("h3", "", t("publish.draftFirst")),
+      el("p", "", t("publish.draftHint")),
+      commandBox("command-draft", "draft"), commandBox("command-make", "make"),
+      commandBox("command-copy", "cli")),
+    el("li", "", el("h3", "", t("publish.inConsole")), console));
 }
 
 // The publish section for a preview: renders once, then follows the name and the note.
@@ -95,8 +93,7 @@ export function createPublish(bucket, { session = () => null, publish = null } =
   note.setAttribute("aria-describedby", "note-hint note-problem");
   const noteProblem = el("span", "problem");
   noteProblem.id = "note-problem";
-  const noteHint = el("span", "hint", `Optional, any language, at most ${MAX_NOTE} characters: shown with the release `
-    + "in /changes, the team's e-mail and festival-goers' \"changes since your last visit\".");
+  const noteHint = el("span", "hint", t("publish.noteHint", { count: MAX_NOTE }));
   noteHint.id = "note-hint";
   const caution = el("p", "caution");
   const intro = el("p", "");
@@ -108,9 +105,15 @@ export function createPublish(bucket, { session = () => null, publish = null } =
   publishStatus.setAttribute("role", "status");
   const now = el("div", "publish-now", publishButton, publishStatus);
   now.id = "publish-now";
-  const byHand = el("details", "by-hand", el("summary", "", words.orByHand), intro, steps(bucket));
-  target.replaceChildren(caution,
-    el("div", "field note-field", el("label", "", words.publishNote), note, noteHint, noteProblem), now, byHand);
+  const byHand = el("details", "by-hand", el("summary", "", t("organiser.orByHand")), intro, steps(bucket));
+  const noteLabel = el("label", "", t("organiser.publishNote"));
+  target.replaceChildren(caution, el("div", "field note-field", noteLabel, note, noteHint, noteProblem), now, byHand);
+  // Another language: the fixed words again (the preview's own are filled again by `show`).
+  onLanguage(() => {
+    noteHint.textContent = t("publish.noteHint", { count: MAX_NOTE });
+    noteLabel.textContent = t("organiser.publishNote");
+    byHand.replaceChildren(el("summary", "", t("organiser.orByHand")), intro, steps(bucket));
+  });
   target.querySelector(".note-field label").htmlFor = "note";
   let current = null;
 
@@ -119,21 +122,21 @@ export function createPublish(bucket, { session = () => null, publish = null } =
     const text = note.value.trim();
     if ([...text].length > MAX_NOTE) { note.focus(); return; }
     publishButton.disabled = true;
-    publishStatus.textContent = words.publishing;
+    publishStatus.textContent = t("organiser.publishing");
     let answer;
     try {
       answer = await publish(current.name, current.draftVersion, text);
     } catch (error) {
-      answer = { status: 0, body: { Message: words.unreachable } };
+      answer = { status: 0, body: { Message: t("organiser.unreachable") } };  // already in the visitor's words
     }
     if (answer.status === 202) {
-      publishStatus.textContent = words.published(current.name);
-      announce(words.published(current.name));
+      publishStatus.textContent = t("organiser.published", { name: current.name });
+      announce(t("organiser.published", { name: current.name }));
       target.dataset.published = current.draftVersion;
     } else {
       publishButton.disabled = false;
-      publishStatus.textContent = words.publishFailed(answer.body && answer.body.Message ? answer.body.Message
-        : answer.status);
+      publishStatus.textContent = t("organiser.publishFailed", { message: answer.body && answer.body.Message
+        ? fromServer({ code: answer.body.code, values: answer.body.values, message: answer.body.Message }) : answer.status });
     }
   });
 
@@ -141,13 +144,13 @@ export function createPublish(bucket, { session = () => null, publish = null } =
     if (!current) return;
     const text = note.value.trim();
     const tooLong = [...text].length > MAX_NOTE;
-    noteProblem.textContent = tooLong ? `The note is ${[...text].length} characters; at most ${MAX_NOTE}.` : "";
+    noteProblem.textContent = tooLong ? t("publish.noteTooLong", { count: [...text].length, most: MAX_NOTE }) : "";
     note.setAttribute("aria-invalid", String(tooLong));
     const found = commands({ ...current, bucket, note: tooLong ? "" : text });
     $("command-straight").textContent = found.straight;
     $("command-draft").textContent = found.draft;
     $("command-make").textContent = found.make
-      || "(make cannot pass this name or note on: publish the draft with the AWS CLI below)";
+      || t("publish.noMake");
     $("command-copy").textContent = found.copy;
   }
   note.addEventListener("input", fill);
@@ -160,9 +163,9 @@ export function createPublish(bucket, { session = () => null, publish = null } =
     now.hidden = !organiser;
     publishButton.hidden = !mayPublish;
     publishButton.disabled = false;
-    publishButton.textContent = words.publishButton(name);
+    publishButton.textContent = t("organiser.publishButton", { name });
     publishStatus.textContent = !organiser || mayPublish ? ""
-      : organiser.role !== "publisher" ? words.editorsMayNot(name) : words.fixFirst;
+      : organiser.role !== "publisher" ? t("organiser.editorsMayNot", { name }) : t("organiser.fixFirst");
     byHand.open = !organiser;
     delete target.dataset.published;
     const folder = name.includes("/") ? name.slice(0, name.lastIndexOf("/") + 1) : "";
@@ -173,14 +176,12 @@ export function createPublish(bucket, { session = () => null, publish = null } =
     target.querySelector(".console .base").textContent = base;
     target.querySelector(".console .rename").hidden = base === local;
     target.querySelector(".console .report").textContent = `reports/${name}.json`;
-    intro.replaceChildren("Run one of these where ", el("code", "", local), " is, with AWS credentials that may write to ",
-      bucket ? el("code", "", bucket) : "the schedule bucket", ". ",
-      bucket ? "" : "This page does not know the bucket's name: put it in place of BUCKET.");
+    intro.replaceChildren(...said("publish.intro", { file: el("code", "", local),
+      bucket: bucket ? el("code", "", bucket) : t("publish.theBucket") }), bucket ? "" : ` ${t("publish.noBucket")}`);
     const rejected = preview.rejected || 0;
     caution.textContent = {
-      failed: "This file fails as a whole: publishing it would change nothing. Fix it first.",
-      partial: `${plural(rejected, "row is", "rows are")} rejected: publishing it applies the others, and the sets `
-        + "the rejected rows stand for stay live as they are until the rows are fixed and the file is published again.",
+      failed: t("publish.cautionFailed"),
+      partial: t("publish.cautionPartial", { count: rejected }),
     }[preview.status] || "";
     caution.hidden = !caution.textContent;
     fill();

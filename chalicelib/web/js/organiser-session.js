@@ -16,7 +16,8 @@ export function current() {
 
 export function forget() { sessionStorage.removeItem(KEY); }
 
-// {ok, session} or {ok: false, status, message, code}
+// {ok, session} or {ok: false, status, message, code, slug, values}: `slug` and `values` are the
+// API's stable code and named values for the message, which the page translates.
 export async function signIn(email, password, newPassword) {
   const body = { email, password };
   if (newPassword) body.new_password = newPassword;
@@ -27,7 +28,8 @@ export async function signIn(email, password, newPassword) {
   let answer = null;
   try { answer = await response.json(); } catch (error) { /* said below */ }
   if (!response.ok || !answer) {
-    return { ok: false, status: response.status, code: answer && answer.Code, message: answer && answer.Message };
+    return { ok: false, status: response.status, code: answer && answer.Code, message: answer && answer.Message,
+      slug: answer && answer.code, values: answer && answer.values };
   }
   const session = {
     token: answer.token, role: answer.role, email: answer.email, expires: Date.now() + answer.expires_in * 1000,

@@ -6,7 +6,7 @@
 // writes one, through POST /fixes, and previews again) and rejected rows with the cells to
 // fix, the changes, the file's sets by festival day, and how to publish it.
 
-import { $, announce, base, el, plural } from "./dom.js";
+import { $, announce, base, el } from "./dom.js";
 import { createStore } from "./storage.js";
 import { decode, records } from "./csv.js";
 import { renderProblems, renderVerdict } from "./organiser-report.js";
@@ -17,7 +17,7 @@ import { createPublish } from "./organiser-publish.js";
 import { createCaller, current, forget, signIn } from "./organiser-session.js";
 import { createHistory } from "./organiser-history.js";
 import { createEdits } from "./organiser-edits.js";
-import { words } from "./organiser-words.js";
+import { clock, fromServer, onLanguage, parts, t, translatePage, wireLanguageMenu } from "./i18n.js";
 
 const MAX_BYTES = 2 * 1024 * 1024;  // what POST /previews takes
 const NAME = /^[^\x00-\x1f\x7f]{1,200}\.csv$/iu;  // what its `file` parameter takes
@@ -25,7 +25,7 @@ const NAME = /^[^\x00-\x1f\x7f]{1,200}\.csv$/iu;  // what its `file` parameter t
 const settings = JSON.parse($("organiser-data").textContent || "{}");
 const store = createStore(base);
 const showDays = createDays(store);
-const call = createCaller(() => { showAccount(); $("account-status").textContent = words.sessionEnded; });
+const call = createCaller(() => { showAccount(); $("account-status").textContent = t("organiser.sessionEnded"); });
 const history = createHistory({ call, zone: settings.timezone, mayRollBack: () => (current() || {}).role === "publisher" });
 const showPublish = createPublish(settings.bucket || "", {
   session: current,
@@ -48,7 +48,15 @@ let lastKey = null;  // the file and name of the latest preview asked for
 let waiting = false; // whether that one is still on its way
 let namedFirst = false;  // a name was typed before any file was chosen: the first file takes it
 
-$("zone").textContent = `${settings.timezone} time; a festival day changes at ${settings.day_change}`;
+const showZone = () => {
+  $("zone").textContent = t("organiser.zone", { zone: settings.timezone,
+    change: clock(`1970-01-01T${settings.day_change || "06:00"}`) });
+};
+const signedIn = (session) => t(session.role === "publisher" ? "organiser.signedInPublisher" : "organiser.signedInEditor",
+  { email: session.email });
+// What the API said, in the visitor's words where its code has them, else its own English.
+const said = (body, status) => (body && body.Message ? fromServer({ code: body.code, values: body.values,
+  message: body.Message }) : String(status));
 
 const setState = (state) => { document.body.dataset.state = state; };
 
@@ -56,7 +64,7 @@ function fail(message, retry = false) {
   const box = $("error");
   box.replaceChildren(el("span", "", message));
   if (retry) {
-    const again = el("button", "", "Try again");
+    const again = el("button", "", t("words.tryAgain"));
     again.type = "button";
     again.addEventListener("click", () => preview(true));
     box.append(again);
@@ -67,9 +75,8 @@ function fail(message, retry = false) {
 }
 
 function nameProblem(name) {
-  if (!name) return "Give the name it will be published as, ending in .csv.";
-  if (!NAME.test(name)) return "The name must end in .csv and have at most 200 characters before it, none of them "
-    + "a control character.";
+  if (!name) return t("organiser.nameNeeded");
+  if (!NAME.test(name)) return t("organiser.nameWrong");
   return "";
 }
 
@@ -83,13 +90,17 @@ function remember(local, name) {
   store.set("names", Object.fromEntries([...kept, [local, name]]));
 }
 
-// Signing in and out.
-for (const [id, text] of [["account-title", words.signInTitle], ["account-hint", words.signInHint],
-  ["email-label", words.email], ["password-label", words.password], ["new-password-label", words.newPassword],
-  ["new-password-hint", words.newPasswordHint], ["sign-in-button", words.signIn], ["sign-out", words.signOut],
-  ["history-title", words.historyTitle], ["history-hint", words.historyHint], ["history-more", words.historyMore]]) {
-  $(id).textContent = text;
+// The page's own words (a file name's examples are code, in no language).
+function translateFixed() {
+  translatePage();
+  showZone();
+  const code = (text) => el("code", "", text);
+  $("name-hint").replaceChildren(...parts("organiser.nameHint", { folder: code("uploads/"), first: code("day 1.csv"),
+    second: code("sample/friday.csv") }));
 }
+translateFixed();
+
+// Signing in and out.
 
 function showAccount() {
   const session = current();
@@ -99,7 +110,7 @@ function showAccount() {
   $("account-status").textContent = "";
   document.body.dataset.role = session ? session.role : "";
   if (session) {
-    $("who").textContent = words.signedIn(session.email, session.role);
+    $("who").textContent = signedIn(session);
     history.load();
   }
   if (session && session.role === "publisher") edits.load();
@@ -110,12 +121,12 @@ function showAccount() {
 $("sign-in").addEventListener("submit", async (event) => {
   event.preventDefault();
   const status = $("account-status");
-  status.textContent = words.signingIn;
+  status.textContent = t("organiser.signingIn");
   let result;
   try {
     result = await signIn($("email").value.trim(), $("password").value, $("new-password").value || null);
   } catch (error) {
-    status.textContent = words.unreachable;
+    status.textContent = t("organiser.unreachable");
     return;
   }
   if (result.ok) {
@@ -123,29 +134,31 @@ $("sign-in").addEventListener("submit", async (event) => {
     $("new-password").value = "";
     $("new-password-field").hidden = true;
     showAccount();
-    announce(words.signedIn(result.session.email, result.session.role));
+    announce(signedIn(result.session));
     if (file) preview(true);
     return;
   }
   if (result.code === "NewPasswordRequired") {
     $("new-password-field").hidden = false;
     $("new-password").focus();
-    status.textContent = words.newPasswordRequired;
+    status.textContent = t("organiser.newPasswordRequired");
   } else if (result.status === 401) {
-    status.textContent = words.wrongPassword;
+    status.textContent = t("organiser.wrongPassword");
   } else {
-    status.textContent = words.cannotSignIn(result.message || result.status);
+    status.textContent = t("organiser.cannotSignIn", { message: fromServer({ code: result.slug, values: result.values,
+      message: result.message || String(result.status) }) });
   }
 });
 
 $("sign-out").addEventListener("click", () => {
   forget();
   showAccount();
-  $("account-status").textContent = words.signedOut;
+  $("account-status").textContent = t("organiser.signedOut");
   $("email").focus();
 });
 
 function show(preview, name) {
+  shown = [preview, name];
   const text = decode(file.bytes, preview.encoding);
   const all = records(text, preview.delimiter || ",");
   const found = table(all);
@@ -164,15 +177,15 @@ function show(preview, name) {
   report.dataset.status = preview.status;
   report.dataset.fixes = String((preview.fixes || []).length);
   const changed = (preview.changelog || []).length;
-  announce(`Preview of uploads/${name}: ${preview.status}, ${plural(preview.rejected || 0, "row")} rejected, `
-    + `${plural(changed, "change")}.`);
+  announce(t("organiser.previewAnnounced", { name, status: t(`report.verdict.${preview.status}`),
+    rejected: t("report.rows", { count: preview.rejected || 0 }), changes: t("report.changes", { count: changed }) }));
   setState("done");
 }
 
 // Ask for the preview of the chosen file under the name in the field. `again`: even if the
 // same one was just asked for (the live schedule may have changed since).
 async function preview(again = false) {
-  if (!file) { fail("Choose a CSV file first (or drop one on the box above)."); return; }
+  if (!file) { fail(t("organiser.chooseFirst")); return; }
   const name = $("name").value.trim();
   const problem = nameProblem(name);
   $("name-problem").textContent = problem;
@@ -186,7 +199,7 @@ async function preview(again = false) {
   const mine = ++asked;
   $("error").hidden = true;
   setState("previewing");
-  announce(`Previewing ${file.local} as uploads/${name}…`);
+  announce(t("organiser.previewingAs", { file: file.local, name }));
   let response = null;
   let body = null;
   try {
@@ -202,16 +215,16 @@ async function preview(again = false) {
       try { body = await response.json(); } catch (error) { /* not JSON: said below */ }
     }
   } catch (error) {
-    if (mine === asked) { waiting = false; fail("The schedule API cannot be reached: try again with signal.", true); }
+    if (mine === asked) { waiting = false; fail(t("organiser.unreachable"), true); }
     return;
   }
   if (mine !== asked) return;  // another file or name was asked for meanwhile
   waiting = false;
-  const message = body && body.Message ? body.Message : `${response.status} ${response.statusText}`;
+  const message = body && body.Message ? said(body) : `${response.status} ${response.statusText}`;
   if (response.status === 503) {
-    fail(`Not now: ${message} (in about ${response.headers.get("Retry-After") || 30} seconds).`, true);
+    fail(t("organiser.notNow", { message, count: Number(response.headers.get("Retry-After")) || 30 }), true);
   } else if (!response.ok || !body) {
-    fail(`The preview failed: ${message}`, true);
+    fail(t("organiser.previewFailed", { message }), true);
   } else {
     remember(file.local, name);
     show(body, name);
@@ -222,7 +235,7 @@ async function preview(again = false) {
 // in the file's own encoding and quoting) and preview it again.
 async function applyFix(fix, button) {
   button.disabled = true;
-  announce(words.fixing);
+  announce(t("organiser.fixing"));
   const query = new URLSearchParams({ line: String(fix.line), column: fix.column, value: fix.value,
     suggested: fix.suggested });
   let response;
@@ -232,14 +245,14 @@ async function applyFix(fix, button) {
     });
   } catch (error) {
     button.disabled = false;
-    fail(words.unreachable);
+    fail(t("organiser.unreachable"));
     return;
   }
   if (!response.ok) {
     let body = null;
     try { body = await response.json(); } catch (error) { /* said below */ }
     button.disabled = false;
-    fail(words.fixFailed(body && body.Message ? body.Message : response.status));
+    fail(t("organiser.fixFailed", { message: said(body, response.status) }));
     return;
   }
   file = { ...file, bytes: await response.arrayBuffer(), fixed: true };
@@ -250,8 +263,7 @@ async function choose(chosen) {
   if (!chosen) return;
   if (chosen.size > MAX_BYTES) {
     file = null;
-    fail(`${chosen.name} is ${chosen.size.toLocaleString()} bytes; this page previews files of at most 2 MB. Upload a `
-      + "larger one under drafts/ in the bucket: its report says what publishing it would change.");
+    fail(t("organiser.tooLarge", { file: chosen.name, count: chosen.size }));
     return;
   }
   const first = !file;
@@ -261,10 +273,9 @@ async function choose(chosen) {
 }
 
 const drop = $("drop");
-const dropLabel = $("drop-label").textContent;
 const dragging = (on) => {
   drop.classList.toggle("over", on);
-  $("drop-label").textContent = on ? "Drop it to preview it" : dropLabel;
+  $("drop-label").textContent = t(on ? "organiser.dropNow" : "organiser.drop");
 };
 drop.addEventListener("dragover", (event) => { event.preventDefault(); dragging(true); });
 drop.addEventListener("dragleave", () => dragging(false));
@@ -279,5 +290,16 @@ $("file").addEventListener("change", () => choose($("file").files[0]));
 $("name").addEventListener("input", () => { if (!file) namedFirst = true; });
 $("name").addEventListener("change", () => { if (file) preview(); });
 $("choose").addEventListener("submit", (event) => { event.preventDefault(); preview(true); });
+// Another language chosen on the page: its words again, the preview on screen with them.
+let shown = null;  // [preview, name] on screen
+onLanguage(() => {
+  translateFixed();
+  const status = $("account-status").textContent;
+  showAccount();
+  $("account-status").textContent = status;
+  if (shown && file) show(...shown);
+  $("name-problem").textContent = $("name").getAttribute("aria-invalid") === "true" ? nameProblem($("name").value.trim()) : "";
+});
+wireLanguageMenu($("language"));
 showAccount();
 setState("ready");

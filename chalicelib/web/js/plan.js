@@ -1,8 +1,9 @@
 // My plan: the picks by festival day with now, next and clashes; a plan someone shared;
 // the link to share one's own, and the calendar subscription of the picks.
 
-import { $, base, alone, announce, bdi, el, plural } from "./dom.js";
-import { dayLabel, hhmm, minutes, span, byStart, festivalNow } from "./time.js";
+import { $, base, alone, announce, bdi, el } from "./dom.js";
+import { minutes, byStart, festivalNow } from "./time.js";
+import { clock, dayLabel, listParts, parts, relative, span, t } from "./i18n.js";
 import { describe, emit, isCancelled, newsOf, picks, playsAt, state } from "./state.js";
 import { showDetails, starButton } from "./agenda.js";
 import { MAX_PICKS, SET_ID } from "./storage.js";
@@ -18,20 +19,22 @@ export function renderPlan() {
   const at = minutes(state.moment || festivalNow(state.zone));
   const next = sets.find((set) => !isCancelled(set) && minutes(set.start) > at);
   const playing = sets.filter((set) => playsAt(set, at));
-  $("plan-title").textContent = shared ? "A shared plan" : "My plan";
+  $("plan-title").textContent = shared ? t("plan.sharedTitle") : t("schedule.myPlan");
   const summary = [];
   if (playing.length) {
-    summary.push("Now: ");
-    playing.forEach((s, i) => summary.push(i ? ", " : "", bdi(s.artist), " (", bdi(s.stage), `, until ${hhmm(s.end)})`));
-    summary.push(". ");
+    summary.push(...parts("plan.nowPlaying", { sets: listParts(playing.map((s) =>
+      el("span", "", ...parts("plan.until", { artist: bdi(s.artist), stage: bdi(s.stage), end: clock(s.end) })))) }), " ");
   }
-  if (next) summary.push("Next: ", bdi(next.artist), " (", bdi(next.stage), `, ${dayLabel(next.day)} ${hhmm(next.start)}).`);
+  if (next) {
+    const soon = minutes(next.start) - at;
+    summary.push(...parts("plan.next", { artist: bdi(next.artist), stage: bdi(next.stage),
+      when: `${dayLabel(next.day)} ${clock(next.start)}`, relative: soon < 24 * 60 ? ` (${relative(soon)})` : "" }));
+  }
   $("plan-now").replaceChildren(...summary);
   const list = $("plan-list");
   list.replaceChildren();
   if (!sets.length && state.complete) {
-    list.append(el("p", "", "Nothing in your plan yet. Star (☆) the sets you want to see in the timetable; " +
-      "they are listed here by festival day, with any clashes."));
+    list.append(el("p", "", t("plan.empty")));
   }
   for (const day of [...new Set(sets.map((set) => set.day))]) {
     list.append(el("h3", "", dayLabel(day)));
@@ -46,12 +49,12 @@ export function renderPlan() {
       open.setAttribute("aria-label", describe(set));
       open.addEventListener("click", () => showDetails(set));
       what.append(open, el("div", "where", bdi(set.stage), ...(set.genre ? [" · ", bdi(set.genre)] : [])));
-      if (isCancelled(set)) what.append(el("span", "flag", "cancelled"));
+      if (isCancelled(set)) what.append(el("span", "flag", t("change.cancelled")));
       const news = newsOf(set);
-      if (news) what.append(el("span", "flag news", ` ${news}`));
+      if (news) what.append(el("span", "flag news", ` ${t(`change.${news}`)}`));
       const actions = el("div", "actions");
-      const calendar = el("a", "", "Calendar"); calendar.href = `${base}calendar.ics?ids=${set.id}`;
-      calendar.setAttribute("aria-label", `Add ${set.artist} to my calendar`);
+      const calendar = el("a", "", t("plan.calendar")); calendar.href = `${base}calendar.ics?ids=${set.id}`;
+      calendar.setAttribute("aria-label", t("plan.calendarLabel", { artist: set.artist }));
       actions.append(calendar, starButton(set));
       item.append(el("span", "time", span(set)), what, actions);
       for (const problem of problems.get(set.id) || []) {
@@ -62,9 +65,9 @@ export function renderPlan() {
     list.append(items);
   }
   if (missing > 0) {
-    const gone = el("p", "message warn", `${missing} picked set${missing > 1 ? "s are" : " is"} no longer in the schedule.`);
+    const gone = el("p", "message warn", t("plan.missing", { count: missing }));
     if (!shared) {
-      const forget = el("button", "", "Forget"); forget.type = "button";
+      const forget = el("button", "", t("plan.forget")); forget.type = "button";
       forget.addEventListener("click", () => { picks.keepOnly((id) => state.byId.has(id)); emit("picks"); });
       gone.append(forget);
     }
@@ -77,10 +80,9 @@ export function renderPlan() {
   $("shared").hidden = !shared;
   if (shared) {
     const fresh = shared.filter((id) => !picks.has(id)).length;
-    $("shared-summary").textContent = `Someone shared a plan of ${plural(shared.length, "set")}` +
-      (fresh ? `; ${fresh} of them are not in yours.` : "; all of them are in yours.");
-    $("shared-left-out").textContent = state.leftOut ?
-      `${plural(state.leftOut, "set")} in the link ${state.leftOut === 1 ? "is" : "are"} not in this festival's schedule and ${state.leftOut === 1 ? "was" : "were"} left out.` : "";
+    $("shared-summary").textContent = `${t("plan.sharedSummary", { count: shared.length })} ` +
+      (fresh ? t("plan.sharedFresh", { count: fresh }) : t("plan.sharedAllIn"));
+    $("shared-left-out").textContent = state.leftOut ? t("plan.sharedLeftOut", { count: state.leftOut }) : "";
     $("shared-add").hidden = fresh === 0 || !state.complete;  // only sets the schedule knows are added
   }
 }
@@ -97,23 +99,23 @@ function renderSubscriptions(own) {
   for (let at = 0; at < ids.length; at += CALENDAR_IDS) parts.push(ids.slice(at, at + CALENDAR_IDS));
   const feeds = parts.map((part) => new URL(`${base}calendar.ics?ids=${part.join(",")}`, location.href).href);
   const webcal = (feed) => feed.replace(/^https?:/, "webcal:");  // opens the phone's calendar app
-  const range = (i) => `sets ${i * CALENDAR_IDS + 1}–${i * CALENDAR_IDS + parts[i].length}`;
+  const range = (i) => t("plan.range", { first: i * CALENDAR_IDS + 1, last: i * CALENDAR_IDS + parts[i].length });
   $("subscribe").hidden = $("subscribe-hint").hidden = parts.length === 0;
   if (!parts.length) return;
   $("subscribe").href = webcal(feeds[0]);
-  $("subscribe").textContent = parts.length > 1 ? `Subscribe in my calendar (${range(0)})` : "Subscribe in my calendar";
+  $("subscribe").textContent = parts.length > 1 ? t("plan.subscribeRange", { range: range(0) }) : t("plan.subscribe");
   $("calendar-address").href = feeds[0];
-  $("calendar-address").textContent = parts.length > 1 ? `the address of ${range(0)}` : "the feed's address";
+  $("calendar-address").textContent = parts.length > 1 ? t("plan.addressOf", { range: range(0) }) : t("plan.feedAddress");
   $("subscribe-more").replaceChildren(...feeds.slice(1).map((feed, i) => {
-    const link = el("a", "button subscribe-part", `Subscribe (${range(i + 1)})`); link.href = webcal(feed);
+    const link = el("a", "button subscribe-part", t("plan.subscribePart", { range: range(i + 1) })); link.href = webcal(feed);
     return link;
   }));
   $("calendar-address-more").replaceChildren(...feeds.slice(1).flatMap((feed, i) => {
-    const link = el("a", "", `of ${range(i + 1)}`); link.href = feed;
+    const link = el("a", "", t("plan.addressOfMore", { range: range(i + 1) })); link.href = feed;
     return [", ", link];
   }));
   $("subscribe-parts").textContent = parts.length > 1 ?
-    `A calendar holds at most ${CALENDAR_IDS} sets of a plan: yours is in ${parts.length} subscriptions, earliest first.` : "";
+    t("plan.subscribeParts", { most: CALENDAR_IDS, count: parts.length }) : "";
 }
 
 // A shared plan names at most what the festival holds; once every day is loaded, sets the
@@ -146,10 +148,10 @@ export function leaveSharedPlan() {
 
 export function addSharedPlan() {
   if (picks.add(state.shared || []) === "refused") {
-    announce(`Not added: my plan would hold more than ${MAX_PICKS} sets`);
+    announce(t("plan.notAdded", { count: MAX_PICKS }));
     return;
   }
-  announce("Added to my plan");
+  announce(t("plan.addedShared"));
   leaveSharedPlan();
   emit("picks");
 }
@@ -158,9 +160,9 @@ export async function share() {
   const link = planLink(picks.list());
   $("share-link").select();
   try {
-    if (navigator.share) await navigator.share({ title: "My festival plan", url: link });
-    else { await navigator.clipboard.writeText(link); announce("Link to my plan copied"); }
-  } catch (error) { announce("Copy the link from the field next to the button"); }
+    if (navigator.share) await navigator.share({ title: t("plan.shareTitle"), url: link });
+    else { await navigator.clipboard.writeText(link); announce(t("plan.copied")); }
+  } catch (error) { announce(t("plan.copyByHand")); }
 }
 
 // Overlapping picks clash; with a walking time, so do picks on other stages too close to
@@ -187,7 +189,9 @@ export function conflicts(sets) {
 // A conflict as the page says it, names isolated.
 export function conflictText(problem) {
   const other = problem.other;
-  if (problem.kind === "clash") return ["Clashes with ", bdi(other.artist), " (", bdi(other.stage), `, ${span(other)})`];
-  return [`Only ${problem.gap} min to walk between `, bdi(problem.from), " and ", bdi(problem.to), " (",
-    bdi(other.artist), ")"];
+  if (problem.kind === "clash") {
+    return parts("plan.clash", { artist: bdi(other.artist), stage: bdi(other.stage), when: span(other) });
+  }
+  return parts("plan.tight", { count: problem.gap, from: bdi(problem.from), to: bdi(problem.to),
+    artist: bdi(other.artist) });
 }

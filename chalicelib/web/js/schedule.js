@@ -8,7 +8,8 @@
 // days are read then.
 
 import { $, base, el, reducedMotion } from "./dom.js";
-import { clockMinutes, dayLabel, festivalNow } from "./time.js";
+import { clockMinutes, festivalNow } from "./time.js";
+import { clock, dayLabel, onLanguage, parts as said, t, translatePage, wireLanguageMenu } from "./i18n.js";
 import { api, festivalDay, loadAll, loadDay, notice, on, picks, showError, state, store } from "./state.js";
 import {
   markAgendaMoment, renderAgenda, renderStageChoices, scrollAgendaToMoment, showDetails, toggle, wireAgenda,
@@ -69,7 +70,8 @@ function renderTabs() {
   $("days").replaceChildren(...state.days.map((day) => {
     const tab = el("button", "", dayLabel(day.day));
     tab.type = "button"; tab.setAttribute("role", "tab"); tab.dataset.day = day.day;
-    tab.title = `${day.performances} sets on ${day.stages.length} stages`;
+    tab.title = t("schedule.dayTitle", { count: day.performances, stages: t("schedule.stagesCount",
+      { count: day.stages.length }) });
     tab.setAttribute("aria-selected", String(day.day === state.day));
     tab.addEventListener("click", () => selectDay(day.day));
     return tab;
@@ -140,7 +142,7 @@ async function findLinkedSet() {
   try {
     return await api.get(`performances/${id}`);
   } catch (error) {
-    if (error.status === 404) notice("The set this link points to is no longer in the schedule: the organiser removed it.");
+    if (error.status === 404) notice(t("schedule.linkGone"));
     else showError(error);
     return null;
   }
@@ -187,7 +189,8 @@ async function start() {
       { days: here.days.items, timezone: here.days.timezone, dayChange: here.days.day_change } : await readDays();
     state.days = days; state.zone = timezone;
     state.dayChange = clockMinutes(dayChange);
-    $("zone").textContent = `Times in ${timezone}; a festival day runs until ${dayChange} the next morning.`;
+    state.dayChangeText = dayChange;
+    showZone();
   } catch (error) { showError(error); return; }
   if (here && here.day) await loadDay(here.day, here.sets);
   $("empty").hidden = state.days.length > 0;
@@ -258,6 +261,42 @@ async function refresh() {  // the connection is back: ask again (the service wo
   await start();
 }
 
+function showZone() {
+  if (!state.dayChangeText) return;
+  $("zone").textContent = t("schedule.zone", { zone: state.zone, change: clock(`1970-01-01T${state.dayChangeText}`) });
+}
+
+// The page's own words, once; the empty festival's hint names the file's columns (code, in no language).
+function translateFixed() {
+  translatePage();
+  const code = (text) => el("code", "", text);
+  $("empty-text").replaceChildren(...said("schedule.emptyText", { folder: code("uploads/"),
+    header: code("stage,date,start,end,artist,genre,notes"), reports: code("reports/") }));
+}
+
+// Another language chosen on the page: every word is said again in it, where it is, with
+// the picks, the day, the view and the scroll position as they were.
+async function speakAgain() {
+  const [x, y] = [window.scrollX, window.scrollY];
+  const gridScroll = [$("grid-wrap").scrollLeft, $("grid-wrap").scrollTop];
+  translateFixed();
+  showZone();
+  renderStageChoices();
+  if (state.days.length) renderTabs();
+  if (state.layout === "agenda" || parts.timetable) await renderDay();
+  if (parts.timetable) parts.timetable.renderStrip();
+  if (parts.plan) parts.plan.renderPlan();
+  if (parts.changes) parts.changes.renderAgain();
+  if (parts.offline) { parts.offline.showSaved(); parts.offline.showKept(); }
+  if (parts.search && $("filter").value) parts.search.applyFilter();
+  if ($("details").open) showDetails(state.byId.get($("details-star").dataset.id));
+  window.scrollTo({ left: x, top: y, behavior: "instant" });
+  [$("grid-wrap").scrollLeft, $("grid-wrap").scrollTop] = gridScroll;
+}
+
+translateFixed();
+wireLanguageMenu($("language"));
+onLanguage(speakAgain);
 history.scrollRestoration = "manual";  // the page scrolls to what plays now itself
 on("picks", showPicks);
 on("retry", start);

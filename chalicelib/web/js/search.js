@@ -1,7 +1,8 @@
 // Search across every day, whatever the case and accents, and a jump to the set found.
 
 import { $, alone, bdi, el, fold } from "./dom.js";
-import { byStart, dayLabel, span } from "./time.js";
+import { byStart } from "./time.js";
+import { dayLabel, span, t } from "./i18n.js";
 import { emit, isCancelled, matches, on, state } from "./state.js";
 import { dimGrid } from "./timetable.js";
 
@@ -15,12 +16,13 @@ export function applyFilter() {
   results.replaceChildren(...found.map((set) => {
     const item = el("li"); const choose = el("button", "", ""); choose.type = "button"; choose.dataset.id = set.id;
     choose.append(alone("span", "artist", set.artist),
-      el("span", "where", `${dayLabel(set.day)} ${span(set)} · `, bdi(set.stage), isCancelled(set) ? " · cancelled" : ""));
+      el("span", "where", `${dayLabel(set.day)} ${span(set)} · `, bdi(set.stage),
+        isCancelled(set) ? ` · ${t("change.cancelled")}` : ""));
     choose.addEventListener("click", () => jumpTo(set.id));
     item.append(choose);
     return item;
   }));
-  if (!found.length) results.append(el("li", "hint", "Nothing matches."));
+  if (!found.length) results.append(el("li", "hint", t("search.none")));
   results.hidden = false;
 }
 

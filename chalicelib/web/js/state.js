@@ -3,7 +3,8 @@
 
 import { $, base, el, fold } from "./dom.js";
 import { createPicks, createStore } from "./storage.js";
-import { festivalDayOf, dayLabel, hhmm, minutes } from "./time.js";
+import { festivalDayOf, minutes } from "./time.js";
+import { clock, dayLabel, fromServer, t } from "./i18n.js";
 
 export const store = createStore(base);
 // The API's client is imported when first used: the first sets are drawn from the data the
@@ -60,12 +61,13 @@ export function newsOf(set) {
 // What a screen reader says for a set. Speech follows the text's logical order, so names
 // need no isolating here (unlike a tooltip, which is drawn).
 export function describe(set) {
-  const parts = [set.artist, set.stage, `${dayLabel(set.day)} ${hhmm(set.start)} to ${hhmm(set.end)}`];
+  const parts = [set.artist, set.stage,
+    t("set.spoken", { day: dayLabel(set.day), start: clock(set.start), end: clock(set.end) })];
   if (set.genre) parts.push(set.genre);
-  if (isCancelled(set)) parts.push("cancelled");
+  if (isCancelled(set)) parts.push(t("change.cancelled"));
   const change = state.changed.get(set.id);
-  if (change) parts.push(`${change.change} since your last visit`);
-  return parts.join(", ");
+  if (change) parts.push(t("set.sinceVisit", { change: t(`change.${change.change}`) }));
+  return parts.join(t("words.comma"));
 }
 
 export const matches = (set, words) => {
@@ -99,10 +101,18 @@ export const loadAll = () => Promise.all(state.days.map((day) => loadDay(day.day
 export function showError(error) {
   const box = $("error");
   box.replaceChildren();
-  const retry = el("button", "", "Try again"); retry.type = "button";
+  const retry = el("button", "", t("words.tryAgain")); retry.type = "button";
   retry.addEventListener("click", () => { box.hidden = true; emit("retry"); });
-  box.append(el("span", "", (error && error.message) || String(error)), retry);
+  box.append(el("span", "", explain(error)), retry);
   box.hidden = false;
+}
+
+// What the page says about a failed read: the API's error in the visitor's words where its
+// code has a text here (server.<code>, with its named values), else the API's own English.
+export function explain(error) {
+  if (error && error.offline) return t("error.offline");
+  if (error && error.status) return t("error.api", { path: error.path, message: fromServer(error.answer) });
+  return (error && error.message) || String(error);
 }
 
 // Something the person should know that is not an error (a link to a set that is gone).

@@ -1,15 +1,14 @@
 // Festival time as the API writes it: festival-local "YYYY-MM-DDTHH:MM", compared as
-// minutes without ever going through the browser's own time zone.
+// minutes without ever going through the browser's own time zone. How a time is shown is
+// i18n.js's (Intl, in the visitor's locale): nothing here writes one for people.
 
 export const minutes = (iso) => {
   const [d, t] = iso.split("T"); const [y, m, day] = d.split("-").map(Number); const [h, mi] = t.split(":").map(Number);
   return Date.UTC(y, m - 1, day, h, mi) / 60000;
 };
 export const iso = (mins) => new Date(mins * 60000).toISOString().slice(0, 16);
+// "HH:MM" as a form's <input type="time"> takes it (a value, not text for people).
 export const hhmm = (isoText) => isoText.slice(11, 16);
-export const span = (set) => `${hhmm(set.start)}–${hhmm(set.end)}`;
-export const dayLabel = (day) => new Date(day + "T12:00:00Z").toLocaleDateString(undefined,
-  { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" });
 export const byStart = (a, b) => a.start.localeCompare(b.start) || a.stage.localeCompare(b.stage);
 
 // "06:00" (the API's day_change) as minutes after midnight.

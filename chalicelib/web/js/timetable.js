@@ -2,7 +2,8 @@
 // lasts; the now line, and the now playing / next up strip.
 
 import { $, alone, bdi, el, isolate } from "./dom.js";
-import { dayLabel, hhmm, iso, minutes, span, byStart } from "./time.js";
+import { iso, minutes, byStart } from "./time.js";
+import { clock, count, dayLabel, parts, span, t } from "./i18n.js";
 import { api, describe, festivalDay, isCancelled, loadAll, matches, newsOf, picks, playsAt, showError, state } from "./state.js";
 import { paintStar, showDetails, starButton } from "./agenda.js";
 import { conflicts } from "./plan.js";
@@ -24,7 +25,7 @@ export function renderGrid() {
   }));
   const times = el("div", "times"); times.style.height = height;
   for (let hour = top; hour <= bottom; hour += 60) {
-    const label = el("span", "hour", hhmm(iso(hour)));
+    const label = el("span", "hour", clock(iso(hour)));
     label.style.top = `calc(${hour - top} * var(--minute))`;
     times.append(label);
   }
@@ -42,16 +43,17 @@ export function renderGrid() {
     block.style.height = `calc(${minutes(set.end) - minutes(set.start)} * var(--minute) - 2px)`;
     const open = el("button", "open"); open.type = "button";
     open.append(alone("span", "artist", set.artist), el("span", "when", span(set)));
-    if (isCancelled(set)) open.append(el("span", "flag", "cancelled"));  // kept in the grid: people look for it
+    if (isCancelled(set)) open.append(el("span", "flag", t("change.cancelled")));  // kept in the grid: people look for it
     if (set.genre) open.append(alone("span", "genre", set.genre));
     open.addEventListener("click", () => showDetails(set));
-    block.title = `${isolate(set.artist)} · ${isolate(set.stage)} · ${span(set)}${isCancelled(set) ? " · cancelled" : ""}`;
+    block.title = `${isolate(set.artist)} · ${isolate(set.stage)} · ${span(set)}` +
+      (isCancelled(set) ? ` · ${t("change.cancelled")}` : "");
     block.append(open, starButton(set));
     column.append(block);
   }
   grid.append(...columns.values());
   const line = el("div", "now-line"); line.id = "now-line"; line.hidden = true;
-  line.append(el("span", "", "now"));
+  line.append(el("span", "", t("words.now")));
   grid.append(line);
   state.top = top; state.bottom = bottom;
   renderMarks(); dimGrid(); markMoment();
@@ -70,12 +72,11 @@ export function renderMarks() {
     const text = set && newsOf(set);
     let news = open.querySelector(".news");
     if (text && !news) { news = el("span", "flag news"); open.insertBefore(news, open.children[2] || null); }
-    if (news) { if (text) news.textContent = text; else news.remove(); }
+    if (news) { if (text) news.textContent = t(`change.${text}`); else news.remove(); }
     if (set) open.setAttribute("aria-label", describe(set));
   }
   document.querySelectorAll(".star").forEach(paintStar);
-  const count = picks.size;
-  $("plan-count").textContent = count ? `(${count})` : "";
+  $("plan-count").textContent = picks.size ? `(${count(picks.size)})` : "";
 }
 
 // Blocks the search does not match fade, so the matches stand out where they play.
@@ -140,11 +141,11 @@ export async function renderStrip({ here = false } = {}) {
   strip.replaceChildren(...[...items].sort((a, b) => order(a) - order(b)).map((entry) => {
     const card = el("div", "stage"); card.dataset.stage = entry.stage;
     card.append(alone("b", "", entry.stage));
-    for (const [label, set, cls] of [["Now", entry.now, "playing"], ["Next", entry.next, ""]]) {
+    for (const [label, set, cls] of [["strip.now", entry.now, "playing"], ["strip.next", entry.next, ""]]) {
       const line = el("div");
-      const otherDay = set && set.day !== festivalDay(moment) ? `${dayLabel(set.day)} ` : "";
-      const what = set ? [bdi(set.artist), ` (${otherDay}${span(set)})`] : ["—"];
-      line.append(el("span", "label", `${label}: `), el("span", cls, ...what));
+      const when = set && set.day !== festivalDay(moment) ? `${dayLabel(set.day)} ${span(set)}` : set ? span(set) : "";
+      const what = set ? parts("strip.set", { artist: bdi(set.artist), when }) : ["—"];
+      line.append(el("span", "label", t(label)), el("span", cls, ...what));
       card.append(line);
     }
     return card;
