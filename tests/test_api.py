@@ -395,7 +395,7 @@ class TestTheSchemaSaysWhatTheServerAccepts:
             ("/stages/{stage}/performances", "/stages/Main/performances?from=1000-01-01T00:00&to=1000-01-01T00:01"),
             ("/stages/{stage}/performances", "/stages/Main/performances?day=9999-12-31"),
             ("/stages/{stage}/performances", "/stages/Main/performances?day=1000-01-01"),
-            ("/calendar.ics", "/calendar.ics?stage=%C2%A0x"),
+            ("/calendar.ics", "/calendar.ics?stage=%C2%A0Main"),
         ],
     )
     def test_values_the_schema_admits_are_answered(self, loaded: Festival, route: str, path: str) -> None:
@@ -403,6 +403,11 @@ class TestTheSchemaSaysWhatTheServerAccepts:
         assert _admits(route, {name: unquote(value) for name, value in query.items()}), path
         response = loaded.client.http.get(path)
         assert response.status_code == 200, (path, response.body)
+
+    def test_a_feed_of_a_stage_that_does_not_exist_is_a_404_naming_it(self, loaded: Festival) -> None:
+        response = loaded.client.http.get("/calendar.ics?stage=%C2%A0x")
+        assert response.status_code == 404
+        assert json.loads(response.body)["Message"] == 'no stage named "x"'
 
     @pytest.mark.parametrize(
         ("route", "path", "name"),
