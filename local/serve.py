@@ -98,9 +98,11 @@ def create_server(host: str, port: int, stage: str) -> LocalDevServer:
     app = config.chalice_app  # loading it copies the config's environment into os.environ
     os.environ.update(given)
     validate_routes(app.routes)
-    # As chalice.local.create_local_server, with our handler.
-    CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
-    app.__class__ = CustomLocalChalice
+    # As chalice.local.create_local_server, with our handler; once per app object (a
+    # second server in one process would make the class its own base).
+    if not isinstance(app, LocalChalice):
+        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+        app.__class__ = CustomLocalChalice
     return LocalDevServer(app, config, host, port, handler_cls=CompressingHandler)
 
 

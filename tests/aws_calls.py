@@ -46,6 +46,7 @@ class Call:
     service: str
     operation: str
     params: dict[str, Any]
+    published: bool = False  # sent by a publication (`ingest.publishing`), not by the run's plan and apply
 
 
 @dataclass
@@ -54,6 +55,7 @@ class CallLog:
     (for DynamoDB, the decoded JSON body: the same shape as the API's parameters)."""
 
     calls: list[Call] = field(default_factory=list)
+    publishing: bool = False
 
     def attach(self, *services: str) -> CallLog:
         for service in services:
@@ -66,10 +68,31 @@ class CallLog:
         sent = json.loads(params["body"]) if service == "dynamodb" and params.get("body") else params
         if service == "s3":  # bodies may be streams (a plan file): keep where the request went
             sent = {name: sent[name] for name in ("url_path", "query_string", "method") if name in sent}
-        self.calls.append(Call(service, model.name, copy.deepcopy(sent)))
+        self.calls.append(Call(service, model.name, copy.deepcopy(sent), self.publishing))
 
     def named(self, operation: str) -> list[Call]:
         return [call for call in self.calls if call.operation == operation]
+
+    def apart_from_publications(self, monkeypatch: pytest.MonkeyPatch) -> CallLog:
+        """Mark the requests each run's publication sends (it reads the whole festival and
+        writes its files), so a test of what planning and applying cost can leave them out."""
+        from chalicelib.ingest import handler
+
+        publish = handler.publish_head
+
+        def marked(*args: Any, **kwargs: Any) -> Any:
+            self.publishing = True
+            try:
+                return publish(*args, **kwargs)
+            finally:
+                self.publishing = False
+
+        monkeypatch.setattr(handler, "publish_head", marked)
+        return self
+
+    def of_the_runs(self) -> list[Call]:
+        """The requests that are not a publication's."""
+        return [call for call in self.calls if not call.published]
 
     def clear(self) -> None:
         self.calls.clear()

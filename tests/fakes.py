@@ -310,7 +310,7 @@ class FakeUnitOfWork:
     def index_stages(self) -> list[tuple[str, int]]:
         return []
 
-    def all_sets(self) -> list[Set]:
+    def all_sets(self, count: int) -> list[Set]:
         return []
 
     def put_public(self, file: PublicFile) -> None:

@@ -181,7 +181,7 @@ class TestStageTimes:
         [
             # Each first reads the festival's head (the ETag's release).
             ("/stages", 2),
-            ("/days", 2),
+            ("/days", 3),  # the head, one day, then as many days as fit in 64 KB
             ("/stages/Main/performances", 2),
             ("/stages/Main/performances?day=2026-07-03", 2),
             ("/stages/Main/performances?from=2026-07-03T18:00&to=2026-07-03T20:00", 3),
@@ -399,7 +399,7 @@ class TestTheSchemaSaysWhatTheServerAccepts:
             ("/stages/{stage}/performances", "/stages/Main/performances?from=1000-01-01T00:00&to=1000-01-01T00:01"),
             ("/stages/{stage}/performances", "/stages/Main/performances?day=9999-12-31"),
             ("/stages/{stage}/performances", "/stages/Main/performances?day=1000-01-01"),
-            ("/calendar.ics", "/calendar.ics?stage=%C2%A0x"),
+            ("/calendar.ics", "/calendar.ics?stage=%C2%A0Main"),
         ],
     )
     def test_values_the_schema_admits_are_answered(self, loaded: Festival, route: str, path: str) -> None:
@@ -407,6 +407,11 @@ class TestTheSchemaSaysWhatTheServerAccepts:
         assert _admits(route, {name: unquote(value) for name, value in query.items()}), path
         response = loaded.client.http.get(path)
         assert response.status_code == 200, (path, response.body)
+
+    def test_a_feed_of_a_stage_that_does_not_exist_is_a_404_naming_it(self, loaded: Festival) -> None:
+        response = loaded.client.http.get("/calendar.ics?stage=%C2%A0x")
+        assert response.status_code == 404
+        assert json.loads(response.body)["Message"] == 'no stage named "x"'
 
     @pytest.mark.parametrize(
         ("route", "path", "name"),

@@ -204,45 +204,59 @@ class TestLimitsAndClocks:
         assert second["at"] == first["at"] and [i["stage"] for i in second["items"]] == ["S2"]
 
 
-def test_a_typical_festival_file_costs_a_bounded_number_of_bookkeeping_requests(festival: Festival) -> None:
+def test_a_typical_festival_file_costs_a_bounded_number_of_bookkeeping_requests(
+    festival: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Beside its sets' BatchWriteItems, a run costs a fixed number of requests, one Query
     per festival day it touches (the index of that day), a batch per 25 index items, and a
-    read per 100 of them (what each held before: the plan's undo)."""
+    read per 100 of them (what each held before: the plan's undo). Its publication is
+    counted apart: it reads the festival in one Scan, and writes the days it changed."""
     rows = [
         f"Stage {stage},2026-07-0{3 + day},{12 + slot}:00,{12 + slot}:50,Act {stage}-{day}-{slot},,"
         for stage in range(12)
         for day in range(4)
         for slot in range(5)
     ]
-    calls = CallLog().attach("dynamodb", "s3", "sns")
+    calls = CallLog().attach("dynamodb", "s3", "sns").apart_from_publications(monkeypatch)
     report = festival.upload("uploads/festival.csv", csv_text(*rows))
     assert report["accepted"] == 240
     table = festival.outputs["PerformancesTableName"]
-    writes = [c for c in calls.calls if c.operation == "BatchWriteItem" and table in c.params["RequestItems"]]
-    others = [f"{c.service}:{c.operation}" for c in calls.calls if c.operation != "BatchWriteItem"]
+    writes = [c for c in calls.of_the_runs() if c.operation == "BatchWriteItem" and table in c.params["RequestItems"]]
+    others = [f"{c.service}:{c.operation}" for c in calls.of_the_runs() if c.operation != "BatchWriteItem"]
     assert len(writes) == 10
     assert others.count("dynamodb:Query") == 4  # one per festival day
     assert len(others) <= 15 + 4, "\n".join(others)
-    assert len(calls.named("BatchWriteItem")) - len(writes) == 4  # 48 stage-days, 12 stages, 4 days... in 4
+    batches = [c for c in calls.of_the_runs() if c.operation == "BatchWriteItem"]
+    assert len(batches) - len(writes) == 4  # 48 stage-days, 12 stages, 4 days... in 4
+    published = [f"{c.service}:{c.operation}" for c in calls.calls if c.published]
+    assert published.count("dynamodb:Scan") == 1
+    assert published.count("s3:PutObject") == 4 + 6 + 1  # the four days, the lists, changes and exports, the pointer
     calls.clear()
     festival.upload("uploads/festival.csv", csv_text(*rows[:-10]))  # a re-upload that drops ten sets
-    others = [f"{c.service}:{c.operation}" for c in calls.calls if c.operation != "BatchWriteItem"]
+    others = [f"{c.service}:{c.operation}" for c in calls.of_the_runs() if c.operation != "BatchWriteItem"]
     assert len(others) <= 15 + 1 + 1 + 4, others  # the manifest, and what the sets it deletes held
+    # The ten sets were Stage 11's on the last two days: those days' files and the whole-festival
+    # files are written again, the other two days' files are not.
+    assert [f"{c.service}:{c.operation}" for c in calls.calls if c.published].count("s3:PutObject") == 2 + 6 + 1
 
 
-def test_a_file_of_two_thousand_sets_keeps_its_manifest_so_no_run_reads_the_table(festival: Festival) -> None:
+def test_a_file_of_two_thousand_sets_keeps_its_manifest_so_no_run_reads_the_table(
+    festival: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
     starts = [360 + (n % 100) * 10 for n in range(2000)]  # 20 stages of 100 five-minute sets
     rows = [
         f"Stage {n // 100},2026-07-01,{t // 60:02d}:{t % 60:02d},{t // 60:02d}:{t % 60 + 5:02d},Artist number {n},,"
         for n, t in enumerate(starts)
     ]
-    calls = CallLog().attach("dynamodb")
+    calls = CallLog().attach("dynamodb").apart_from_publications(monkeypatch)
     assert festival.upload("uploads/big.csv", csv_text(*rows))["accepted"] == 2000
     report = festival.upload("uploads/big.csv", csv_text(*rows[:-1]))
     assert report["changes"]["removed"] == 1
     table = festival.outputs["PerformancesTableName"]
-    reads = [c for c in calls.calls if c.operation in ("Query", "Scan", "GetItem") and c.params["TableName"] == table]
-    assert reads == []  # the manifest said it all
+    reads = [
+        c for c in calls.of_the_runs() if c.operation in ("Query", "Scan", "GetItem") and c.params["TableName"] == table
+    ]
+    assert reads == []  # the manifest said it all; only each release's publication reads the festival
 
 
 def test_a_manifest_of_many_chunks_is_read_whole(festival: Festival, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -302,7 +302,8 @@ def test_axe_finds_nothing_serious_on_the_organisers_page(browser: Any, stack: S
 def test_the_page_is_cached_with_an_etag_under_a_policy_that_allows_nothing_inline(page: Any, stack: Stack) -> None:
     response = open_page(page, stack)
     etag = response.headers["etag"]
-    assert etag.startswith('"') and "max-age=" in response.headers["cache-control"]
+    assert re.fullmatch(r'(W/)?"[^"]+"', etag)  # weak once compressed, as CloudFront makes it
+    assert "max-age=" in response.headers["cache-control"]
     again = page.request.get(stack.api + "/organiser", headers={"If-None-Match": etag})
     assert again.status == 304
     policy = response.headers["content-security-policy"]

@@ -92,7 +92,8 @@ def _public_file(path: str, summary: str, parameters: list[dict[str, Any]]) -> A
     ok = {
         "description": "The file, as the bucket keeps it (Content-Encoding: gzip for a client that takes it)",
         "content": {
-            media: {"schema": {"type": "string"}} for media in ("application/json", "application/xml", "text/calendar")
+            "application/json": {"schema": {"type": "object"}},  # the pointer, a list, a day, schedule.json
+            **{media: {"schema": {"type": "string"}} for media in ("application/xml", "text/calendar")},
         },
     }
     missing = _json(_ref("Error"), "No such file: not a name a release has, or not published (or expired).")

@@ -272,7 +272,7 @@ class ScheduleApi:
         elif wanted.artist is not None:  # the artist's sets (fewer than a stage's), whatever the stage
             found = [from_item(item) for item in self._performances.artist_sets(wanted.artist)]
         elif wanted.stage is not None:
-            found = [from_item(item) for item in self._performances.stage_sets(wanted.stage, consistent=False)]
+            found = [from_item(item) for item in self._performances.stage_sets(wanted.stage)]
         else:
             found = self._exported_sets()
         festival = festival_of([s for s in found if wanted.wants(s)], self._settings, self.head().release, self._origin)

@@ -79,9 +79,8 @@ class PerformanceStore:
                 return items
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def stage_sets(self, stage: str, *, consistent: bool = True) -> list[Item]:
-        """Every set of a stage (one Query per MB); consistently for a publication, which
-        reads right after its commit, where an index (eventually consistent) may lag."""
+    def stage_sets(self, stage: str) -> list[Item]:
+        """Every set of a stage (one Query per MB), for a feed of that stage."""
         if not fits_key(stage, MAX_PARTITION_KEY_BYTES):  # no stage has that name, and DynamoDB would refuse it
             return []
         return self._all(
@@ -89,9 +88,27 @@ class PerformanceStore:
                 "TableName": self.table,
                 "KeyConditionExpression": "stage = :stage",
                 "ExpressionAttributeValues": {":stage": {"S": stage}},
-                "ConsistentRead": consistent,
             }
         )
+
+    def segment(self, segment: int, segments: int) -> list[Item]:
+        """One segment of every set in the table, for a publication, which needs the whole
+        festival: a parallel Scan reads it in one request per MB and segment, whatever the
+        number of stages (a Query a stage costs a request even for a stage of one set).
+        Consistent: a publication reads right after its commit."""
+        request = {
+            "TableName": self.table,
+            "Segment": segment,
+            "TotalSegments": segments,
+            "ConsistentRead": True,
+        }
+        items: list[Item] = []
+        while True:
+            response = self.client.scan(**request)
+            items += response["Items"]
+            if "LastEvaluatedKey" not in response:
+                return items
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def artist_sets(self, artist: str) -> list[Item]:
         """Every set of an artist (one Query of `by_artist` per MB)."""
