@@ -3,12 +3,10 @@ helper that uploads files and delivers the S3 events Lambda would receive."""
 
 from __future__ import annotations
 
-import base64
 import gzip
 import itertools
 import json
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +21,7 @@ from moto import mock_aws
 
 from chalicelib.services import reset_services
 from infra.stack import create_stack, environment
-from local import moto_cognito  # noqa: F401  (moto's CloudFormation makes the template's Cognito pool)
+from local import moto_cognito, moto_reads  # noqa: F401  (moto's CloudFormation makes the template's Cognito pool)
 from tests import dynamodb_limits
 
 pytest.register_assert_rewrite("tests.iam_plugin")
@@ -282,32 +280,10 @@ def _conditional_moto_copies(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(S3Response, "copy_object", conditional)
 
 
-_MOTO_ITEM_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan"})
-
-
-def _quick_moto_item_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto 5.2 turns every answer into its wire form through a serializer that walks
-    botocore's model for each attribute of each item: a publication's Scan of 50,000 sets
-    spent three quarters of its time there. An item read's answer is, in DynamoDB's JSON
-    protocol, its result as JSON (binary values in base64): the same bytes, written
-    directly here (the harness only; what the app sends and receives is unchanged)."""
-    from moto.dynamodb.responses import DynamoResult
-
-    serialize = DynamoResult.execute_result
-
-    def quick(self: Any, context: Any) -> Any:
-        if context.operation_model.name not in _MOTO_ITEM_READS:
-            return serialize(self, context)
-        body = json.dumps(self.result, default=lambda value: base64.b64encode(value).decode())
-        return 200, {"Content-Type": "application/x-amz-json-1.0", "x-amzn-requestid": uuid.uuid4().hex}, body
-
-    monkeypatch.setattr(DynamoResult, "execute_result", quick)
-
-
 @contextmanager
 def _festival(monkeypatch: pytest.MonkeyPatch) -> Iterator[Festival]:
     dynamodb_limits.enforce(monkeypatch)
-    _quick_moto_item_reads(monkeypatch)
+    moto_reads.install(monkeypatch.setattr)  # the same bytes, sooner
     _atomic_moto_dynamodb(monkeypatch)
     _conditional_moto_copies(monkeypatch)  # before the lock: its check runs inside it
     _atomic_moto_s3(monkeypatch)
