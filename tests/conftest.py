@@ -32,19 +32,6 @@ REGION = "eu-west-1"
 HEADER = "stage,date,start,end,artist,genre,notes\n"
 
 
-# Tests of these modules are independent and slow: xdist may hand them to either worker.
-# Every other module's tests stay together on one worker, for their module-wide fixtures.
-_SPREAD = frozenset({"test_crash_proof"})
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group tests by module for `--dist loadgroup`, except the modules in _SPREAD."""
-    for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-        if module not in _SPREAD:
-            item.add_marker(pytest.mark.xdist_group(module))
-
-
 @pytest.fixture(autouse=True)
 def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may reach real AWS or read ~/.aws."""
