@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -90,12 +91,16 @@ def _among(modules: list[str]) -> list[str]:
 
 
 def test_a_plain_read_imports_no_ingest_exporter_or_organiser_module() -> None:
+    # Its own fake AWS, named in full: whatever an earlier test in this worker left in the
+    # process's environment, the probe's moto needs a region and credentials.
+    fake = {"AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     done = subprocess.run(
         [sys.executable, "-c", _PROBE.format(reads=PLAIN_READS)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, **fake},
     )
     assert done.returncode == 0, done.stderr[-3000:]
     probe = json.loads(done.stdout.strip().splitlines()[-1])
