@@ -16,6 +16,8 @@ import json
 import os
 import sys
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -43,15 +45,36 @@ records: list[dict[str, Any]] = []
 
 def _function_on_stack() -> str | None:
     """The function whose code made the call: the outermost of our packages on the stack
-    (the API's preview runs the ingest's planner, in the API's function)."""
-    frame = sys._getframe(3)
+    (the API's preview runs the ingest's planner, in the API's function), or, in a pool's
+    thread, on the stack that handed it the work (a publication's Scan segments)."""
+    return _outermost(sys._getframe(3)) or getattr(_handed, "function", None)
+
+
+def _outermost(frame: Any) -> str | None:
     found = None
     while frame is not None:
         for package, function in _PACKAGES.items():
             if package in frame.f_code.co_filename:
                 found = function
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     return found
+
+
+_handed = threading.local()  # the function whose code gave a pool's thread its work
+_submit = ThreadPoolExecutor.submit
+
+
+def _submit_attributed(pool: ThreadPoolExecutor, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+    function = _outermost(sys._getframe(1)) or getattr(_handed, "function", None)
+
+    def run(*inner: Any, **named: Any) -> Any:
+        _handed.function = function
+        try:
+            return fn(*inner, **named)
+        finally:
+            _handed.function = None
+
+    return _submit(pool, run, *args, **kwargs)
 
 
 def _record(region: str, params: dict[str, Any], model: Any, **_: Any) -> None:
@@ -75,6 +98,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return client
 
     aws._client = recording_client
+    ThreadPoolExecutor.submit = _submit_attributed  # type: ignore[method-assign]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
