@@ -6,6 +6,7 @@ indexes. Items are read in DynamoDB's low-level form and turned into sets by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -71,13 +72,7 @@ class PerformanceStore:
             request["FilterExpression"] = "#e > :after"
             request["ExpressionAttributeNames"]["#e"] = "end"
             request["ExpressionAttributeValues"][":after"] = {"S": clock.iso(ending_after)}
-        items: list[Item] = []
-        while True:
-            response = self.client.query(**request)
-            items += response["Items"]
-            if "LastEvaluatedKey" not in response:
-                return items
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return self._all(request)
 
     def stage_sets(self, stage: str) -> list[Item]:
         """Every set of a stage (one Query per MB), for a feed of that stage."""
@@ -96,19 +91,13 @@ class PerformanceStore:
         festival: a parallel Scan reads it in one request per MB and segment, whatever the
         number of stages (a Query a stage costs a request even for a stage of one set).
         Consistent: a publication reads right after its commit."""
-        request = {
+        request: dict[str, Any] = {
             "TableName": self.table,
             "Segment": segment,
             "TotalSegments": segments,
             "ConsistentRead": True,
         }
-        items: list[Item] = []
-        while True:
-            response = self.client.scan(**request)
-            items += response["Items"]
-            if "LastEvaluatedKey" not in response:
-                return items
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return self._all(request, self.client.scan)
 
     def artist_sets(self, artist: str) -> list[Item]:
         """Every set of an artist (one Query of `by_artist` per MB)."""
@@ -124,10 +113,12 @@ class PerformanceStore:
             }
         )
 
-    def _all(self, request: dict[str, Any]) -> list[Item]:
+    def _all(self, request: dict[str, Any], read: Callable[..., Any] | None = None) -> list[Item]:
+        """Every page of a Query (or, with `read`, of another paged read such as a Scan)."""
+        send = read or self.client.query
         items: list[Item] = []
         while True:
-            response = self.client.query(**request)
+            response = send(**request)
             items += response["Items"]
             if "LastEvaluatedKey" not in response:
                 return items
