@@ -83,6 +83,13 @@ def screenshot(page: Any, name: str, tmp_path: Path) -> Path:
     return path
 
 
+def drawn(page: Any) -> None:
+    """Waits until the schedule page has drawn its last time on opening: it draws the day it
+    carries, again once every day is read and the picks are marked, and then starts following
+    releases (html[data-release]). A measure between two drawings finds detached boxes."""
+    page.wait_for_selector("html[data-release]", state="attached")
+
+
 def open_schedule(page: Any, stack: Stack, moment: str = "2026-07-03T23:00", address: str = "/") -> None:
     page.goto(stack.api + address)
     page.wait_for_selector("nav.days button")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_plugin import DESKTOP, PHONE, entry, needs_chromium, screenshot, watched
+from tests.browser_plugin import DESKTOP, PHONE, drawn, entry, needs_chromium, screenshot, watched
 from tests.localstack import Stack, poll, running_stack
 from tests.test_planner_page import axe_problems
 
@@ -43,9 +43,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
 
 
-def agenda(page: Any, stack: Stack) -> None:
+def agenda(page: Any, stack: Stack, *, whole: bool = True) -> None:
+    """The page open on a phone at its agenda; whole: drawn for the last time (every day read)."""
     page.goto(stack.api + "/")
     page.wait_for_selector("#agenda .entry")
+    if whole:
+        drawn(page)
 
 
 def artists(page: Any) -> list[str]:
@@ -159,7 +162,7 @@ def test_the_rest_of_the_festival_arriving_does_not_stop_a_scroll_to_a_found_set
     day arrives; that redraw keeps the list where it is and must not stop the scroll."""
     held: list[Any] = []
     phone.route("**/performances?day=2026-07-05*", lambda route: held.append(route))  # Sunday comes late
-    agenda(phone, stack)
+    agenda(phone, stack, whole=False)
     phone.fill("#filter", "zoe avenue")
     phone.click("#results button")  # Saturday, far down the day: a smooth scroll begins
     while not held:
