@@ -349,13 +349,24 @@ def coded_errors(event: Any, get_response: Any) -> Any:
 def page() -> Response:
     """The schedule page, built on the API below."""
     # The pages' code is imported when a page is asked for: a read of the API starts faster without it.
-    from chalicelib.web.page import festival_today, folder_address, page_version, schedule_page, with_festival_data
+    from chalicelib.web.page import (
+        festival_today,
+        folder_address,
+        page_version,
+        schedule_page,
+        spoken,
+        with_festival_data,
+        with_words,
+    )
 
     request: Any = app.current_request
     folder = folder_address(request.context.get("path") or "")
     if folder is not None:
         return Response(body="", status_code=308, headers={"Location": folder, "Cache-Control": caching.STATIC})
-    html, headers = schedule_page()
+    template, headers = schedule_page()
+    language = spoken(request.headers.get("accept-language"))
+    html = with_words(template, language)
+    headers = {**headers, "Vary": "Accept-Language"}
     now = datetime.now(UTC)
     today = festival_today(get_services().settings, now)
     try:
@@ -365,7 +376,7 @@ def page() -> Response:
             ),
             media_type=caching.HTML,
             canonical=lambda query: {},  # a query (a campaign's, say) changes nothing on the page
-            parts=(page_version(), today),
+            parts=(page_version(), today, language),
             cache_control=caching.PAGE,
             headers=headers,
         )

@@ -324,4 +324,3 @@ class FakeUnitOfWork:
 
     def record_published(self, state: Published) -> None:
         self.published_state = state
-

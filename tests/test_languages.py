@@ -1,7 +1,8 @@
 """The pages' languages, read without a browser: every catalogue has exactly English's keys,
 each count in its language's plural categories, each value naming only what the page gives;
 and no visible text is left in the pages' HTML or modules outside the catalogues (a scan
-for literal text, with an explicit allow-list of names and symbols)."""
+for literal text, with an explicit allow-list of names and symbols). The schedule page
+carries the words it names, in the language the browser's Accept-Language asks for first."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.web.page import LANGUAGES, MODULES, catalogues
+from chalicelib.web.page import LANGUAGES, MODULES, PAGE, SCHEDULE_WORDS, catalogues, spoken
 
 WEB = MODULES.parent
 ENGLISH = json.loads((LANGUAGES / "en.json").read_text(encoding="utf-8"))
@@ -176,3 +177,59 @@ def test_the_scan_finds_literal_text() -> None:
     shown = [text for pattern in SHOWN for text in pattern.findall(code)]
     assert shown == ["cancelled", "Try again"]
     assert SENTENCE.search("Nothing matches.") and not SENTENCE.search("warning clash")
+
+
+KEY = re.compile(r"""["'`]([a-z]+(?:\.[A-Za-z-]+)+)["'`]""")
+KEY_PREFIX = re.compile(r"`([a-z]+(?:\.[A-Za-z-]+)*\.)\$\{")
+IMPORTED = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(?\s*)["']\./([a-z][a-z0-9-]*\.js)["']""")
+
+
+def schedule_modules() -> list[Path]:
+    """schedule.js and every module it imports, statically or when first used."""
+    found: list[Path] = []
+    waiting = [MODULES / "schedule.js"]
+    while waiting:
+        module = waiting.pop()
+        if module not in found:
+            found.append(module)
+            waiting += [MODULES / name for name in IMPORTED.findall(module.read_text(encoding="utf-8"))]
+    return found
+
+
+def test_the_schedule_page_carries_every_key_its_html_and_modules_name() -> None:
+    """What the page carries inline (SCHEDULE_WORDS) is all it says: a key it names that is
+    left out would show as the key itself."""
+    modules = schedule_modules()
+    assert {path.name for path in modules} >= {"agenda.js", "live.js", "plan.js", "timetable.js", "i18n.js"}
+    texts = [PAGE.read_text(encoding="utf-8"), *(_code(path.read_text(encoding="utf-8")) for path in modules)]
+    named = {key for text in texts for key in KEY.findall(text) if key in ENGLISH}
+    prefixes = {prefix for text in texts for prefix in KEY_PREFIX.findall(text)}
+    # i18n.js says any server code (`server.${code}`); the page's errors are the read API's,
+    # whose codes SCHEDULE_WORDS names one by one (each a key of the catalogues).
+    assert "server." in prefixes
+    prefixes.remove("server.")
+    named |= {key for prefix in prefixes for key in ENGLISH if key.startswith(prefix)}
+    assert len(named) > 100 and "live.cancelled" in named and "change.moved" in named
+    assert sorted(key for key in named if not key.startswith(SCHEDULE_WORDS)) == []
+    codes = [word for word in SCHEDULE_WORDS if word.startswith("server.")]
+    assert codes and all(code in ENGLISH for code in codes)
+    carried = [key for key in ENGLISH if key.startswith(SCHEDULE_WORDS)]
+    assert not any(key.startswith(("organiser.", "report.", "publish.")) for key in carried)
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        ("de-AT,de;q=0.9,en;q=0.8", "de"),  # a region asks for its language
+        ("ja-JP,ja;q=0.9,fr;q=0.7", "fr"),  # the first one with a catalogue
+        ("en;q=0.5, nl", "nl"),  # by weight, then order
+        ("ar;q=0, es", "es"),  # q=0: not acceptable
+        ("ja-JP", "en"),
+        ("*", "en"),
+        ("", "en"),
+        (None, "en"),
+        ("de;q=2, pt-BR;q=0.1, ;;,", "pt"),  # a malformed range is passed over
+    ],
+)
+def test_the_language_the_browser_asks_for_first(header: str | None, code: str) -> None:
+    assert spoken(header) == code

@@ -155,6 +155,8 @@ def test_axe_finds_nothing_serious_in_each_language(browser: Any, stack: Stack, 
 
 def test_switching_the_language_keeps_the_picks_the_day_and_the_scroll_position(browser: Any, stack: Stack) -> None:
     page = agenda_in(browser, stack, "en-US")
+    catalogues = "() => performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/languages'))"
+    assert page.evaluate(catalogues) == []  # the page carried its words in the browser's language
     for artist in (EVENING, "Kaiser Brûlée"):
         entry(page, artist).locator(".star").click()
     entry(page, EVENING).scroll_into_view_if_needed()
@@ -169,6 +171,7 @@ def test_switching_the_language_keeps_the_picks_the_day_and_the_scroll_position(
     expect(page.locator("html")).to_have_attribute("lang", "de")
     expect(page.locator("#show-plan")).to_contain_text("Mein Plan (2)")
     expect(entry(page, EVENING).locator(".when")).to_have_text("21:00–21:45")
+    assert [name.split("/")[-1].split("?")[0] for name in page.evaluate(catalogues)] == ["de.json"]
     after = page.evaluate(
         """(id) => [window.scrollY,
                     document.querySelector(`#agenda .entry[data-id="${id}"]`).getBoundingClientRect().top]""",

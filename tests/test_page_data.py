@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ TIMETABLE = csv_text(
     "Tent,2026-07-06,14:00,15:00,After the rest day,,",
 )
 DATA = re.compile(r'<script type="application/json" id="festival-data">(.*?)</script>', re.DOTALL)
+WORDS = re.compile(r'<script type="application/json" id="words">(.*?)</script>', re.DOTALL)
 
 
 def text(response: Any) -> str:
@@ -115,6 +117,27 @@ def test_the_pages_etag_follows_the_release_and_the_festival_day(
     assert fresh.status_code == 200 and "New Opener" in text(fresh)
 
 
+def test_the_page_carries_its_words_in_the_language_the_browser_asks_for_first(
+    loaded: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first visit draws its first sets in the browser's language with no catalogue to fetch."""
+    at(monkeypatch, datetime(2026, 7, 3, 17, 0, tzinfo=UTC))
+    german = loaded.client.http.get("/", headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.8"})
+    english = loaded.client.http.get("/", headers={"Accept-Language": "ja-JP"})  # no catalogue: English
+    said = {}
+    for name, page in (("de", german), ("en", english)):
+        found = WORDS.findall(text(page))
+        assert len(found) == 1
+        said[name] = json.loads(found[0])
+        assert page.headers["Vary"] == "Accept-Language"
+    assert said["de"]["language"] == "de" and said["en"]["language"] == "en"
+    assert said["de"]["words"]["agenda.noSets"] != said["en"]["words"]["agenda.noSets"]
+    assert "organiser.title" not in said["de"]["words"]  # the schedule page's words only
+    assert german.headers["ETag"] != english.headers["ETag"]
+    again = loaded.client.http.get("/", headers={"Accept-Language": "de", "If-None-Match": german.headers["ETag"]})
+    assert again.status_code == 304
+
+
 def test_a_name_cannot_end_the_data_element(loaded: Festival, monkeypatch: pytest.MonkeyPatch) -> None:
     at(monkeypatch, datetime(2026, 7, 3, 17, 0, tzinfo=UTC))
     data = carried(loaded.client.http.get("/"))
@@ -156,3 +179,23 @@ def test_the_deployed_api_compresses_what_it_answers() -> None:
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     for stage in ("dev", "prod"):
         assert Config(chalice_stage=stage, config_from_disk=config).minimum_compression_size == 1024
+
+
+def test_modules_are_served_without_their_whole_line_comments_and_with_their_line_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a field's connection every byte before the first set counts; a line inside a
+    template literal is text, never a comment, and is served as written."""
+    from chalicelib.web import page
+
+    served = page.modules().texts["agenda.js"]
+    source = (page.MODULES / "agenda.js").read_text(encoding="utf-8")
+    assert source.count("\n") == served.count("\n")  # the console's line numbers are the source's
+    assert "\n// " in source and not re.search(r"(?m)^\s*//", served)
+    assert len(served) < 0.9 * len(source)
+    (tmp_path / "a.js").write_text(
+        "// said\nconst a = 1;  // kept: code comes first\nconst b = `\n// text of the literal\n`;\n// kept too\n"
+    )
+    monkeypatch.setattr(page, "MODULES", tmp_path)
+    text = page.modules.__wrapped__().texts["a.js"]
+    assert text == "\nconst a = 1;  // kept: code comes first\nconst b = `\n// text of the literal\n`;\n// kept too\n"

@@ -1,8 +1,9 @@
 // Inlined in each page's head (its hash is in the page's CSP), so it runs before anything is
 // drawn: the page's language is the one chosen on it before (kept in this browser), else the
 // first of the browser's languages that has a catalogue, else English. It sets <html lang
-// dir data-language> and starts fetching that language's catalogue at once, beside the
-// page's first modules (i18n.js reads it).
+// dir data-language> and, unless the page carries that language's words (#words: the
+// schedule page carries those of the browser's first language), starts fetching its
+// catalogue at once, beside the page's first modules (i18n.js reads it).
 (() => {
   const { version, languages } = JSON.parse(document.getElementById("languages").textContent);
   const known = (code) => typeof code === "string" && Object.hasOwn(languages, code);
@@ -15,6 +16,8 @@
   root.lang = wanted.find((tag) => base(tag) === code) || code;
   root.dir = languages[code].dir;
   root.dataset.language = code;
+  const carried = document.getElementById("words");
+  if (carried && JSON.parse(carried.textContent || "{}").language === code) return;
   const link = document.createElement("link");
   Object.assign(link, { rel: "preload", as: "fetch", crossOrigin: "anonymous", href: `languages/${code}.json?v=${version}` });
   document.head.append(link);

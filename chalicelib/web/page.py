@@ -22,7 +22,13 @@ Both pages speak the visitor's language: one catalogue per language in `language
 (`language.name`, `language.dir`). A page carries the list of them and, inline in its head
 (allowed by its hash), the few lines of `language.js` that choose one before anything is
 drawn and fetch only that catalogue, beside the first modules. Adding a language is adding
-its file."""
+its file. The schedule page also carries, inline, the words it speaks in the language the
+browser's Accept-Language names (`SCHEDULE_WORDS`): a browser that chooses that language,
+as one does on a first visit, fetches no catalogue before the first sets are drawn.
+
+Modules are served without their whole-line comments (each left an empty line, so a line
+number in the browser's console is the source's): on a field's connection every byte
+before the first set counts."""
 
 from __future__ import annotations
 
@@ -49,6 +55,20 @@ CHOOSER = WEB / "language.js"
 CATALOGUE_NAME = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*\.json")
 LANGUAGES_SLOT = '<script type="application/json" id="languages"></script>'
 CHOOSER_SLOT = '<script data-inline="language.js"></script>'
+WORDS_SLOT = '<script type="application/json" id="words"></script>'
+# The keys the schedule page speaks, by prefix (tests/test_languages.py checks that every
+# key its HTML and modules name is one of them). Its errors are the read API's: of the
+# server's codes it needs those only.
+SCHEDULE_WORDS = (
+    *("language.", "words.", "error.", "schedule.", "agenda.", "details.", "plan.", "live."),
+    *("changes.", "change.", "set.", "strip.", "offline.", "search."),
+    *(f"server.{code}" for code in ("unknown-parameter", "either-or", "bad-cursor", "too-many-ids", "empty-name")),
+    "server.no-set",
+)
+# A language range of Accept-Language and its weight: "de-AT", "de;q=0.8", "*;q=0.1".
+_RANGE = re.compile(r"^\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?))?\s*$")
+# A whole-line comment of a module (outside a template literal, see _without_comments).
+_COMMENT_LINE = re.compile(r"^[ \t]*//")
 SERVICE_WORKER = WEB / "sw.js"
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 MODULE_NAME = re.compile(r"[a-z][a-z0-9-]*\.js")
@@ -93,7 +113,7 @@ class Modules:
 @cache
 def modules() -> Modules:
     """Every module under js/, read once."""
-    sources = {path.name: path.read_text(encoding="utf-8") for path in sorted(MODULES.glob("*.js"))}
+    sources = {path.name: _without_comments(path.read_text(encoding="utf-8")) for path in sorted(MODULES.glob("*.js"))}
     digest = hashlib.blake2b(digest_size=8)
     for name, text in sources.items():
         digest.update(f"{name}\0{text}\0".encode())
@@ -103,6 +123,23 @@ def modules() -> Modules:
     }
     imports = {name: tuple(_STATIC_IMPORT.findall(text)) for name, text in sources.items()}
     return Modules(version, texts, imports)
+
+
+def _without_comments(source: str) -> str:
+    """The module with each whole-line `//` comment left an empty line. A line inside a
+    template literal is text, not a comment: once a module's backticks so far are odd
+    (a template literal spans lines, or a backtick in a regular expression makes it look
+    so), the rest of it is kept as it is."""
+    lines = source.split("\n")
+    ticks = 0
+    for number, line in enumerate(lines):
+        if ticks % 2:
+            break
+        if _COMMENT_LINE.match(line):
+            lines[number] = ""
+        else:
+            ticks += line.count("`")
+    return "\n".join(lines)
 
 
 def module(name: str, version: str | None) -> tuple[str, bool] | None:
@@ -168,6 +205,32 @@ def _with_languages(html: str) -> str:
     )
     html = html.replace(LANGUAGES_SLOT, LANGUAGES_SLOT.replace("></", ">" + listed.replace("<", "\\u003c") + "</"))
     return html.replace(CHOOSER_SLOT, f"<script>{CHOOSER.read_text(encoding='utf-8')}</script>")
+
+
+def spoken(accept_language: str | None) -> str:
+    """The language of the pages' catalogues that an Accept-Language header asks for first
+    (by weight, then order; a region asks for its language: de-AT for de), else English: the
+    rule the page's head applies to navigator.languages, which the browser's header lists."""
+    codes = catalogues().languages
+    ranges = []
+    for order, item in enumerate((accept_language or "").split(",")[:32]):
+        found = _RANGE.match(item)
+        if found and found[1] != "*":
+            weight = float(found[2]) if found[2] else 1.0
+            if weight > 0:
+                ranges.append((-weight, order, found[1].lower().split("-")[0]))
+    return next((code for _, _, code in sorted(ranges) if code in codes), "en")
+
+
+@cache
+def _schedule_words(code: str) -> dict[str, Any]:
+    words = json.loads(catalogues().texts[f"{code}.json"])
+    return {"language": code, "words": {key: text for key, text in words.items() if key.startswith(SCHEDULE_WORDS)}}
+
+
+def with_words(html: str, code: str) -> str:
+    """The schedule page carrying the words it speaks in language `code`."""
+    return _with_data(html, WORDS_SLOT, _schedule_words(code))
 
 
 def folder_address(path: str) -> str | None:

@@ -7,8 +7,7 @@
 import { $, base, alone, announce, bdi, el } from "./dom.js";
 import { byStart, minutes } from "./time.js";
 import { clock, dayLabel, dayAndTime, duration, listParts, parts, span, t } from "./i18n.js";
-import { describe, emit, isCancelled, newsOf, picks, playsAt, state, store } from "./state.js";
-import { MAX_PICKS } from "./storage.js";
+import { MAX_PICKS, describe, emit, isCancelled, newsOf, picks, playsAt, state, store } from "./state.js";
 
 export const filter = {
   stages: new Set((store.get("stages", []) || []).filter((stage) => typeof stage === "string")),

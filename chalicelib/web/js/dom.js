@@ -1,4 +1,4 @@
-// Element and text helpers shared by the pages. Everything from the API is shown as text
+// Element and text helpers shared by the pages, and what a page keeps in this browser. Everything from the API is shown as text
 // (a string child becomes a text node), never as markup; user text is isolated (`bdi`, or
 // dir="auto" on an element that holds nothing else).
 
@@ -41,3 +41,21 @@ export const fold = (text) => (text || "").toLowerCase().normalize("NFD").replac
 // so its direction (an Arabic name, or U+202E) cannot reorder the words around it. In
 // markup the page puts it in a <bdi> (see `bdi`).
 export const isolate = (text) => `\u2068${text}\u2069`;
+
+// What a page keeps in this browser, per schedule address (two festivals on one host keep
+// apart): JSON values in localStorage or sessionStorage.
+export function createStore(base) {
+  const key = (name) => `festival-schedule:${base}:${name}`;
+  return {
+    key,
+    get(name, fallback, area = localStorage) {
+      try { const text = area.getItem(key(name)); return text === null ? fallback : JSON.parse(text); }
+      catch (error) { return fallback; }
+    },
+    // True when kept; false when the browser refused (storage off, or full).
+    set(name, value, area = localStorage) {
+      try { area.setItem(key(name), JSON.stringify(value)); return true; }
+      catch (error) { return false; }
+    },
+  };
+}

@@ -3,8 +3,9 @@
 // The page's head chose the language before anything was drawn (chalicelib/web/language.js:
 // the choice kept in this browser, else the first of navigator.languages with a catalogue,
 // else English), set <html lang dir data-language> and preloaded that one catalogue
-// (languages/<code>.json) beside the first modules; this module reads it (top-level await:
-// every module that speaks waits for it) and can switch to another, in place.
+// (languages/<code>.json) beside the first modules, unless the page carries that language's
+// words (#words); this module reads them (top-level await: every module that speaks waits
+// for it) and can switch to another language, in place.
 //
 // A catalogue is flat: a key, and a text with {named} values, or, for a count, one text per
 // plural category of Intl.PluralRules ({"one": ..., "other": ...}). Every date, time, count,
@@ -54,7 +55,9 @@ async function load(code) {
 
 {
   const code = Object.hasOwn(languages, root.dataset.language || "") ? root.dataset.language : "en";
-  use(code, await load(code));
+  const slot = document.getElementById("words");
+  const carried = slot && slot.textContent ? JSON.parse(slot.textContent) : {};
+  use(code, carried.language === code ? carried.words : await load(code));
 }
 
 /* ---- words ---- */

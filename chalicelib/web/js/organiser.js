@@ -6,8 +6,7 @@
 // writes one, through POST /fixes, and previews again) and rejected rows with the cells to
 // fix, the changes, the file's sets by festival day, and how to publish it.
 
-import { $, announce, base, el } from "./dom.js";
-import { createStore } from "./storage.js";
+import { $, announce, base, createStore, el } from "./dom.js";
 import { decode, records } from "./csv.js";
 import { renderProblems, renderVerdict } from "./organiser-report.js";
 import { renderChanges } from "./organiser-changes.js";

@@ -4,9 +4,8 @@
 import { $, base, alone, announce, bdi, el } from "./dom.js";
 import { minutes, byStart, festivalNow } from "./time.js";
 import { clock, dayLabel, listParts, parts, relative, span, t } from "./i18n.js";
-import { describe, emit, isCancelled, newsOf, picks, playsAt, state } from "./state.js";
+import { MAX_PICKS, SET_ID, describe, emit, isCancelled, newsOf, picks, playsAt, state } from "./state.js";
 import { showDetails, starButton } from "./agenda.js";
-import { MAX_PICKS, SET_ID } from "./storage.js";
 
 function planLink(ids) { return `${location.origin}${base}#plan=${ids.join(",")}`; }
 
