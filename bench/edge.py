@@ -44,8 +44,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from chalicelib.publish.files import POINTER_CACHE
 
 POLL_S = 20.0  # the page's period (live.js)
 POINTER = "/public/current.json"
@@ -340,6 +343,9 @@ def crowd_benchmark(
     seen = Counter(release for phone in result["crowd"] for release in phone.seen_at)
     newest = seen.most_common(1)[0][0] if seen else None  # the release made during the window
     after = sorted(phone.seen_at[newest] - result["uploaded"] for phone in result["crowd"] if newest in phone.seen_at)
+    # A release's id is when it was committed (storage/releases.release_id): the goal's clock starts there.
+    committed = datetime.fromisoformat(newest.replace("Z", "+00:00")).timestamp() if newest else 0.0
+    since_commit = [at + result["uploaded"] - committed for at in after]
     total = sum(tally.requests.values())
     return {
         "phones": phones,
@@ -358,6 +364,11 @@ def crowd_benchmark(
             "p50": _percentile(after, 0.5),
             "p99": _percentile(after, 0.99),
             "max": after[-1] if after else None,
+        },
+        "commit_to_phone_s": {
+            "p50": _percentile(since_commit, 0.5),
+            "p99": _percentile(since_commit, 0.99),
+            "max": since_commit[-1] if since_commit else None,
         },
     }
 
@@ -488,11 +499,6 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        sys.exit(main())
-
-
 HEADING = "## A crowd behind an edge cache, and a release's way to every phone"
 
 
@@ -511,27 +517,28 @@ def report_section(edge: dict[str, Any] | None) -> list[str]:
         "the edge cache (honouring the origin's Cache-Control as CloudFront does: max-age, the path as the key, one "
         "origin request for simultaneous misses, conditional revalidation) in front of `make run`'s API, over "
         f"{edge['connections']} keep-alive connections; one release (a re-upload moving 40 sets of one day) during "
-        "the run. *Upload to every phone* runs from the upload's return to each phone having the release's files "
-        "(`bench/edge.py`; goals: 99.9% at the edge, the same origin rate at every crowd, p99 within 30 s)."
+        "the run. *Commit to every phone* runs from the release's commit (its id is that moment) to each phone "
+        "having the release's files, *upload* from the upload's return (`bench/edge.py`; goals: 99.9% at the "
+        "edge, the same origin rate at every crowd, p99 from the commit within 30 s)."
     )
     lines += [*textwrap.wrap(intro, 110), ""]
     if "skipped_edge" in edge:
         lines += [f"The crowd was not measured: {edge['skipped_edge']}.", ""]
     else:
         lines += [
-            "| phones | requests (rate) | answered by the edge | origin requests a minute | upload to every "
-            "phone: p50 / p99 / last | phones that got it |",
-            "|---:|---:|---:|---:|---:|---:|",
+            "| phones | requests (rate) | answered by the edge | origin requests a minute | commit to every "
+            "phone: p50 / p99 / last | upload to every phone: p99 | phones that got it |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for crowd in edge["crowds"]:
             total = sum(crowd["requests"].values())
             origin = crowd["origin_requests"]
-            times = crowd["upload_to_phone_s"]
+            times, uploaded = crowd["commit_to_phone_s"], crowd["upload_to_phone_s"]
             lines.append(
                 f"| {crowd['phones']:,} | {total:,} in {crowd['window_s']:.0f} s ({crowd['requests_per_s']:,.0f}/s) | "
                 f"**{crowd['edge_share'] * 100:.2f}%** | **{crowd['origin_per_minute']:.0f}** "
-                f"({origin.get('pointer', 0)} pointer, {origin.get('file', 0)} files) | "
-                f"{times['p50']:.1f} / **{times['p99']:.1f}** / {times['max']:.1f} s | "
+                f"({origin.get('pointer', 0)} pointer, {origin.get('file', 0)} files in the window) | "
+                f"{times['p50']:.1f} / **{times['p99']:.1f}** / {times['max']:.1f} s | {uploaded['p99']:.1f} s | "
                 f"{crowd['phones_with_the_release']:,} |"
             )
         lines.append("")
@@ -541,9 +548,16 @@ def report_section(edge: dict[str, Any] | None) -> list[str]:
         f"it after {latency['to_pointer_s']['p50']:.2f} s (p95 {latency['to_pointer_s']['p95']:.2f} s), over "
         f"{latency['repeats']} uploads (the design's typical CSV processing: under a second).",
         "",
-        "What the edge's share rests on: the origin is asked for the pointer at most once per max-age (5 s), "
-        "whatever the crowd, and for each changed file once; everything else is the edge's. The origin's rate is "
-        "therefore the same at every crowd size, and the share grows with the crowd.",
+        f"What the edge's share rests on: the origin is asked for the pointer at most once per max-age "
+        f"(`{POINTER_CACHE}`), whatever the crowd, and for each changed file once; everything else is the edge's. "
+        "The origin's rate is therefore the same at every crowd size, and the share grows with the crowd. The "
+        "pointer's max-age trades the two goals at 2,000 phones: 5 s left the edge 99.88% of the requests, 10 s "
+        "let a release reach the last phones 31 s after its upload; 9 s meets both.",
         "",
     ]
     return lines
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())

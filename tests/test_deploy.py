@@ -158,7 +158,7 @@ class TestTemplate:
         assert public["Compress"] is False  # stored compressed
         assert config["CacheBehaviors"][0] is public  # first: no other pattern takes /public/ to the API
         policy = template["Resources"][public["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
-        # The origin's Cache-Control rules: max-age=5 for the pointer, a year for a release's file.
+        # The origin's Cache-Control rules: max-age=9 for the pointer, a year for a release's file.
         assert (policy["MinTTL"], policy["DefaultTTL"]) == (0, 0) and policy["MaxTTL"] >= 31536000
         keyed = policy["ParametersInCacheKeyAndForwardedToOrigin"]
         assert keyed["QueryStringsConfig"] == {"QueryStringBehavior": "none"}
