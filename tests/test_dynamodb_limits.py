@@ -92,10 +92,18 @@ def test_a_query_page_stops_at_1_mb(festival: Festival) -> None:
     assert len(page["Items"]) <= 3 and "LastEvaluatedKey" in page
 
 
-def test_a_50000_row_file_lands_and_lands_again_within_every_limit(festival: Festival) -> None:
+def test_a_50000_row_file_lands_and_lands_again_within_every_limit(
+    festival: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The largest file a city festival sends in one go: its record, manifest, index and
     release all stay within DynamoDB's limits (enforced here), on the first upload and on
     a re-upload that reads the manifest back."""
+    # What is measured here is the run's bookkeeping; publishing a release as files is not,
+    # and at this size it is four fifths of the test's time (its exports of 50,000 sets,
+    # twice). test_scale publishes the city festival's 45,000 sets and reads every file.
+    from chalicelib.ingest import handler
+
+    monkeypatch.setattr(handler, "publish_head", lambda shelf, settings: None)
     rows = [
         f"Venue {n // 500:03d},2026-08-{1 + n // 20 % 25:02d},{10 + n % 20 // 2:02d}:{n % 2 * 30:02d},"
         f"{10 + n % 20 // 2:02d}:{n % 2 * 30 + 25:02d},Act {n},comedy,"
