@@ -24,7 +24,10 @@ Both pages speak the visitor's language: one catalogue per language in `language
 drawn and fetch only that catalogue, beside the first modules. Adding a language is adding
 its file. The schedule page also carries, inline, the words it speaks in the language the
 browser's Accept-Language names (`SCHEDULE_WORDS`): a browser that chooses that language,
-as one does on a first visit, fetches no catalogue before the first sets are drawn.
+as one does on a first visit, fetches no catalogue before the first sets are drawn. (The
+CDN's cache policy forwards no Accept-Language, so behind it the page carries English, and
+another language's catalogue comes over HTTP/2 beside the modules, with no queue for a
+connection.)
 
 Modules are served without their whole-line comments (each left an empty line, so a line
 number in the browser's console is the source's): on a field's connection every byte

@@ -1,6 +1,6 @@
-// Element and text helpers shared by the pages, and what a page keeps in this browser. Everything from the API is shown as text
-// (a string child becomes a text node), never as markup; user text is isolated (`bdi`, or
-// dir="auto" on an element that holds nothing else).
+// Element and text helpers shared by the pages, and what a page keeps in this browser.
+// Everything from the API is shown as text (a string child becomes a text node), never as
+// markup; user text is isolated (`bdi`, or dir="auto" on an element that holds nothing else).
 
 export const $ = (id) => document.getElementById(id);
 
