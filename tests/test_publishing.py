@@ -87,9 +87,17 @@ def test_a_release_writes_again_only_the_days_it_changed_and_retires_what_no_poi
     assert after["days"]["2026-07-03"] == before["days"]["2026-07-03"]  # untouched: the same file
     assert after["days"]["2026-07-04"] == f"releases/{after['release']}/days/2026-07-04.json"
     assert all(path.startswith(f"releases/{after['release']}/") for path in after["files"].values())
-    written = [c.params["url_path"] for c in calls.named("PutObject") if "/public/" in c.params["url_path"]]
-    assert len(written) == 1 + 6 + 1  # the changed day, the whole-festival files, then the pointer
-    assert written[-1].endswith("/public/current.json")
+    written = [
+        c.params["url_path"].split("/public/")[1]
+        for c in calls.named("PutObject")
+        if "/public/" in c.params["url_path"]
+    ]
+    # The changed day, the lists and changes, the pointer (with the last release's exports),
+    # then the exports and the pointer again.
+    assert [path.rsplit("/", 1)[-1] for path in written] == [
+        "2026-07-04.json", "days.json", "stages.json", "changes.json", "current.json",
+        "schedule.json", "schedule.xml", "calendar.ics", "current.json",
+    ]  # fmt: skip
     retired = {*before["files"].values(), before["days"]["2026-07-04"]}
     for path in files_named(before):
         tags = festival.s3.get_object_tagging(Bucket=festival.bucket, Key=f"public/{path}")["TagSet"]
@@ -100,6 +108,37 @@ def test_a_release_writes_again_only_the_days_it_changed_and_retires_what_no_poi
     assert gone is not None and list(gone["days"]) == ["2026-07-03"]
     tags = festival.s3.get_object_tagging(Bucket=festival.bucket, Key=f"public/{after['days']['2026-07-04']}")
     assert tags["TagSet"] == [{"Key": "retired", "Value": "true"}]
+
+
+def test_an_open_page_has_a_releases_days_before_its_exports_are_rendered(
+    festival: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendering the exports is most of a large festival's publication (about a minute at
+    50,000 sets): the pointer names the release's days and changes first, with the last
+    release's exports, and names its own once they are written."""
+    from chalicelib.ingest import publishing
+
+    festival.upload("uploads/friday.csv", FRIDAY)
+    before = festival.pointer()
+    assert before is not None
+    seen: list[dict[str, Any] | None] = []
+    render = publishing.export_files
+
+    def rendering(*args: Any, **kwargs: Any) -> Any:
+        seen.append(festival.pointer())
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(publishing, "export_files", rendering)
+    festival.upload("uploads/friday.csv", csv_text("Main,2026-07-03,18:30,19:30,Opener,indie,"))
+    after = festival.pointer()
+    assert after is not None and len(seen) == 1 and seen[0] is not None
+    early = seen[0]
+    assert early["release"] == after["release"] and early["days"] == after["days"]
+    assert early["files"]["changes"] == after["files"]["changes"] != before["files"]["changes"]
+    for name in ("schedule.json", "schedule.xml", "calendar.ics"):
+        assert early["files"][name] == before["files"][name] != after["files"][name]
+    for path in files_named(early):  # every file it named was there
+        festival.public(path)
 
 
 def test_a_release_that_was_never_published_is_covered_by_the_next_publication(

@@ -39,6 +39,8 @@ WHOLE = {
     "schedule.xml": ("schedule.xml", XML_TYPE),
     "calendar.ics": ("calendar.ics", CALENDAR_TYPE),
 }
+# The exports among them: most of a large festival's publication is rendering these.
+EXPORTS = ("schedule.json", "schedule.xml", "calendar.ics")
 # What a release's folder holds, by file name: the media type of each.
 RELEASE_FILES = {name: media for name, media in WHOLE.values()}
 DAY_FILE = "days/"
@@ -136,9 +138,11 @@ def publication(
     timezone: str,
     day_change: int,
     origin: str = "",
+    carried: Mapping[str, str] | None = None,
 ) -> Publication:
     """The files of `release`: each day whose file's digest changed (or that is new) under the
-    release's own name, the others where they are; every whole-festival file in `whole`."""
+    release's own name, the others where they are; every whole-festival file in `whole`, and
+    those `carried` names (an earlier release's, by path) where `whole` has none."""
     files = []
     day_paths: dict[str, str] = {}
     digests: dict[str, str] = {}
@@ -156,6 +160,8 @@ def publication(
         if name in whole:
             paths[name] = release_path(release, file_name)
             files.append(PublicFile(paths[name], whole[name], media))
+        elif carried and name in carried:
+            paths[name] = carried[name]
     state = Published(release, day_paths, digests, paths, origin)
     pointer = as_json(
         {"release": release, "timezone": timezone, "day_change": day_change, "days": day_paths, "files": paths}
