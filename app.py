@@ -356,17 +356,14 @@ def page() -> Response:
         schedule_page,
         spoken,
         with_festival_data,
-        with_words,
     )
 
     request: Any = app.current_request
     folder = folder_address(request.context.get("path") or "")
     if folder is not None:
         return Response(body="", status_code=308, headers={"Location": folder, "Cache-Control": caching.STATIC})
-    template, headers = schedule_page()
     language = spoken(request.headers.get("accept-language"))
-    html = with_words(template, language)
-    headers = {**headers, "Vary": "Accept-Language"}
+    html, headers = schedule_page(language)
     now = datetime.now(UTC)
     today = festival_today(get_services().settings, now)
     try:

@@ -47,7 +47,11 @@ def _function_on_stack() -> str | None:
     """The function whose code made the call: the outermost of our packages on the stack
     (the API's preview runs the ingest's planner, in the API's function), or, in a pool's
     thread, on the stack that handed it the work (a publication's Scan segments)."""
-    return _outermost(sys._getframe(3)) or getattr(_handed, "function", None)
+    return _function_from(sys._getframe(3))
+
+
+def _function_from(frame: Any) -> str | None:
+    return _outermost(frame) or getattr(_handed, "function", None)
 
 
 def _outermost(frame: Any) -> str | None:
@@ -65,7 +69,7 @@ _submit = ThreadPoolExecutor.submit
 
 
 def _submit_attributed(pool: ThreadPoolExecutor, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-    function = _outermost(sys._getframe(1)) or getattr(_handed, "function", None)
+    function = _function_from(sys._getframe(1))
 
     def run(*inner: Any, **named: Any) -> Any:
         _handed.function = function

@@ -65,8 +65,10 @@ WORDS_SLOT = '<script type="application/json" id="words"></script>'
 SCHEDULE_WORDS = (
     *("language.", "words.", "error.", "schedule.", "agenda.", "details.", "plan.", "live."),
     *("changes.", "change.", "set.", "strip.", "offline.", "search."),
-    *(f"server.{code}" for code in ("unknown-parameter", "either-or", "bad-cursor", "too-many-ids", "empty-name")),
-    "server.no-set",
+    *(
+        f"server.{code}"
+        for code in ("unknown-parameter", "either-or", "bad-cursor", "too-many-ids", "empty-name", "no-set")
+    ),
 )
 # A language range of Accept-Language and its weight: "de-AT", "de;q=0.8", "*;q=0.1".
 _RANGE = re.compile(r"^\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?))?\s*$")
@@ -225,17 +227,6 @@ def spoken(accept_language: str | None) -> str:
     return next((code for _, _, code in sorted(ranges) if code in codes), "en")
 
 
-@cache
-def _schedule_words(code: str) -> dict[str, Any]:
-    words = json.loads(catalogues().texts[f"{code}.json"])
-    return {"language": code, "words": {key: text for key, text in words.items() if key.startswith(SCHEDULE_WORDS)}}
-
-
-def with_words(html: str, code: str) -> str:
-    """The schedule page carrying the words it speaks in language `code`."""
-    return _with_data(html, WORDS_SLOT, _schedule_words(code))
-
-
 def folder_address(path: str) -> str | None:
     """Where to send a request for a page whose address does not end in "/" (API
     Gateway's stage root, `/api`): its modules and API calls are relative to its folder.
@@ -259,9 +250,21 @@ def _page(path: Path, *, worker: bool) -> tuple[str, dict[str, str | list[str]]]
 
 
 @cache
-def schedule_page() -> tuple[str, dict[str, str | list[str]]]:
-    """The schedule page's HTML and the headers to serve it with."""
+def _schedule_template() -> tuple[str, dict[str, str | list[str]]]:
     return _page(PAGE, worker=True)
+
+
+@cache
+def schedule_page(language: str = "en") -> tuple[str, dict[str, str | list[str]]]:
+    """The schedule page's HTML, carrying the words it speaks in `language` (a catalogue's
+    code, as `spoken` gives it), and the headers to serve it with."""
+    html, headers = _schedule_template()
+    words = json.loads(catalogues().texts[f"{language}.json"])
+    carried = {
+        "language": language,
+        "words": {key: text for key, text in words.items() if key.startswith(SCHEDULE_WORDS)},
+    }
+    return _with_data(html, WORDS_SLOT, carried), {**headers, "Vary": "Accept-Language"}
 
 
 @cache
@@ -277,9 +280,10 @@ def organiser_page(settings: Settings) -> tuple[str, dict[str, str | list[str]]]
     return _with_data(html, ORGANISER_SLOT, data), headers
 
 
+@cache
 def page_version() -> str:
     """What the page's own HTML is (its template and module version), for its ETag."""
-    return hashlib.blake2b(schedule_page()[0].encode("utf-8"), digest_size=8).hexdigest()
+    return hashlib.blake2b(_schedule_template()[0].encode("utf-8"), digest_size=8).hexdigest()
 
 
 def festival_today(settings: Settings, now: datetime) -> str:
