@@ -21,7 +21,7 @@ from moto import mock_aws
 
 from chalicelib.services import reset_services
 from infra.stack import create_stack, environment
-from local import moto_cognito, moto_reads  # noqa: F401  (moto's CloudFormation makes the template's Cognito pool)
+from local import moto_cognito, moto_items, moto_reads  # noqa: F401  (moto's CloudFormation makes the template's Cognito pool)
 from tests import dynamodb_limits
 
 pytest.register_assert_rewrite("tests.iam_plugin")
@@ -271,6 +271,7 @@ def _conditional_moto_copies(monkeypatch: pytest.MonkeyPatch) -> None:
 def _festival(monkeypatch: pytest.MonkeyPatch) -> Iterator[Festival]:
     dynamodb_limits.enforce(monkeypatch)
     moto_reads.install(monkeypatch.setattr)  # the same bytes, sooner
+    moto_items.install(monkeypatch.setattr)  # the same limit, measured once
     _atomic_moto_dynamodb(monkeypatch)
     _conditional_moto_copies(monkeypatch)  # before the lock: its check runs inside it
     _atomic_moto_s3(monkeypatch)

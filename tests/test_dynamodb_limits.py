@@ -116,3 +116,35 @@ def test_a_50000_row_file_lands_and_lands_again_within_every_limit(
     assert (again["status"], again["changes"]["changed"], again["changes"]["unchanged"]) == ("ok", 1, 49_999)
     largest = max(item_size(found) for found in bookkeeping_wire(festival))
     assert largest <= 260 * 1024  # every bookkeeping item a bounded chunk, whatever the file
+
+
+def test_moto_measuring_each_item_once_refuses_what_moto_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """local.moto_items: an item is measured by moto's own rule and limit, once; an update's
+    attribute still by moto's check."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    from local import moto_items
+
+    def built(attrs: dict[str, Any]) -> Item:
+        return Item(DynamoType(attrs["pk"]), DynamoType(attrs["sk"]), attrs)
+
+    def refused(attrs: dict[str, Any]) -> bool:
+        try:
+            built(attrs)
+        except ItemSizeTooLarge:
+            return True
+        return False
+
+    # 102 attributes of 4,003 bytes: moto measured the first one 102 times
+    many = item("many", **{f"a{n:03d}": {"S": "x" * 4_000} for n in range(102)})
+    # keys 6 + 6 bytes, n 1 + 2: v's text fills moto's limit exactly, then one byte more
+    edge = item("edge", v={"S": "x" * (moto_items.MOTO_ITEM_LIMIT - 16)}, n={"N": "12"})
+    over = item("over", v={"S": "x" * (moto_items.MOTO_ITEM_LIMIT - 15)}, n={"N": "12"})
+    before = [refused(attrs) for attrs in (many, edge, over)]
+    moto_items.install(monkeypatch.setattr)
+    assert [refused(attrs) for attrs in (many, edge, over)] == before == [True, False, True]
+    kept = built(item("kept", v={"S": "x"}))
+    assert kept.attrs["v"] == DynamoType({"S": "x"}) and kept.hash_key == DynamoType({"S": "test"})
+    with pytest.raises(ItemSizeTooLarge):
+        kept.attrs["w"] = DynamoType({"S": "x" * moto_items.MOTO_ITEM_LIMIT})
