@@ -9,14 +9,18 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 from lxml import etree
 
+from chalicelib.exports import calendar
 from chalicelib.exports.c3voc import C3vocJson, C3vocXml
 from chalicelib.exports.calendar import CalendarFeed
 from chalicelib.exports.festival import Festival, acronym, build_festival
 from chalicelib.exports.numbers import LARGEST, candidate, event_numbers
 from chalicelib.exports.text import clean
+from chalicelib.exports.words import word
 from chalicelib.sets.model import Set
 from chalicelib.timetable import clock
 from tests.clients_node import run_node
@@ -130,3 +134,80 @@ def test_a_utc_festival_reads_the_same_in_every_client() -> None:
     [event] = run_node("parse-calendar.mjs", feed)["icaljs"]
     assert (event["start"], event["end"]) == ("2026-07-03T21:00:00.000Z", "2026-07-03T22:30:00.000Z")
     assert festival.years() == (2026, 2026)
+
+
+def _as_icalendar_writes_it(festival: Festival, performance: Set) -> str:
+    """The set's VEVENT built with `icalendar`'s `Event`, as the feed was before it wrote
+    its events' lines itself: the oracle for `calendar.event_lines`."""
+    event = icalendar.Event()
+    event.add("uid", calendar.uid(performance.id))
+    event.add("sequence", performance.sequence)
+    changed = calendar._moment(performance.changed)
+    event.add("dtstamp", changed)
+    event.add("last-modified", changed)
+    event.add("dtstart", calendar._unambiguous(festival.starts(performance)))
+    event.add("dtend", calendar._unambiguous(festival.ends(performance)))
+    artist = clean(performance.artist, one_line=True)
+    event.add("summary", word(festival.language, "cancelled", artist=artist) if performance.cancelled else artist)
+    event.add("location", clean(performance.stage, one_line=True))
+    event.add("status", "CANCELLED" if performance.cancelled else "CONFIRMED")
+    event.add("url", festival.page_link(performance.id))
+    description = "\n".join(clean(part) for part in (performance.genre, performance.notes) if part)
+    if description:
+        event.add("description", description)
+    if performance.genre:
+        event.add("categories", [clean(performance.genre, one_line=True)])
+    return bytes(event.to_ical()).decode("utf-8")
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=120) | st.sampled_from(
+    # lines of 74 and 75 octets around icalendar's fold, as SUMMARY, LOCATION or CATEGORIES
+    ["", HOSTILE, "é" * 80, "🎤" * 40, *("b" * n for n in range(62, 68)), "a\\b;c,d" * 12, "Sigur Rós, Björk; 🎤\n" * 5]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(["Europe/Amsterdam", "UTC", "Pacific/Chatham", "America/Argentina/Buenos_Aires"]),
+    artist=_TEXT,
+    stage=_TEXT,
+    genre=_TEXT,
+    notes=_TEXT,
+    set_id=st.sampled_from(["aaaaaaaaaaaaaaaa", "z" * 70]),
+    # 2026-10-25 02:30 happens twice in Amsterdam (written in UTC); 24:00 and past it
+    start=st.sampled_from(["2026-07-03 21:00", "2026-10-25 02:30", "2026-07-03 23:59", "2026-03-29 01:30"]),
+    length=st.integers(1, 600),
+    cancelled=st.booleans(),
+    sequence=st.integers(0, 2**31 - 1),
+    changed=st.sampled_from(["2026-06-01T12:00:00.000Z", "2026-06-01T14:00:00+02:00", "", "not a time"]),
+)
+def test_each_event_is_written_as_icalendars_event_writes_it(
+    zone: str,
+    artist: str,
+    stage: str,
+    genre: str,
+    notes: str,
+    set_id: str,
+    start: str,
+    length: int,
+    cancelled: bool,
+    sequence: int,
+    changed: str,
+) -> None:
+    day, time = start.split()
+    begins = clock.parse_date_strict(day) * clock.MINUTES_PER_DAY + int(time[:2]) * 60 + int(time[3:])
+    performance = Set(
+        id=set_id,
+        stage=stage,
+        start=begins,
+        end=begins + length,
+        day=clock.parse_date_strict(day),
+        artist=artist,
+        genre=genre,
+        notes=notes,
+        changed=changed,
+        cancelled=cancelled,
+        sequence=sequence,
+    )
+    festival = _festival(zone, sets=(performance,))
+    assert calendar.event_lines(festival, performance) == _as_icalendar_writes_it(festival, performance)

@@ -7,6 +7,12 @@ when it last changed, never "now", so the same release gives the same bytes. Can
 sets stay, with STATUS:CANCELLED, so calendars that hold them update. Its URL opens the
 set on the schedule page. An empty feed still has its VTIMEZONE: RFC 5545 wants at least
 one component.
+
+The calendar's head and VTIMEZONE are `icalendar`'s own; each event's lines are written
+here from `icalendar`'s value types (its escaping, its date and time forms, its folding),
+in the order its `Event` writes them. Building an `Event` a set costs about 1 ms, most of
+it the object model around the values: twenty seconds at 20,000 sets, on every release.
+tests/test_export_units.py holds these bytes equal to an `Event`'s.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar, Event, vDuration, vText
+from icalendar import Calendar, vCategory, vDDDTypes, vDuration, vInt, vText, vUri
+from icalendar.parser import Contentline
 
 from chalicelib.exports import CALENDAR
 from chalicelib.exports.festival import Festival
@@ -56,30 +63,59 @@ class CalendarFeed:
         calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", vDuration(REFRESH))
         calendar.add_component(vtimezone(festival.zone, *festival.years()))
-        for performance in festival.sets:
-            calendar.add_component(self._event(festival, performance))
-        return bytes(calendar.to_ical()).decode("utf-8")
+        head = bytes(calendar.to_ical()).decode("utf-8").removesuffix(_END)  # the events go before its end
+        return head + "".join(event_lines(festival, performance) for performance in festival.sets) + _END
 
-    def _event(self, festival: Festival, performance: Set) -> Event:
-        event = Event()
-        event.add("uid", uid(performance.id))
-        event.add("sequence", performance.sequence)
-        changed = _moment(performance.changed)
-        event.add("dtstamp", changed)
-        event.add("last-modified", changed)
-        event.add("dtstart", _unambiguous(festival.starts(performance)))
-        event.add("dtend", _unambiguous(festival.ends(performance)))
-        artist = clean(performance.artist, one_line=True)
-        event.add("summary", word(festival.language, "cancelled", artist=artist) if performance.cancelled else artist)
-        event.add("location", clean(performance.stage, one_line=True))
-        event.add("status", "CANCELLED" if performance.cancelled else "CONFIRMED")
-        event.add("url", festival.page_link(performance.id))
-        description = "\n".join(clean(part) for part in (performance.genre, performance.notes) if part)
-        if description:
-            event.add("description", description)
-        if performance.genre:
-            event.add("categories", [clean(performance.genre, one_line=True)])
-        return event
+
+_END = "END:VCALENDAR\r\n"
+
+
+def event_lines(festival: Festival, performance: Set) -> str:
+    """One set's VEVENT, as `icalendar`'s `Event` writes it: SUMMARY, DTSTART, DTEND,
+    DTSTAMP, UID and SEQUENCE first, then the rest alphabetically."""
+    changed = _ical(vDDDTypes(_moment(performance.changed)))
+    artist = clean(performance.artist, one_line=True)
+    summary = word(festival.language, "cancelled", artist=artist) if performance.cancelled else artist
+    description = "\n".join(clean(part) for part in (performance.genre, performance.notes) if part)
+    lines = [
+        "BEGIN:VEVENT",
+        "SUMMARY" + _ical(vText(summary)),
+        "DTSTART" + _ical(vDDDTypes(_unambiguous(festival.starts(performance)))),
+        "DTEND" + _ical(vDDDTypes(_unambiguous(festival.ends(performance)))),
+        "DTSTAMP" + changed,
+        "UID" + _ical(vText(uid(performance.id))),
+        "SEQUENCE" + _ical(vInt(performance.sequence)),
+    ]
+    if performance.genre:
+        lines.append("CATEGORIES" + _ical(vCategory([clean(performance.genre, one_line=True)])))
+    if description:
+        lines.append("DESCRIPTION" + _ical(vText(description)))
+    lines += [
+        "LAST-MODIFIED" + changed,
+        "LOCATION" + _ical(vText(clean(performance.stage, one_line=True))),
+        "STATUS" + _ical(vText("CANCELLED" if performance.cancelled else "CONFIRMED")),
+        "URL" + _ical(vUri(festival.page_link(performance.id))),
+        "END:VEVENT",
+    ]
+    return "".join(_folded(line) for line in lines)
+
+
+def _ical(value: vText | vDDDTypes | vInt | vCategory | vUri) -> str:
+    """A property's parameters and value, as they follow its name on its line."""
+    params = value.params.to_ical().decode("utf-8") if value.params else ""
+    return (f";{params}" if params else "") + ":" + value.to_ical().decode("utf-8")
+
+
+def _folded(line: str) -> str:
+    """A content line and its line break; one of 75 octets or more folded by `icalendar`."""
+    if len(line.encode("utf-8")) < _FOLD_AT:
+        return line + "\r\n"
+    # icalendar's parser module is untyped
+    folded: bytes = Contentline(line).to_ical()  # type: ignore[no-untyped-call]
+    return folded.decode("utf-8") + "\r\n"
+
+
+_FOLD_AT = 75  # RFC 5545 3.1: no line longer than 75 octets; icalendar folds from 75 on
 
 
 def _moment(text: str) -> datetime:

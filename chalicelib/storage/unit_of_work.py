@@ -57,6 +57,9 @@ _BOOKKEEPING_CONCURRENCY = 1  # few requests; in order is plainer to follow in t
 # festival is one request.
 _SETS_PER_SEGMENT = 6_000
 _MAX_SEGMENTS = 8
+# A release's pages of changes read at once: 20,000 changes are 400 pages, 3.2 s of 8 ms
+# round trips one after another.
+_PAGES_IN_FLIGHT = 8
 
 
 class PlanMissing(RuntimeError):
@@ -321,8 +324,11 @@ class UnitOfWork:
         release = self._releases.release(release_id, consistent=True)
         if release is None:
             return None
-        changes = [c for page in range(release.pages) for c in self._releases.changes(release, page, consistent=True)]
-        return release, changes
+        if not release.pages:
+            return release, []
+        with ThreadPoolExecutor(max_workers=min(_PAGES_IN_FLIGHT, release.pages)) as pool:
+            pages = pool.map(lambda page: self._releases.changes(release, page, consistent=True), range(release.pages))
+            return release, [change for changes in pages for change in changes]
 
     def index_days(self) -> list[Day]:
         return [decode_day(item) for item in self._indexes.partition(DAY)]
