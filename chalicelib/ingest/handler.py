@@ -158,6 +158,7 @@ class Run:
         self.settings = settings
         self._started = time.monotonic()
         self._committed = False  # this run's own plan is committed: only its message may be missing
+        self._milestones: dict[str, int] = {}  # when this run's release was live, then published
 
     def go(self, *, replay: bool) -> dict[str, Any] | None:
         uow = self.uow
@@ -327,6 +328,8 @@ class Run:
         source = applied.finish.source
         self.uow.commit(Head(release=release.release if release else head.release), source, record, release)
         self._committed = own
+        if own:
+            self._milestones["committed_ms"] = self._duration_ms()
         return self._announce(source, record, applied.finish)
 
     def _announce_again(self, record: SourceRecord) -> dict[str, Any]:
@@ -349,6 +352,8 @@ class Run:
         uow = self.uow
         uow.forget(finish.garbage)
         self.publish()  # before the message: what it announces can be read
+        if self._milestones:
+            self._milestones["published_ms"] = self._duration_ms()
         summary = dict(record.summary)
         if record.release:
             summary["release"] = record.release
@@ -357,7 +362,7 @@ class Run:
             if record.release:
                 report["release"] = record.release
             report.setdefault("requests", {}).update(uow.requests)
-            report.setdefault("timings", {})["duration_ms"] = self._duration_ms()
+            report.setdefault("timings", {}).update(self._milestones, duration_ms=self._duration_ms())
             uow.put_report(source, report)
         # Subscribers tell a message sent again (its outcome was unknown) by these (README).
         attributes = {"preview": "false"}
