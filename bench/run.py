@@ -96,6 +96,11 @@ class Moto:
         for item in s3.list_objects_v2(Bucket=outputs["ScheduleBucketName"]).get("Contents", []):
             s3.delete_object(Bucket=outputs["ScheduleBucketName"], Key=item["Key"])
 
+    def cpu_s(self) -> float:
+        """The server process's CPU time so far (user and system, from /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -109,6 +114,7 @@ def run_contender(moto: Moto, name: str, path: Path, delay_ms: float = 0) -> dic
     outputs = moto.fresh_stack()
     bucket, key = outputs["ScheduleBucketName"], f"uploads/{path.name}"
     moto.client("s3").upload_file(str(path), bucket, key)
+    server_cpu = moto.cpu_s()
     done = subprocess.run(
         [sys.executable, "-m", "bench.contenders", name, bucket, key, json.dumps(outputs), str(delay_ms)],
         cwd=ROOT,
@@ -120,6 +126,9 @@ def run_contender(moto: Moto, name: str, path: Path, delay_ms: float = 0) -> dic
     if done.returncode:
         raise RuntimeError(f"{name} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    # moto's own work for the contender: one process, one request at a time, where DynamoDB
+    # serves many side by side; with a round trip it, not the trip, can set the pace.
+    result["moto_cpu_s"] = moto.cpu_s() - server_cpu
     # moto counts a table's items exactly (AWS only roughly, every six hours); a paged
     # Scan would cost moto a pass over the whole table per page.
     table = moto.client("dynamodb").describe_table(TableName=outputs["PerformancesTableName"])["Table"]
