@@ -25,10 +25,9 @@ from typing import Any
 import boto3
 
 COLUMNS = ("stage", "date", "start", "end", "artist", "genre", "notes")
-# Ours only, from its report: seconds from the run's start to its release being live in the
-# API (committed), to its public files (published) and to its end (duration). The others
-# have no release to publish.
-MILESTONES: dict[str, float] = {}
+# Ours only: where its run left its report, read once the clock has stopped (`_milestones`).
+# The others have no release to publish.
+REPORTS: list[str] = []
 
 
 def _count_requests(counter: Counter[str]) -> None:
@@ -90,11 +89,16 @@ def ours(bucket: str, key: str, outputs: dict[str, str], counter: Counter[str]) 
         ]
     }
     [summary] = handle_s3_event(event, get_services(), wait_seconds=60)
-    report_bucket, report_key = summary["report"].removeprefix("s3://").split("/", 1)
-    report = json.loads(aws.client("s3").get_object(Bucket=report_bucket, Key=report_key)["Body"].read())
-    timings = report["timings"]
-    MILESTONES.update({name: timings[f"{name}_ms"] / 1000 for name in ("committed", "published", "duration")})
+    REPORTS.append(summary["report"])
     return int(summary["accepted"])
+
+
+def _milestones(location: str) -> dict[str, float]:
+    """From a run's report: seconds from its start to its release being live in the API
+    (committed), to its public files (published) and to its end (duration)."""
+    bucket, key = location.removeprefix("s3://").split("/", 1)
+    timings = json.loads(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())["timings"]
+    return {name: timings[f"{name}_ms"] / 1000 for name in ("committed", "published", "duration")}
 
 
 def batch_writer(bucket: str, key: str, outputs: dict[str, str], counter: Counter[str]) -> int:
@@ -167,7 +171,7 @@ def main() -> None:
                 "cpu_s": cpu,
                 "peak_rss_mb": peak_kb / 1024,
                 "requests": dict(counter),
-                **({"milestones_s": MILESTONES} if MILESTONES else {}),
+                **({"milestones_s": _milestones(REPORTS[0])} if REPORTS else {}),
             }
         )
     )
