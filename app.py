@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3  # noqa: F401  # first (see above)
 from botocore.exceptions import BotoCoreError, ClientError
-from chalice.app import Chalice, CloudWatchEvent, CORSConfig, NotFoundError, Rate, Response, S3Event
+from chalice.app import Chalice, CloudWatchEvent, CORSConfig, NotFoundError, Rate, Response, S3Event, SNSEvent
 
 from chalicelib.api import caching
 from chalicelib.api.caching import request_identity
@@ -37,6 +37,7 @@ app.api.cors = CORSConfig(allow_origin="*", expose_headers=["ETag"])
 
 # Decorator arguments are evaluated at import: read them without failing when unset.
 SCHEDULE_BUCKET = os.environ.get("SCHEDULE_BUCKET", "")
+NOTIFY_TOPIC_ARN = os.environ.get("NOTIFY_TOPIC_ARN", "")
 # Seconds left to Lambda after waiting for the ingest lease, to do the work itself.
 _LEASE_MARGIN_SECONDS = 60
 
@@ -48,7 +49,7 @@ def _ingest(event: S3Event) -> None:
     handle_s3_event(event.to_dict(), get_services(), wait_seconds=_wait_budget(event))
 
 
-def _wait_budget(event: S3Event | CloudWatchEvent) -> float:
+def _wait_budget(event: S3Event | CloudWatchEvent | SNSEvent) -> float:
     context: Any = event.context
     remaining_ms = context.get_remaining_time_in_millis() if context else 900_000
     return max(remaining_ms / 1000 - _LEASE_MARGIN_SECONDS, 1.0)
@@ -71,6 +72,17 @@ def preview_drafts(event: S3Event) -> None:
 def remove_performances(event: S3Event) -> None:
     """A timetable CSV was deleted: remove its performances, report, notify."""
     _ingest(event)
+
+
+# Every run's message, whatever it says: the publisher publishes the festival's head release,
+# and does nothing when that is published already (a preview's message, a message sent again).
+@app.on_sns_message(topic=NOTIFY_TOPIC_ARN)
+def publish_release(event: SNSEvent) -> None:
+    """A run's message is out: publish its release as static files (apart from the run,
+    which ends once its release is live in the API and its organiser has the report)."""
+    from chalicelib.ingest.handler import publish_release as publish
+
+    publish(get_services(), wait_seconds=_wait_budget(event))
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))

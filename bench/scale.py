@@ -57,7 +57,7 @@ def scale_benchmark(moto: Any, stages: int = STAGES, days: int = DAYS) -> dict[s
     makes it a small town)."""
     from chalice.test import Client
 
-    from chalicelib.ingest.handler import handle_s3_event
+    from chalicelib.ingest.handler import handle_s3_event, publish_release
     from chalicelib.services import get_services, reset_services
     from chalicelib.storage import clients as aws
     from infra.stack import environment
@@ -84,6 +84,7 @@ def scale_benchmark(moto: Any, stages: int = STAGES, days: int = DAYS) -> dict[s
                 }
             )
             print(f"  scale: file {len(files)} of {days * 2}: {files[-1]['wall_s']:.2f} s", flush=True)
+    publish_release(get_services(), wait_seconds=60)  # what the last file's message starts
     reads = Reads(aws.client("dynamodb"))
     from app import app
 

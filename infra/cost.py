@@ -38,6 +38,7 @@ ROWS_PER_FILE = 250  # a typical timetable file
 # pages of changes (docs/architecture.md, "The bookkeeping table").
 BOOKKEEPING_WRITES_PER_FILE = 60
 S3_PUTS_PER_FILE = 2  # the plan, the report
+INVOCATIONS_PER_FILE = 2  # the ingest's, and the publisher's its message starts
 INGEST_GB_SECONDS_PER_ROW = 0.0003  # about 0.15 ms a row at 2 GB (1.2 vCPUs): CPU-bound, so the GB-s stay
 API_GB_SECONDS_PER_REQUEST = 0.015  # about 30 ms at 512 MB
 # Read units of a typical request: the head (one unit, read consistently) and a page of sets
@@ -87,7 +88,7 @@ def estimate(rows_per_day: int, requests_per_day: int, prices: dict[str, float] 
     return Estimate(
         dynamodb=(writes * prices["dynamodb_write_per_million"] + reads * prices["dynamodb_read_per_million"]) / 1e6,
         lambda_=gb_seconds * prices["lambda_gb_second"]
-        + (requests + files + scheduled) * prices["lambda_requests_per_million"] / 1e6,
+        + (requests + files * INVOCATIONS_PER_FILE + scheduled) * prices["lambda_requests_per_million"] / 1e6,
         api_gateway=requests * prices["api_gateway_requests_per_million"] / 1e6,
         logs=requests * LOG_BYTES_PER_REQUEST / 1e9 * prices["logs_ingested_per_gb"],
         s3_and_sns=files * S3_PUTS_PER_FILE * prices["s3_puts_per_thousand"] / 1e3

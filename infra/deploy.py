@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".chalice" / "config.json"
 APP_NAME = json.loads(CONFIG.read_text())["app_name"]
 PROJECT_FILES = ("app.py", "chalicelib", "requirements.txt")
-INGEST_FUNCTIONS = ("ingest_performances", "preview_drafts", "remove_performances")
+# The functions S3 and SNS invoke asynchronously: their failed events go to the dead-letter queue.
+INGEST_FUNCTIONS = ("ingest_performances", "preview_drafts", "remove_performances", "publish_release")
 STAGES = ("dev", "prod")
 LAMBDA_RETRIES = 2
 

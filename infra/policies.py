@@ -11,7 +11,13 @@ from typing import Any
 CHALICE_DIR = Path(__file__).resolve().parents[1] / ".chalice"
 # Policy file -> the Lambda functions that use it (as named in .chalice/config.json).
 POLICY_FILES = {
-    "policy-ingest.json": ("ingest_performances", "preview_drafts", "remove_performances", "finish_pending"),
+    "policy-ingest.json": (
+        "ingest_performances",
+        "preview_drafts",
+        "remove_performances",
+        "publish_release",
+        "finish_pending",
+    ),
     "policy-api.json": ("api_handler",),
 }
 

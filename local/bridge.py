@@ -1,9 +1,10 @@
-"""Stands in for S3's Lambda trigger on the local stack: the bucket sends its real event
-notifications to an SQS queue, and the bridge hands each event to the same handler
-Lambda would run, with a Lambda-like context. A handler that raises is retried twice
-after a delay, then the event is dropped with a log line, as Lambda's async retries do.
-A message that is not an S3 event is logged and deleted; nothing a message holds stops
-the bridge (it would otherwise leave every later upload silently never ingested).
+"""Stands in for S3's and SNS's Lambda triggers on the local stack: the bucket sends its real
+event notifications to an SQS queue, the topic its messages to another, and a bridge hands
+each event to the same handler Lambda would run, with a Lambda-like context. A handler that
+raises is retried twice after a delay, then the event is dropped with a log line, as
+Lambda's async retries do. A message that holds no event is logged and deleted; nothing a
+message holds stops the bridge (it would otherwise leave every later upload silently never
+ingested).
 
 The bucket is versioned, as production's, and there moto sends no event for a delete
 that leaves a version behind (a delete marker, or one version of several deleted by its
@@ -30,35 +31,26 @@ ATTEMPTS = 3
 RETRY_DELAY_SECONDS = 2
 
 
-class EventBridge:
-    """Polls the notification queue and invokes the handler for each S3 event."""
+class QueueBridge:
+    """Polls a queue and hands each message's event to its handler, as Lambda's asynchronous
+    invocations do: a handler that raises gets the event again after a delay, twice."""
 
-    def __init__(
-        self, sqs: Any, queue_url: str, created: Handler, removed: Handler, watcher: DeleteWatcher | None = None
-    ) -> None:
+    def __init__(self, sqs: Any, queue_url: str) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
-        self._created = created
-        self._removed = removed
-        self._watcher = watcher
 
     def run(self, stop: threading.Event) -> None:
         """Deliver events until `stop` is set."""
         while not stop.is_set():
             try:
-                if self._watcher is not None:
-                    self.raise_removals()
+                self.before_poll()
                 self.poll_once()
             except Exception:
                 if not stop.wait(0.5):
-                    log.warning("could not read the event queue; retrying", exc_info=True)
+                    log.warning("could not read the queue %s; retrying", self._queue_url, exc_info=True)
 
-    def raise_removals(self) -> int:
-        """Queue the events S3 would have sent for the deletes moto kept quiet about."""
-        records = self._watcher.removals() if self._watcher is not None else []
-        for record in records:
-            self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps({"Records": [record]}))
-        return len(records)
+    def before_poll(self) -> None:
+        """Anything to do before each poll (nothing, here)."""
 
     def poll_once(self) -> int:
         """Receive one batch and deliver each of its events; the number of messages."""
@@ -75,22 +67,23 @@ class EventBridge:
                 log.exception("could not handle the event message %s; skipped it", message.get("MessageId"))
         return len(messages)
 
+    def event_of(self, body: str) -> dict[str, Any] | str:
+        """The event a message's body holds, or why it holds none."""
+        raise NotImplementedError
+
+    def deliver(self, event: dict[str, Any]) -> None:
+        """Invoke the handler for one event."""
+        raise NotImplementedError
+
     def _handle(self, message: dict[str, Any]) -> None:
-        records = _records(message.get("Body", ""))
-        if isinstance(records, str):
-            log.error(
-                "skipped message %s: not an S3 event (%s): %.200r",
-                message.get("MessageId"),
-                records,
-                message.get("Body"),
-            )
+        event = self.event_of(message.get("Body", ""))
+        if isinstance(event, str):
+            log.error("skipped message %s: %s: %.200r", message.get("MessageId"), event, message.get("Body"))
             self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
             return
         attempt = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
         try:
-            for record in records:
-                handler = self._removed if record["eventName"].startswith("ObjectRemoved") else self._created
-                handler({"Records": [record]}, LambdaContext("local", 1024, max_runtime_ms=LAMBDA_TIMEOUT_MS))
+            self.deliver(event)
         except Exception:
             if attempt < ATTEMPTS:
                 log.exception(
@@ -104,6 +97,65 @@ class EventBridge:
                 return
             log.exception("event failed %d times; giving up on it", attempt)
         self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def _context() -> LambdaContext:
+    return LambdaContext("local", 1024, max_runtime_ms=LAMBDA_TIMEOUT_MS)
+
+
+class EventBridge(QueueBridge):
+    """The bucket's event notifications: each S3 event to the ingest's handler."""
+
+    def __init__(
+        self, sqs: Any, queue_url: str, created: Handler, removed: Handler, watcher: DeleteWatcher | None = None
+    ) -> None:
+        super().__init__(sqs, queue_url)
+        self._created = created
+        self._removed = removed
+        self._watcher = watcher
+
+    def before_poll(self) -> None:
+        if self._watcher is not None:
+            self.raise_removals()
+
+    def raise_removals(self) -> int:
+        """Queue the events S3 would have sent for the deletes moto kept quiet about."""
+        records = self._watcher.removals() if self._watcher is not None else []
+        for record in records:
+            self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps({"Records": [record]}))
+        return len(records)
+
+    def event_of(self, body: str) -> dict[str, Any] | str:
+        records = _records(body)
+        return f"not an S3 event ({records})" if isinstance(records, str) else {"Records": records}
+
+    def deliver(self, event: dict[str, Any]) -> None:
+        for record in event["Records"]:
+            handler = self._removed if record["eventName"].startswith("ObjectRemoved") else self._created
+            handler({"Records": [record]}, _context())
+
+
+class TopicBridge(QueueBridge):
+    """Stands in for SNS's Lambda subscription: each message of the topic (delivered to a
+    queue subscribed to it) to the handler, as the event SNS gives Lambda."""
+
+    def __init__(self, sqs: Any, queue_url: str, handler: Handler) -> None:
+        super().__init__(sqs, queue_url)
+        self._handler = handler
+
+    def event_of(self, body: str) -> dict[str, Any] | str:
+        try:
+            envelope = json.loads(body)
+        except ValueError as error:
+            return f"not JSON: {error}"
+        if not isinstance(envelope, dict) or not isinstance(envelope.get("Message"), str):
+            return "not an SNS message"
+        sns = {key: envelope.get(key) for key in ("Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp")}
+        sns["MessageAttributes"] = envelope.get("MessageAttributes", {})
+        return {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "Sns": sns}]}
+
+    def deliver(self, event: dict[str, Any]) -> None:
+        self._handler(event, _context())
 
 
 def _records(body: str) -> list[dict[str, Any]] | str:

@@ -3,8 +3,8 @@
 - moto's server stands in for S3, DynamoDB, SNS, SQS and CloudFormation on loopback
   (LOCAL_AWS_PORT, default 5000); the resources come from infra/template.yaml;
 - `chalice local` serves the API and the schedule page (PORT, default 8000);
-- the bucket's real event notifications go to an SQS queue, from which a bridge
-  invokes the same Lambda handlers AWS would;
+- the bucket's real event notifications go to an SQS queue, and the topic's messages to
+  another, from which bridges invoke the same Lambda handlers AWS would;
 - a sample festival is uploaded through that same path at start;
 - the organisers' pool (moto's Cognito) gets a publisher and an editor: ORGANISER_EMAIL
   and ORGANISER_PASSWORD, EDITOR_EMAIL and EDITOR_PASSWORD, generated and printed when unset.
@@ -44,6 +44,7 @@ SAMPLE = ROOT / "local" / "sample"
 STACK_NAME = "festival-local"
 EVENT_QUEUE = "festival-local-s3-events"
 NOTIFICATION_QUEUE = "festival-local-notifications"
+PUBLICATION_QUEUE = "festival-local-publications"
 # Longer than the longest ingest, so that a slow event is not delivered again midway.
 EVENT_VISIBILITY_SECONDS = 900
 
@@ -295,11 +296,15 @@ class LocalStack:
             QueueName=EVENT_QUEUE, Attributes={"VisibilityTimeout": str(EVENT_VISIBILITY_SECONDS)}
         )["QueueUrl"]
         notices = sqs.create_queue(QueueName=NOTIFICATION_QUEUE)["QueueUrl"]
+        publications = sqs.create_queue(
+            QueueName=PUBLICATION_QUEUE, Attributes={"VisibilityTimeout": str(EVENT_VISIBILITY_SECONDS)}
+        )["QueueUrl"]
         arn = {
             url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            for url in (events, notices)
+            for url in (events, notices, publications)
         }
-        self._client("sns").subscribe(TopicArn=outputs["NotifyTopicArn"], Protocol="sqs", Endpoint=arn[notices])
+        for subscriber in (notices, publications):  # the terminal's printout, and the publisher
+            self._client("sns").subscribe(TopicArn=outputs["NotifyTopicArn"], Protocol="sqs", Endpoint=arn[subscriber])
         # CloudFormation on moto ignores NotificationConfiguration, so it is set here.
         rules = {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}  # a near-miss gets a report too
         self._client("s3").put_bucket_notification_configuration(
@@ -319,17 +324,19 @@ class LocalStack:
                 ]
             },
         )
-        self.event_queue, self.notification_queue = events, notices
+        self.event_queue, self.notification_queue, self.publication_queue = events, notices, publications
         return outputs
 
     def _start_threads(self, outputs: dict[str, str]) -> None:
-        from app import ingest_performances, remove_performances
-        from local.bridge import DeleteWatcher, EventBridge
+        from app import ingest_performances, publish_release, remove_performances
+        from local.bridge import DeleteWatcher, EventBridge, TopicBridge
 
         watcher = DeleteWatcher(self._client("s3"), self.bucket, "uploads/")
         bridge = EventBridge(self._client("sqs"), self.event_queue, ingest_performances, remove_performances, watcher)
+        publisher = TopicBridge(self._client("sqs"), self.publication_queue, publish_release)
         self.threads = [
             threading.Thread(target=bridge.run, args=(self.stop,), name="s3-events", daemon=True),
+            threading.Thread(target=publisher.run, args=(self.stop,), name="sns-publisher", daemon=True),
             threading.Thread(target=self._print_notifications, name="sns", daemon=True),
         ]
         for thread in self.threads:

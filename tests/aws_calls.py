@@ -74,21 +74,24 @@ class CallLog:
         return [call for call in self.calls if call.operation == operation]
 
     def apart_from_publications(self, monkeypatch: pytest.MonkeyPatch) -> CallLog:
-        """Mark the requests each run's publication sends (it reads the whole festival and
-        writes its files), so a test of what planning and applying cost can leave them out."""
+        """Mark the requests each publication sends (the publisher's function, with its
+        lease; or the scheduled run's: it reads the whole festival and writes its files),
+        so a test of what planning and applying cost can leave them out."""
         from chalicelib.ingest import handler
 
-        publish = handler.publish_head
+        for name in ("publish_release", "publish_head"):
+            monkeypatch.setattr(handler, name, self._marked(getattr(handler, name)))
+        return self
 
+    def _marked(self, publish: Any) -> Any:
         def marked(*args: Any, **kwargs: Any) -> Any:
-            self.publishing = True
+            outer, self.publishing = self.publishing, True
             try:
                 return publish(*args, **kwargs)
             finally:
-                self.publishing = False
+                self.publishing = outer
 
-        monkeypatch.setattr(handler, "publish_head", marked)
-        return self
+        return marked
 
     def of_the_runs(self) -> list[Call]:
         """The requests that are not a publication's."""

@@ -59,6 +59,7 @@ class Festival:
     outputs: dict[str, str]
     client: Client
     queue_url: str
+    publications_url: str  # the queue SNS hands each message to for the publisher (see `deliver`)
     _sequence: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _clock: datetime = field(default_factory=lambda: datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
 
@@ -117,8 +118,9 @@ class Festival:
             ]
         }
 
-    def deliver(self, event: dict[str, Any]) -> Any:
-        """Invoke the handler S3 would trigger for this event."""
+    def deliver(self, event: dict[str, Any], *, publish: bool = True) -> Any:
+        """Invoke the handler S3 would trigger for this event, then (unless not to) the
+        publisher for each message the run sent (`publish_announced`)."""
         record = event["Records"][0]
         if record["eventName"].startswith("ObjectRemoved"):
             name = "remove_performances"
@@ -126,14 +128,34 @@ class Festival:
             name = "preview_drafts"
         else:
             name = "ingest_performances"
-        return self.client.lambda_.invoke(name, event)
+        answer = self.client.lambda_.invoke(name, event)
+        if publish:
+            self.publish_announced()
+        return answer
+
+    def publish_announced(self) -> int:
+        """Invoke the publisher for each message sent since the last call, as SNS does; the
+        number of messages. One whose invocation raised stays on the queue (its visibility
+        timeout is 0) and is delivered again by the next call, as Lambda retries it."""
+        sqs = boto3.client("sqs", region_name=REGION)
+        delivered = 0
+        while batch := sqs.receive_message(QueueUrl=self.publications_url, MaxNumberOfMessages=10).get("Messages"):
+            for message in batch:
+                envelope = json.loads(message["Body"])
+                event = self.client.events.generate_sns_event(envelope["Message"], envelope.get("Subject", ""))
+                self.client.lambda_.invoke("publish_release", event)
+                sqs.delete_message(QueueUrl=self.publications_url, ReceiptHandle=message["ReceiptHandle"])
+                delivered += 1
+        return delivered
 
     def scheduled_run(self) -> Any:
         """The scheduled run (every five minutes): it finishes a plan left pending."""
         event = self.client.events.generate_cw_event(
             source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
         )
-        return self.client.lambda_.invoke("finish_pending", event)
+        answer = self.client.lambda_.invoke("finish_pending", event)
+        self.publish_announced()
+        return answer
 
     def upload(self, key: str, body: str | bytes, metadata: dict[str, str] | None = None) -> dict[str, Any]:
         """Upload and deliver the event; returns the report written beside the upload."""
@@ -267,6 +289,15 @@ def _conditional_moto_copies(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(S3Response, "copy_object", conditional)
 
 
+def _subscribed_queue(topic_arn: str, name: str, *, visibility_seconds: int = 30) -> str:
+    """A queue that gets every message of the topic; its URL."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    url: str = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": str(visibility_seconds)})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    boto3.client("sns", region_name=REGION).subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)
+    return url
+
+
 @contextmanager
 def _festival(monkeypatch: pytest.MonkeyPatch) -> Iterator[Festival]:
     dynamodb_limits.enforce(monkeypatch)
@@ -279,17 +310,13 @@ def _festival(monkeypatch: pytest.MonkeyPatch) -> Iterator[Festival]:
         outputs = create_stack(boto3.client("cloudformation", region_name=REGION), "festival-test", TEST_STACK)
         for name, value in environment(outputs).items():
             monkeypatch.setenv(name, value)
-        sqs = boto3.client("sqs", region_name=REGION)
-        queue_url = sqs.create_queue(QueueName="notifications")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        boto3.client("sns", region_name=REGION).subscribe(
-            TopicArn=outputs["NotifyTopicArn"], Protocol="sqs", Endpoint=queue_arn
-        )
+        queue_url = _subscribed_queue(outputs["NotifyTopicArn"], "notifications")
+        publications_url = _subscribed_queue(outputs["NotifyTopicArn"], "publications", visibility_seconds=0)
         reset_services()
         from app import app
 
         with Client(app) as client:
-            yield Festival(outputs=outputs, client=client, queue_url=queue_url)
+            yield Festival(outputs=outputs, client=client, queue_url=queue_url, publications_url=publications_url)
         reset_services()
 
 

@@ -1,5 +1,6 @@
-"""`make run`'s S3 event bridge on a moto SQS queue: whatever a message holds, the bridge
-logs what it skips and goes on delivering the uploads after it."""
+"""`make run`'s event bridges on moto SQS queues: whatever a message holds, the bridge logs
+what it skips and goes on delivering the uploads after it; a topic's messages reach the
+publisher as the event SNS gives Lambda."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local.bridge import DeleteWatcher, EventBridge
+from local.bridge import DeleteWatcher, EventBridge, TopicBridge
 
 REGION = "eu-west-1"
 EVENT = {
@@ -149,3 +150,23 @@ def test_deletes_in_a_versioned_bucket_reach_the_removal_handler_as_s3_would_sen
             ("ObjectRemoved:DeleteMarkerCreated", "uploads%2Fday+1.csv", marker),
             ("ObjectRemoved:Delete", "uploads%2Fday+1.csv", first),
         ]
+
+
+def test_a_topics_message_reaches_its_handler_as_the_event_sns_gives_lambda(queue: tuple[Any, str]) -> None:
+    from chalice.app import SNSEvent
+
+    sqs, url = queue
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns = boto3.client("sns", region_name=REGION)
+    topic = sns.create_topic(Name="ingest")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, Subject="day.csv: 5 sets live", Message='{"release": "r1"}')
+    sqs.send_message(QueueUrl=url, MessageBody="not an SNS message")
+    publisher = Recorder()
+    bridge = TopicBridge(sqs, url, publisher)
+    while bridge.poll_once():
+        pass
+    [event] = publisher.events
+    seen = SNSEvent(event, None)  # what the Chalice handler reads
+    assert (seen.subject, seen.message) == ("day.csv: 5 sets live", '{"release": "r1"}')
+    assert left_in(sqs, url) == 0

@@ -78,7 +78,13 @@ class TestGuardrails:
         prefix = "/aws/lambda/${Project}-${Stage}"
         assert names == {
             f"{prefix}-{name}"
-            for name in ("ingest_performances", "preview_drafts", "remove_performances", "finish_pending")
+            for name in (
+                "ingest_performances",
+                "preview_drafts",
+                "remove_performances",
+                "publish_release",
+                "finish_pending",
+            )
         } | {prefix}
         assert all(group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"} for group in groups)
         assert template["Parameters"]["LogRetentionDays"]["Default"] == 30
@@ -102,17 +108,18 @@ class TestEstimate:
         # DynamoDB: 300,000 rows x 4 writes + 1,200 files x 60 + 17,280 = 1,289,280 writes x $0.625/M = $0.8058
         #           3,000,000 requests x 2 reads + 8,640 = 6,008,640 x $0.125/M = $0.7511
         # Lambda:   300,000 x 0.0003 + 3,000,000 x 0.015 + 1,728 = 46,818 GB-s x $0.0000166667 = $0.7803
-        #           (3,000,000 + 1,200 + 8,640) invocations x $0.20/M = $0.60197
+        #           (3,000,000 + 1,200 x 2 + 8,640) invocations x $0.20/M = $0.60221 (a file's run, and the
+        #           publisher its message starts)
         # API Gateway: 3,000,000 x $3.50/M = $10.50; logs: 3,000,000 x 400 B = 1.2 GB x $0.50 = $0.60
-        # S3 and SNS: 1,200 x 2 x $0.005/1000 + 1,200 x $0.50/M = $0.0126; alarms: 10 x $0.10
+        # S3 and SNS: 1,200 x 2 x $0.005/1000 + 1,200 x $0.50/M = $0.0126; alarms: 11 x $0.10
         estimate = cost.estimate(10_000, 100_000)
         assert estimate.dynamodb == pytest.approx(0.8058 + 0.7511, abs=1e-4)
-        assert estimate.lambda_ == pytest.approx(0.7803 + 0.60197, abs=1e-4)
+        assert estimate.lambda_ == pytest.approx(0.7803 + 0.60221, abs=1e-4)
         assert estimate.api_gateway == pytest.approx(10.50)
         assert estimate.logs == pytest.approx(0.60)
         assert estimate.s3_and_sns == pytest.approx(0.0126)
-        assert cost.alarm_count() == 10 and estimate.alarms == pytest.approx(1.00)
-        assert estimate.total == pytest.approx(15.05, abs=0.01)
+        assert cost.alarm_count() == 11 and estimate.alarms == pytest.approx(1.10)
+        assert estimate.total == pytest.approx(15.15, abs=0.01)
 
     def test_read_units_are_priced_as_dynamodb_bills_them(self) -> None:
         assert cost.read_units("GetItem", [300]) == 0.5  # a small item, eventually consistent

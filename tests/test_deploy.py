@@ -248,6 +248,7 @@ class TestTemplate:
             "${Project}-${Stage}-ingest_performances",
             "${Project}-${Stage}-preview_drafts",
             "${Project}-${Stage}-remove_performances",
+            "${Project}-${Stage}-publish_release",
             "${Project}-${Stage}-finish_pending",
         }
         for alarm in alarms.values():
@@ -470,7 +471,7 @@ class TestDeploySteps:
                 "[8] Send events that fail 2 retries",
             ):
                 assert step in done.stdout
-            assert "total" in done.stdout and "$15.05" in done.stdout  # the README's middle row
+            assert "total" in done.stdout and "$15.15" in done.stdout  # the README's middle row
             assert (
                 '"NOTIFY_TOPIC_ARN": "arn:aws:sns:eu-west-1:<account-id>:festival-schedule-prod-ingest"' in done.stdout
             )

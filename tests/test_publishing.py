@@ -141,6 +141,46 @@ def test_an_open_page_has_a_releases_days_before_its_exports_are_rendered(
         festival.public(path)
 
 
+def test_the_ingest_ends_with_its_release_live_and_its_message_starts_the_publication(festival: Festival) -> None:
+    """The run that commits a release reports it and announces it, live in the API, and
+    ends; its message starts the publisher, which writes the files."""
+    festival.upload("uploads/friday.csv", FRIDAY)
+    first = festival.pointer()
+    assert first is not None
+    festival.notifications()
+    festival.deliver(festival.put("uploads/saturday.csv", SATURDAY), publish=False)
+    release = festival.report("uploads/saturday.csv")["release"]
+    assert json.loads(get(festival, "/changes").body)["items"][0]["release"] == release
+    [message] = festival.notifications()
+    assert message["attributes"]["release"] == release
+    assert festival.pointer() == first  # the files are not the run's to write
+    assert festival.publish_announced() == 1
+    published = festival.pointer()
+    assert published is not None and published["release"] == release
+    assert sorted(published["days"]) == ["2026-07-03", "2026-07-04"]
+    # A draft's message (a preview) starts it too, and it has nothing to publish.
+    festival.deliver(festival.put("drafts/saturday.csv", FRIDAY), publish=False)
+    calls = CallLog().attach("s3")
+    assert festival.publish_announced() == 1
+    assert festival.pointer() == published and not [c for c in calls.calls if c.operation == "PutObject"]
+
+
+def test_a_release_whose_every_publication_failed_is_published_by_the_scheduled_run(
+    festival: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.ingest import handler
+
+    festival.upload("uploads/friday.csv", FRIDAY)
+    first = festival.pointer()
+    with monkeypatch.context() as patch:
+        patch.setattr(handler, "publish_head", lambda shelf, settings: None)  # every attempt failed
+        festival.upload("uploads/saturday.csv", SATURDAY)
+    assert festival.pointer() == first
+    festival.scheduled_run()  # within five minutes
+    published = festival.pointer()
+    assert published is not None and published["release"] == festival.report("uploads/saturday.csv")["release"]
+
+
 def test_a_release_that_was_never_published_is_covered_by_the_next_publication(
     festival: Festival, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -153,7 +153,7 @@ def rehearsal(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         name: boto3.client(
             name, region_name=REGION, endpoint_url=moto_server, aws_access_key_id="r", aws_secret_access_key="r"
         )
-        for name in ("lambda", "s3", "apigateway", "logs", "cloudformation", "iam", "events")
+        for name in ("lambda", "s3", "apigateway", "logs", "cloudformation", "iam", "events", "sns")
     }
     yield {"run": run, "clients": clients, "project": project}
 
@@ -166,7 +166,7 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
     functions = {f["FunctionName"]: f for f in aws["lambda"].list_functions()["Functions"]}
     prefix = "festival-schedule-dev"
     ingest = ("ingest_performances", "preview_drafts", "remove_performances")
-    assert set(functions) == {f"{prefix}-{name}" for name in (*ingest, "finish_pending")} | {prefix}
+    assert set(functions) == {f"{prefix}-{name}" for name in (*ingest, "publish_release", "finish_pending")} | {prefix}
     # The scheduled run that finishes a plan left pending, every five minutes.
     [rule] = aws["events"].list_rules(NamePrefix=f"{prefix}-finish_pending")["Rules"]
     assert rule["ScheduleExpression"] == "rate(5 minutes)" and rule["State"] == "ENABLED"
@@ -193,7 +193,7 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
     assert {f["CodeSha256"] for f in functions.values()} == {uploaded}
     concurrency = aws["lambda"].get_function_concurrency(FunctionName=f"{prefix}-ingest_performances")
     assert concurrency["ReservedConcurrentExecutions"] == 1
-    for name in ingest:
+    for name in (*ingest, "publish_release"):
         destination = aws["lambda"].get_function_event_invoke_config(FunctionName=f"{prefix}-{name}")
         assert destination["DestinationConfig"]["OnFailure"]["Destination"].endswith(f"{prefix}-ingest-dlq")
     bucket = next(b["Name"] for b in aws["s3"].list_buckets()["Buckets"] if b["Name"].startswith(prefix))
@@ -211,7 +211,7 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
     groups = {
         g["logGroupName"]: g for g in aws["logs"].describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
     }
-    for name in [f"{prefix}-{name}" for name in (*ingest, "finish_pending")] + [prefix]:
+    for name in [f"{prefix}-{name}" for name in (*ingest, "publish_release", "finish_pending")] + [prefix]:
         assert groups[f"/aws/lambda/{name}"]["retentionInDays"] == 30
     [api] = [a for a in aws["apigateway"].get_rest_apis()["items"] if a["name"] == "festival-schedule"]
     paths = {r["path"] for r in aws["apigateway"].get_resources(restApiId=api["id"], limit=500)["items"]}
@@ -233,6 +233,11 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
         "NotifyTopicArn",
         "AlarmTopicArn",
     } <= set(outputs)
+    # Every run's message starts the publisher (it publishes the release as files).
+    subscriptions = aws["sns"].list_subscriptions_by_topic(TopicArn=outputs["NotifyTopicArn"])["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [
+        ("lambda", functions[f"{prefix}-publish_release"]["FunctionArn"])
+    ]
     from infra import deploy
 
     rendered = deploy.policies("dev", outputs)
@@ -240,6 +245,7 @@ def test_deploy_redeploy_destroy_and_destroy_again(rehearsal: dict[str, Any]) ->
         ("ingest_performances", "policy-ingest.json"),
         ("preview_drafts", "policy-ingest.json"),
         ("remove_performances", "policy-ingest.json"),
+        ("publish_release", "policy-ingest.json"),
         ("finish_pending", "policy-ingest.json"),
         ("api_handler", "policy-api.json"),
     ):

@@ -9,7 +9,9 @@ A run that changes anything goes in four steps (docs/architecture.md, "A run"):
 1. **plan**: read what the last commit left and decide every write (`ingest.plan`);
 2. **keep the plan** in the bucket and mark it pending on the festival's head;
 3. **apply and commit** it through the unit of work, under the lease;
-4. **report and announce**.
+4. **report and announce**: the run ends here, its release live in the API;
+5. **publish**: the message starts another function (`publish_release`), which takes its
+   turn under the lease and writes the release as files (`ingest.publishing`).
 A run that dies anywhere is finished by the next run, whatever it is for (and by the
 scheduled run within minutes): a pending plan is applied exactly as it was decided before
 anything else happens, and a committed run whose message is missing is announced. A data
@@ -52,6 +54,7 @@ from chalicelib.storage.sources import COMMITTED, SourceRecord
 from chalicelib.storage.unit_of_work import Applied, Finish, KeptPlan
 
 log = logging.getLogger("festival.ingest")
+publication_log = logging.getLogger("festival.publish")
 log.setLevel(logging.INFO)
 
 CSV_SUFFIX = ".csv"
@@ -148,6 +151,22 @@ def finish_pending(services: Services, *, wait_seconds: float) -> bool:
         return True
 
 
+def publish_release(services: Services, *, wait_seconds: float) -> str | None:
+    """A run's message is out: publish the head's release as files, if it is not yet
+    (`ingest.publishing`); returns the release it published. It takes its turn under the
+    ingest lease, as a run does, so it reads the festival as one release; the run that
+    committed it has already ended, and its organiser has the report."""
+    settings = services.settings
+    event = ObjectEvent(settings.schedule_bucket, "", removed=False)
+    started = time.monotonic()
+    with services.unit_of_work(wait_seconds=wait_seconds) as uow:
+        published = Run(event, uow, settings).publish()
+    if published is not None:  # one JSON line a release, in the publisher's own log
+        line = {"event": "publish", "release": published, "duration_ms": round((time.monotonic() - started) * 1000)}
+        publication_log.info(json.dumps(line))
+    return published
+
+
 class Run:
     """One event's run, in one unit of work."""
 
@@ -158,7 +177,7 @@ class Run:
         self.settings = settings
         self._started = time.monotonic()
         self._committed = False  # this run's own plan is committed: only its message may be missing
-        self._milestones: dict[str, int] = {}  # when this run's release was live, then published
+        self._milestones: dict[str, int] = {}  # when this run's release was live
 
     def go(self, *, replay: bool) -> dict[str, Any] | None:
         uow = self.uow
@@ -337,23 +356,21 @@ class Run:
         finish = self.uow.finish_of(record.plan) if record.plan else None
         return self._announce(self.key, record, finish or Finish(self.key, None, []))
 
-    def publish(self) -> None:
-        """Publish the head's release as files, if it is not yet (`ingest.publishing`). A
-        refusal no retry changes (a policy, say) is logged: it must not keep the message from
-        going out, nor the file from its next version; the next release publishes again."""
+    def publish(self) -> str | None:
+        """Publish the head's release as files, if it is not yet (`ingest.publishing`); the
+        release, if it did. A refusal no retry changes (a policy, say) is logged, not raised:
+        the next release publishes again."""
         try:
-            publish_head(self.uow, self.settings)
+            return publish_head(self.uow, self.settings)
         except ClientError as error:
             if error_code(error) not in PERMANENT:
                 raise
             _log("unpublished", self.event, level=logging.ERROR, error=f"{type(error).__name__}: {error}")
+            return None
 
     def _announce(self, source: str, record: SourceRecord, finish: Finish) -> dict[str, Any]:
         uow = self.uow
         uow.forget(finish.garbage)
-        self.publish()  # before the message: what it announces can be read
-        if self._milestones:
-            self._milestones["published_ms"] = self._duration_ms()
         summary = dict(record.summary)
         if record.release:
             summary["release"] = record.release
