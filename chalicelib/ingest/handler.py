@@ -9,9 +9,9 @@ A run that changes anything goes in four steps (docs/architecture.md, "A run"):
 1. **plan**: read what the last commit left and decide every write (`ingest.plan`);
 2. **keep the plan** in the bucket and mark it pending on the festival's head;
 3. **apply and commit** it through the unit of work, under the lease;
-4. **report and announce**: the run ends here, its release live in the API;
-5. **publish**: the message starts another function (`publish_release`), which takes its
-   turn under the lease and writes the release as files (`ingest.publishing`).
+4. **report and announce**, and end, the release live in the API. The message starts
+   another function (`publish_release`), which takes its turn under the lease and writes
+   the release as files (`ingest.publishing`).
 A run that dies anywhere is finished by the next run, whatever it is for (and by the
 scheduled run within minutes): a pending plan is applied exactly as it was decided before
 anything else happens, and a committed run whose message is missing is announced. A data
@@ -40,7 +40,7 @@ from chalicelib.ingest.notes import METADATA as NOTE
 from chalicelib.ingest.notes import read_note
 from chalicelib.ingest.plan import Festival, Plan, Planner, Version, Writes
 from chalicelib.ingest.preview import preview_json
-from chalicelib.ingest.publishing import Shelf, publish_head
+from chalicelib.ingest.publishing import Shelf, due, publish_head
 from chalicelib.ingest.report import ERROR, FAILED, Report
 from chalicelib.services import Services
 from chalicelib.settings import DRAFT_PREFIX, UPLOAD_PREFIX, Settings
@@ -156,15 +156,20 @@ def publish_release(services: Services, *, wait_seconds: float) -> str | None:
     (`ingest.publishing`); returns the release it published. It takes its turn under the
     ingest lease, as a run does, so it reads the festival as one release; the run that
     committed it has already ended, and its organiser has the report."""
+    from chalicelib.storage.public import Publications
+
     settings = services.settings
+    last = Publications(services.indexes.client, settings.bookkeeping_table).published()
+    if not due(services.indexes.head(consistent=True), last):
+        return None  # published already (a preview's message, one sent again), or a run's under way
     event = ObjectEvent(settings.schedule_bucket, "", removed=False)
     started = time.monotonic()
     with services.unit_of_work(wait_seconds=wait_seconds) as uow:
-        published = Run(event, uow, settings).publish()
-    if published is not None:  # one JSON line a release, in the publisher's own log
-        line = {"event": "publish", "release": published, "duration_ms": round((time.monotonic() - started) * 1000)}
+        release = Run(event, uow, settings).publish()
+    if release is not None:  # one JSON line a release, in the publisher's own log
+        line = {"event": "publish", "release": release, "duration_ms": round((time.monotonic() - started) * 1000)}
         publication_log.info(json.dumps(line))
-    return published
+    return release
 
 
 class Run:

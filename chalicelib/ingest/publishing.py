@@ -46,13 +46,16 @@ class Shelf(Protocol):
     def record_published(self, state: Published) -> None: ...
 
 
+def due(head: Head, published: Published) -> bool:
+    """Whether the head's release is whole and not yet published."""
+    return bool(head.release) and not head.pending and published.release != head.release
+
+
 def publish_head(shelf: Shelf, settings: Settings) -> str | None:
     """Publish the head's release unless it is published already; returns it if it was."""
     head = shelf.head()
-    if head.pending or not head.release:
-        return None
     previous = shelf.published()
-    if previous.release == head.release:
+    if not due(head, previous):
         return None
     found = shelf.release(head.release)
     stages = shelf.index_stages()
