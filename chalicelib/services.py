@@ -72,6 +72,13 @@ class Services:
         return LeaseStore(aws.client("dynamodb"), self.settings.bookkeeping_table)
 
     @cached_property
+    def publication_lease(self) -> LeaseStore:
+        """The publishers' own turns (`ingest.handler.publish_release`)."""
+        from chalicelib.storage.lease import LeaseStore
+
+        return LeaseStore(aws.client("dynamodb"), self.settings.bookkeeping_table, name="publication")
+
+    @cached_property
     def s3_client(self) -> Any:
         return aws.client("s3")
 
@@ -105,8 +112,9 @@ class Services:
 
         return ScheduleBucket(self.s3_client, name)
 
-    def unit_of_work(self, *, wait_seconds: float) -> UnitOfWork:
-        """One run of the ingest (the API never writes), once it holds the lease: `with`."""
+    def unit_of_work(self, *, wait_seconds: float, lease: LeaseStore | None = None) -> UnitOfWork:
+        """One run of the ingest (the API never writes), once it holds the lease (the ingest's,
+        unless another is given): `with`."""
         from chalicelib.storage.sending import Backoff
         from chalicelib.storage.unit_of_work import Clients, Tables, UnitOfWork
 
@@ -119,7 +127,7 @@ class Services:
                 bulk=aws.client("dynamodb", role="bulk"),
             ),
             settings.notify_topic_arn,
-            self.lease,
+            lease or self.lease,
             wait_seconds=wait_seconds,
             backoff=self.writes.backoff or Backoff(),
             concurrency=self.writes.concurrency,

@@ -18,10 +18,9 @@ from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
-from chalicelib.publish.files import PublicFile, Published
 from chalicelib.sets.changes import Change
 from chalicelib.sets.index import Day, DayEdges, IndexChanges, StageDay, StageDayKey
-from chalicelib.sets.model import Set, Slot, StoredSet
+from chalicelib.sets.model import Slot, StoredSet
 from chalicelib.storage.bucket import CurrentObject
 from chalicelib.storage.indexes import Head
 from chalicelib.storage.lease import LeaseLost
@@ -182,10 +181,6 @@ class FakeUnitOfWork:
         self.requests = {"performance_writes": 0, "bookkeeping_writes": 0}
         self.refuse = False
         self.lose_lease = False
-        self.public: dict[str, bytes] = {}  # the public files, by path, as written (uncompressed)
-        self.pointer: bytes | None = None
-        self.retired: list[str] = []
-        self.published_state = Published()
         self._before: dict[str, MemoryFestival] = {}
         self._versions = itertools.count(1)
         self._runs = itertools.count(1)
@@ -294,33 +289,3 @@ class FakeUnitOfWork:
 
     def delete_plan(self, key: str) -> None:
         self.plans.pop(key, None)
-
-    # The public files: the lists and changes of the releases; no sets are rendered here.
-
-    def published(self) -> Published:
-        return self.published_state
-
-    def release(self, release_id: str) -> tuple[Release, list[dict[str, Any]]] | None:
-        found = self.festival.releases.get(release_id)
-        return None if found is None else (found, list(found.changes))
-
-    def index_days(self) -> list[Day]:
-        return []
-
-    def index_stages(self) -> list[tuple[str, int]]:
-        return []
-
-    def all_sets(self, count: int) -> list[Set]:
-        return []
-
-    def put_public(self, file: PublicFile) -> None:
-        self.public[file.path] = file.body
-
-    def put_pointer(self, pointer: bytes) -> None:
-        self.pointer = pointer
-
-    def retire_public(self, path: str) -> None:
-        self.retired.append(path)
-
-    def record_published(self, state: Published) -> None:
-        self.published_state = state

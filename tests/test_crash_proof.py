@@ -182,9 +182,9 @@ def _run(scenario: Scenario, kill_at: int | None, monkeypatch: pytest.MonkeyPatc
             # Wherever it died, the pointer is on a complete release: the last one, or the new one.
             after_kill = published(festival)
             assert after_kill is not None and after_kill["release"] in (0, 1), after_kill
-            lease = get_services().lease
             later = time.time() + LEASE_SECONDS + 1
-            monkeypatch.setattr(lease, "clock", lambda: later)  # the dead run's lease has run out
+            for lease in (get_services().lease, get_services().publication_lease):
+                monkeypatch.setattr(lease, "clock", lambda: later)  # the dead run's leases have run out
             festival.deliver(event)  # Lambda's retry, minutes later
         state = end_state(festival, releases_before)
         assert get(festival, "/days", **{"If-None-Match": etag}).status_code == 200  # no stale 304

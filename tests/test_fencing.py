@@ -76,19 +76,21 @@ BEFORE = csv_text("Main,2026-07-03,18:00,19:00,Opener,,")
 GHOSTS = (f"Main,2026-07-03,2{n}:00,2{n}:30,Ghost {n},," for n in range(3))
 SLOW = csv_text("Main,2026-07-03,18:00,19:00,Opener,,", *GHOSTS)
 # The slow run's writes, in the order it sends them (its file fits one batch of sets, and
-# one of index items); each stalls in turn until the other run has taken over and committed.
+# one of index items), then those of the publisher its message starts, under its own lease;
+# each stalls in turn until another run has taken over and committed (and published).
 STALLS = [
     ("BatchWriteItem", 1, "its sets"),
     ("BatchWriteItem", 2, "its index, manifest and changes"),
     ("TransactWriteItems", 2, "its commit"),
-    ("PutObject", 1, "its first public file"),  # the day it changed, then the six whole-festival files
-    ("PutObject", 8, "its pointer"),
-    ("PutObjectTagging", 1, "retiring a file no pointer names"),
-    ("TransactWriteItems", 3, "noting its release published"),
-    ("PutObject", 9, "its report"),
+    ("PutObject", 1, "its report"),
     ("Publish", 1, "its message"),
-    ("TransactWriteItems", 4, "its 'notified' status"),
+    ("TransactWriteItems", 3, "its 'notified' status"),
     ("DeleteObject", 1, "its plan's removal"),
+    ("PutObject", 2, "its publisher's first file"),  # the day it changed, then the lists
+    ("PutObject", 6, "its publisher's first pointer"),  # (the last release's exports), its exports, then
+    ("PutObject", 10, "its publisher's pointer"),
+    ("PutObjectTagging", 1, "its publisher retiring a file no pointer names"),
+    ("TransactWriteItems", 4, "its publisher noting its release published"),
 ]
 
 
@@ -111,10 +113,11 @@ def end_state(festival: Festival) -> dict[str, Any]:
 
 
 def expire_the_lease(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Move every run's clock past the lease the slow run holds (as time passes in a stall)."""
-    lease = get_services().lease
-    later = lease.clock() + LEASE_SECONDS + 1
-    monkeypatch.setattr(lease, "clock", lambda: later)
+    """Move every run's clock past the lease the slow run (or its publisher) holds, as time
+    passes in a stall."""
+    for lease in (get_services().lease, get_services().publication_lease):
+        later = lease.clock() + LEASE_SECONDS + 1
+        monkeypatch.setattr(lease, "clock", lambda later=later: later)
 
 
 @pytest.fixture(scope="module")

@@ -166,6 +166,35 @@ def test_the_ingest_ends_with_its_release_live_and_its_message_starts_the_public
     assert festival.pointer() == published
 
 
+def test_the_next_upload_is_live_while_the_last_release_is_being_rendered(
+    festival: Festival, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The publisher reads the festival in the runs' turn and renders it in its own: an
+    upload that arrives meanwhile is not kept waiting (it gets the ingest lease at once),
+    and the publisher that follows its message publishes it after."""
+    from chalicelib.ingest import handler, publishing
+    from chalicelib.services import get_services
+
+    festival.upload("uploads/friday.csv", FRIDAY)
+    render = publishing.export_files
+    reports: list[dict[str, Any]] = []
+
+    def rendering(*args: Any, **kwargs: Any) -> Any:
+        if not reports:  # Saturday's file arrives while Friday's second version is rendered
+            event = festival.put("uploads/saturday.csv", SATURDAY)
+            handler.handle_s3_event(event, get_services(), wait_seconds=1)  # LeaseBusy if it must wait
+            reports.append(festival.report("uploads/saturday.csv"))
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(publishing, "export_files", rendering)
+    friday = festival.upload("uploads/friday.csv", csv_text("Main,2026-07-03,18:30,19:30,Opener,indie,"))
+    [saturday] = reports
+    assert saturday["status"] == "ok" and saturday["release"] > friday["release"]
+    published = festival.pointer()
+    assert published is not None and published["release"] == saturday["release"]
+    assert sorted(published["days"]) == ["2026-07-03", "2026-07-04"]
+
+
 def test_a_release_whose_every_publication_failed_is_published_by_the_scheduled_run(
     festival: Festival, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -174,7 +203,7 @@ def test_a_release_whose_every_publication_failed_is_published_by_the_scheduled_
     festival.upload("uploads/friday.csv", FRIDAY)
     first = festival.pointer()
     with monkeypatch.context() as patch:
-        patch.setattr(handler, "publish_head", lambda shelf, settings: None)  # every attempt failed
+        patch.setattr(handler, "publish_head", lambda *args: None)  # every attempt failed
         festival.upload("uploads/saturday.csv", SATURDAY)
     assert festival.pointer() == first
     festival.scheduled_run()  # within five minutes
@@ -194,7 +223,7 @@ def test_a_release_that_was_never_published_is_covered_by_the_next_publication(
     first = festival.pointer()
     assert first is not None
     with monkeypatch.context() as patch:
-        patch.setattr(handler, "publish_head", lambda shelf, settings: None)  # as if it died there
+        patch.setattr(handler, "publish_head", lambda *args: None)  # as if it died there
         festival.upload("uploads/friday.csv", csv_text("Main,2026-07-03,18:30,19:00,Opener,indie,"))
     assert festival.pointer() == first
     festival.upload("uploads/saturday.csv", csv_text("Main,2026-07-04,20:00,21:00,Second Day,,"))

@@ -72,7 +72,7 @@ def city() -> Iterator[tuple[Festival, list[dict[str, Any]]]]:
             from chalicelib.ingest import handler
 
             with monkeypatch.context() as unpublished:
-                unpublished.setattr(handler, "publish_head", lambda shelf, settings: None)
+                unpublished.setattr(handler, "publish_head", lambda *args: None)
                 reports = [
                     festival.upload(f"uploads/day {day:02d} part {half}.csv", city_file(day, half))
                     for day in range(DAYS)

@@ -40,7 +40,7 @@ from chalicelib.ingest.notes import METADATA as NOTE
 from chalicelib.ingest.notes import read_note
 from chalicelib.ingest.plan import Festival, Plan, Planner, Version, Writes
 from chalicelib.ingest.preview import preview_json
-from chalicelib.ingest.publishing import Shelf, due, publish_head
+from chalicelib.ingest.publishing import due, publish_head, read_head
 from chalicelib.ingest.report import ERROR, FAILED, Report
 from chalicelib.services import Services
 from chalicelib.settings import DRAFT_PREFIX, UPLOAD_PREFIX, Settings
@@ -62,9 +62,9 @@ CSV_SUFFIX = ".csv"
 REFUSED_MESSAGES = frozenset({"InvalidParameter", "InvalidParameterValue", "InvalidParameterException"})
 
 
-class Work(Shelf, Protocol):
+class Work(Protocol):
     """What a run needs of its unit of work (`storage.unit_of_work.UnitOfWork`; in tests, a
-    fake kept in memory), publishing its release as files too (`Shelf`)."""
+    fake kept in memory)."""
 
     requests: dict[str, int]
 
@@ -141,31 +141,40 @@ def finish_pending(services: Services, *, wait_seconds: float) -> bool:
     event = ObjectEvent(settings.schedule_bucket, "", removed=False)
     with services.unit_of_work(wait_seconds=wait_seconds) as uow:
         head = uow.head()
-        run = Run(event, uow, settings)
-        if not head.pending:
-            run.publish()  # a release whose publication every delivery failed (nothing, usually)
-            return False
-        _log("pending-found", event, level=logging.ERROR, run=head.pending, plan=head.plan)
-        record_pending_found()
-        run.finish_pending(head)
-        return True
+        if head.pending:
+            _log("pending-found", event, level=logging.ERROR, run=head.pending, plan=head.plan)
+            record_pending_found()
+            Run(event, uow, settings).finish_pending(head)
+            return True
+    publish_release(services, wait_seconds=wait_seconds)  # one every delivery of its message failed (rare)
+    return False
 
 
 def publish_release(services: Services, *, wait_seconds: float) -> str | None:
     """A run's message is out: publish the head's release as files, if it is not yet
-    (`ingest.publishing`); returns the release it published. It takes its turn under the
-    ingest lease, as a run does, so it reads the festival as one release; the run that
-    committed it has already ended, and its organiser has the report."""
+    (`ingest.publishing`); returns the release it published. It reads the festival in the
+    runs' turn (the ingest lease), so it reads one release, and renders and writes it in the
+    publishers' own turn, so the next run need not wait for that. A refusal no retry
+    changes (a policy, say) is logged, not raised: the next release publishes again."""
     from chalicelib.storage.public import Publications
 
     settings = services.settings
     last = Publications(services.indexes.client, settings.bookkeeping_table).published()
     if not due(services.indexes.head(consistent=True), last):
         return None  # published already (a preview's message, one sent again), or a run's under way
-    event = ObjectEvent(settings.schedule_bucket, "", removed=False)
     started = time.monotonic()
-    with services.unit_of_work(wait_seconds=wait_seconds) as uow:
-        release = Run(event, uow, settings).publish()
+    try:
+        with services.unit_of_work(wait_seconds=wait_seconds) as tables:
+            read = read_head(tables)
+        if read is None:
+            return None
+        with services.unit_of_work(wait_seconds=wait_seconds, lease=services.publication_lease) as shelf:
+            release = publish_head(read, shelf, settings)
+    except ClientError as error:
+        if error_code(error) not in PERMANENT:
+            raise
+        publication_log.error(json.dumps({"event": "publish", "outcome": "unpublished", "error": f"{error}"}))
+        return None
     if release is not None:  # one JSON line a release, in the publisher's own log
         line = {"event": "publish", "release": release, "duration_ms": round((time.monotonic() - started) * 1000)}
         publication_log.info(json.dumps(line))
@@ -360,18 +369,6 @@ class Run:
         """A committed run whose report or message did not go out: send them now."""
         finish = self.uow.finish_of(record.plan) if record.plan else None
         return self._announce(self.key, record, finish or Finish(self.key, None, []))
-
-    def publish(self) -> str | None:
-        """Publish the head's release as files, if it is not yet (`ingest.publishing`); the
-        release, if it did. A refusal no retry changes (a policy, say) is logged, not raised:
-        the next release publishes again."""
-        try:
-            return publish_head(self.uow, self.settings)
-        except ClientError as error:
-            if error_code(error) not in PERMANENT:
-                raise
-            _log("unpublished", self.event, level=logging.ERROR, error=f"{type(error).__name__}: {error}")
-            return None
 
     def _announce(self, source: str, record: SourceRecord, finish: Finish) -> dict[str, Any]:
         uow = self.uow

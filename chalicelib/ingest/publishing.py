@@ -1,13 +1,15 @@
 """Publishing a release as files (README, "The public files"): after a commit, the head's
 release is written under the bucket's `public/` prefix, and the pointer last.
 
-What is published is always the head's release, as the festival is now (the run holds the
-lease and nothing is pending, so the tables hold exactly that release), compared with what
-the last publication wrote (`publish.files.Published`, in the bookkeeping table). So a
-publication is repeatable: a run killed anywhere in it leaves the pointer on the last
-complete release, and whichever run comes next (its retry, the next upload, the scheduled
-run) publishes again, writing the same bytes under the same names; a run whose release is
-no longer the head publishes the head instead, so the pointer never moves backwards.
+The publisher (`ingest.handler.publish_release`) does it in two turns. In the runs' turn,
+under the ingest lease, nothing is pending, so the tables hold exactly the head's release:
+it is read (`read_head`). In the publishers' turn, under their own lease, it is rendered
+and written (`publish_head`), compared with what the last publication wrote
+(`publish.files.Published`, in the bookkeeping table), so the next run need not wait for
+the rendering. A publication is repeatable: a publisher killed anywhere leaves the pointer
+on the last complete release, and whichever comes next publishes the head again, writing
+the same bytes under the same names; one that finds a later release published already
+stops, so the pointer never moves backwards.
 
 The pointer is written twice: once the days and lists are in, naming the last release's
 exports, and again once this release's exports are. Rendering the exports is most of a large
@@ -18,6 +20,7 @@ the exports; each pointer names only files that exist.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -30,43 +33,71 @@ from chalicelib.storage.indexes import Head
 from chalicelib.storage.releases import Release
 
 
-class Shelf(Protocol):
-    """What a publication reads and writes (`storage.unit_of_work.UnitOfWork`)."""
+class Tables(Protocol):
+    """What a publication reads, in the runs' turn (`storage.unit_of_work.UnitOfWork`)."""
 
     def head(self) -> Head: ...
-    def keep_alive(self) -> None: ...
     def published(self) -> Published: ...
     def release(self, release_id: str) -> tuple[Release, list[dict[str, Any]]] | None: ...
     def index_days(self) -> list[Day]: ...
     def index_stages(self) -> list[tuple[str, int]]: ...
     def all_sets(self, count: int) -> list[Set]: ...
+    def keep_alive(self) -> None: ...
+
+
+class Shelf(Protocol):
+    """What a publication writes, in the publishers' turn (`storage.unit_of_work.UnitOfWork`)."""
+
+    def keep_alive(self) -> None: ...
+    def published(self) -> Published: ...
     def put_public(self, file: PublicFile) -> None: ...
     def put_pointer(self, pointer: bytes) -> None: ...
     def retire_public(self, path: str) -> None: ...
     def record_published(self, state: Published) -> None: ...
 
 
+@dataclass(frozen=True)
+class HeadRelease:
+    """The head's release as the tables hold it: what a publication renders."""
+
+    release: str
+    found: tuple[Release, list[dict[str, Any]]] | None  # the release and its changes
+    days: list[Day]
+    stages: list[tuple[str, int]]
+    sets: list[Set]  # in time order
+
+
 def due(head: Head, published: Published) -> bool:
-    """Whether the head's release is whole and not yet published."""
-    return bool(head.release) and not head.pending and published.release != head.release
+    """Whether the head's release is whole and newer than the last one published (release
+    ids are times, and grow)."""
+    return bool(head.release) and not head.pending and published.release < head.release
 
 
-def publish_head(shelf: Shelf, settings: Settings) -> str | None:
-    """Publish the head's release unless it is published already; returns it if it was."""
-    head = shelf.head()
-    previous = shelf.published()
-    if not due(head, previous):
+def read_head(tables: Tables) -> HeadRelease | None:
+    """The head's release, unless it is published already (the tables must hold one release:
+    read in the runs' turn)."""
+    head = tables.head()
+    if not due(head, tables.published()):
         return None
-    found = shelf.release(head.release)
-    stages = shelf.index_stages()
-    sets = sorted(shelf.all_sets(sum(count for _, count in stages)), key=lambda s: (s.start, s.stage, s.id))
-    shelf.keep_alive()
-    days = day_files(sets, settings)
-    lists = list_files(shelf.index_days(), stages, found, head.release, settings)
+    stages = tables.index_stages()
+    sets = sorted(tables.all_sets(sum(count for _, count in stages)), key=lambda s: (s.start, s.stage, s.id))
+    read = HeadRelease(head.release, tables.release(head.release), tables.index_days(), stages, sets)
+    tables.keep_alive()  # still the runs' turn (or LeaseLost): no run wrote while this was read
+    return read
+
+
+def publish_head(read: HeadRelease, shelf: Shelf, settings: Settings) -> str | None:
+    """Publish a release read from the tables unless it or a later one is published
+    already (another publisher came first); returns it if it was published."""
+    previous = shelf.published()
+    if previous.release >= read.release:
+        return None
+    days = day_files(read.sets, settings)
+    lists = list_files(read.days, read.stages, read.found, read.release, settings)
 
     def decide(whole: Mapping[str, bytes], carried: Mapping[str, str] | None = None) -> Publication:
         return publication(
-            head.release,
+            read.release,
             previous,
             days,
             whole,
@@ -84,7 +115,7 @@ def publish_head(shelf: Shelf, settings: Settings) -> str | None:
             shelf.put_public(file)
             written.add(file.path)
         shelf.put_pointer(first.pointer)
-    decided = decide({**lists, **export_files(sets, found, head.release, settings, shelf)})
+    decided = decide({**lists, **export_files(read.sets, read.found, read.release, settings, shelf)})
     for file in decided.files:
         if file.path not in written:
             shelf.put_public(file)
@@ -92,7 +123,7 @@ def publish_head(shelf: Shelf, settings: Settings) -> str | None:
     for path in decided.retired:
         shelf.retire_public(path)
     shelf.record_published(decided.state)
-    return head.release
+    return read.release
 
 
 def _base(settings: Settings) -> str:

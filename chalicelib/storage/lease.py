@@ -1,5 +1,6 @@
 """The ingest lease (`lease/ingest`): who is ingesting now, until when. Runs take turns, so
 that every run sees the table as the previous one left it and can keep the indexes exact.
+Publishers take turns under a lease of their own (`lease/publication`), by the same rules.
 
 The lease is also the fence of every write a run sends (docs/architecture.md, "Fencing"):
 a transaction carries it as a condition (`fence`); any other write is sent only while the
@@ -27,7 +28,6 @@ LEASE_SECONDS = 60
 # hosts disagreeing by up to CLOCK_SKEW_SECONDS.
 GUARD_SECONDS = 25
 CLOCK_SKEW_SECONDS = 2
-_KEY = item_key("lease", "ingest")
 
 
 class LeaseBusy(RuntimeError):
@@ -41,9 +41,13 @@ class LeaseLost(RuntimeError):
 class LeaseStore(BookkeepingTable):
     """Takes, renews and drops the lease item."""
 
-    def __init__(self, client: Any, table: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, client: Any, table: str, clock: Callable[[], float] = time.time, *, name: str = "ingest"
+    ) -> None:
         super().__init__(client, table)
         self.clock = clock  # wall-clock seconds; lease expiry is compared across processes
+        self.name = name
+        self._key = item_key("lease", name)
 
     def lease(self, *, wait_seconds: float) -> Lease:
         return Lease(self, wait_seconds=wait_seconds)
@@ -59,7 +63,7 @@ class LeaseStore(BookkeepingTable):
         try:
             self.client.put_item(
                 TableName=self.table,
-                Item={**_KEY, "owner": {"S": owner}, "expires": {"N": repr(expires)}},
+                Item={**self._key, "owner": {"S": owner}, "expires": {"N": repr(expires)}},
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#o": "owner"},
                 ExpressionAttributeValues=values,
@@ -75,7 +79,7 @@ class LeaseStore(BookkeepingTable):
         return {
             "ConditionCheck": {
                 "TableName": self.table,
-                "Key": _KEY,
+                "Key": self._key,
                 "ConditionExpression": "#o = :me AND expires >= :now",
                 "ExpressionAttributeNames": {"#o": "owner"},
                 "ExpressionAttributeValues": {":me": {"S": owner}, ":now": {"N": repr(self.clock())}},
@@ -86,7 +90,7 @@ class LeaseStore(BookkeepingTable):
         try:
             self.client.delete_item(
                 TableName=self.table,
-                Key=_KEY,
+                Key=self._key,
                 ConditionExpression="#o = :me",
                 ExpressionAttributeNames={"#o": "owner"},
                 ExpressionAttributeValues={":me": {"S": owner}},
@@ -105,6 +109,7 @@ class Lease:
 
     def __init__(self, store: LeaseStore, *, wait_seconds: float) -> None:
         self._store = store
+        self.name = store.name
         self._wait_seconds = wait_seconds
         self.owner = uuid.uuid4().hex
         self._expires = 0.0  # as the lease item says: the other runs' clocks compare with it
@@ -115,7 +120,7 @@ class Lease:
         delay = 0.05
         while (expires := self._store.claim(self.owner)) is None:
             if time.monotonic() >= deadline:
-                raise LeaseBusy(f"another ingest held the lease for over {self._wait_seconds:.0f} s")
+                raise LeaseBusy(f"the {self.name} lease was held by another for over {self._wait_seconds:.0f} s")
             time.sleep(random.uniform(delay / 2, delay))  # noqa: S311 - jitter, not secrecy  # nosec B311
             delay = min(delay * 2, 2.0)
         self._expires = expires
@@ -129,7 +134,7 @@ class Lease:
                 return
             expires = self._store.claim(self.owner, renewal=True)
             if expires is None:
-                raise LeaseLost("the ingest lease expired and another run took over")
+                raise LeaseLost(f"the {self.name} lease expired and another run took over")
             self._expires = expires
 
     def fence(self) -> dict[str, Any]:

@@ -113,7 +113,8 @@ class Clients:
 
 
 class UnitOfWork:
-    """One run, under the ingest lease: `with uow: ...`."""
+    """One run, under the ingest lease (or a publisher, under the lease it is given):
+    `with uow: ...`."""
 
     def __init__(
         self,
@@ -280,7 +281,8 @@ class UnitOfWork:
         except client.exceptions.TransactionCanceledException as error:  # the fence is its first step
             reasons = error.response.get("CancellationReasons") or [{"Code": "ConditionalCheckFailed"}]
             if reasons[0].get("Code") == "ConditionalCheckFailed":
-                raise LeaseLost(f"the ingest lease expired and another run took over before {what}") from error
+                lost = f"the {self._lease.name} lease expired and another run took over before {what}"
+                raise LeaseLost(lost) from error
             raise
 
     def mark_notified(self, source: str) -> None:
