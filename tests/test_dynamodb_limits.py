@@ -103,7 +103,7 @@ def test_a_50000_row_file_lands_and_lands_again_within_every_limit(
     # twice). test_scale publishes the city festival's 45,000 sets and reads every file.
     from chalicelib.ingest import handler
 
-    monkeypatch.setattr(handler, "publish_head", lambda *args: None)
+    monkeypatch.setattr(handler, "publish_release", lambda *args, **kwargs: None)
     rows = [
         f"Venue {n // 500:03d},2026-08-{1 + n // 20 % 25:02d},{10 + n % 20 // 2:02d}:{n % 2 * 30:02d},"
         f"{10 + n % 20 // 2:02d}:{n % 2 * 30 + 25:02d},Act {n},comedy,"

@@ -203,7 +203,7 @@ def test_a_release_whose_every_publication_failed_is_published_by_the_scheduled_
     festival.upload("uploads/friday.csv", FRIDAY)
     first = festival.pointer()
     with monkeypatch.context() as patch:
-        patch.setattr(handler, "publish_head", lambda *args: None)  # every attempt failed
+        patch.setattr(handler, "publish_release", lambda *args, **kwargs: None)  # every attempt failed
         festival.upload("uploads/saturday.csv", SATURDAY)
     assert festival.pointer() == first
     festival.scheduled_run()  # within five minutes
